@@ -1,0 +1,2 @@
+//! `vigil tool`: the operator utilities promtool provides, as a library the
+//! `vigil` binary calls into.
