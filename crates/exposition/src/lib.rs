@@ -15,6 +15,7 @@
 
 pub mod error;
 pub mod family;
+pub mod fuzzing;
 pub mod parser;
 
 pub use error::{ParseError, Position};

@@ -1,0 +1,225 @@
+//! Bit streams for the Gorilla-style chunk encodings: bits are written and
+//! read most-significant first, and the stream is padded with zero bits to a
+//! whole byte, as Prometheus' `bstream` lays them out.
+
+use crate::error::Error;
+
+/// Appends bits to a byte buffer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BitWriter {
+    bytes: Vec<u8>,
+    /// Unused low bits in the last byte (0 means the next bit starts a new byte).
+    free: u8,
+}
+
+impl BitWriter {
+    pub(crate) fn from_bytes(bytes: Vec<u8>, free: u8) -> BitWriter {
+        BitWriter { bytes, free }
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub(crate) fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+
+    pub(crate) fn write_bit(&mut self, bit: bool) {
+        if self.free == 0 {
+            self.bytes.push(0);
+            self.free = 8;
+        }
+        if bit {
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= 1 << (self.free - 1);
+            }
+        }
+        self.free -= 1;
+    }
+
+    /// Writes the low `n` bits of `v` (n ≤ 64), most significant first.
+    pub(crate) fn write_bits(&mut self, v: u64, mut n: u32) {
+        debug_assert!(n <= 64);
+        let mut v = if n == 64 { v } else { v << (64 - n) };
+        while n > 0 {
+            if self.free == 0 {
+                self.bytes.push(0);
+                self.free = 8;
+            }
+            let take = n.min(self.free as u32);
+            let chunk = (v >> (64 - take)) as u8;
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= chunk << (self.free as u32 - take);
+            }
+            self.free -= take as u8;
+            n -= take;
+            v = if take == 64 { 0 } else { v << take };
+        }
+    }
+
+    pub(crate) fn write_byte(&mut self, b: u8) {
+        self.write_bits(b as u64, 8);
+    }
+}
+
+/// Reads bits from a byte slice.
+#[derive(Debug, Clone)]
+pub(crate) struct BitReader<'a> {
+    bytes: &'a [u8],
+    /// Absolute bit position of the next bit to read.
+    pos: usize,
+}
+
+impl<'a> BitReader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> BitReader<'a> {
+        BitReader { bytes, pos: 0 }
+    }
+
+    pub(crate) fn bit_pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn read_bit(&mut self, what: &'static str) -> Result<bool, Error> {
+        let byte = self.bytes.get(self.pos / 8).ok_or(Error::UnexpectedEof {
+            what,
+            bit: self.pos,
+        })?;
+        let bit = (byte >> (7 - (self.pos % 8))) & 1 == 1;
+        self.pos += 1;
+        Ok(bit)
+    }
+
+    /// Reads `n` bits (n ≤ 64) as the low bits of the result.
+    pub(crate) fn read_bits(&mut self, n: u32, what: &'static str) -> Result<u64, Error> {
+        debug_assert!(n <= 64);
+        if n == 0 {
+            return Ok(0);
+        }
+        let end = self.pos + n as usize;
+        if end > self.bytes.len() * 8 {
+            return Err(Error::UnexpectedEof {
+                what,
+                bit: self.pos,
+            });
+        }
+        let byte = self.pos / 8;
+        let shift = self.pos % 8;
+        // Fast path: nine bytes cover any 64-bit read at any bit offset.
+        let mut window = [0u8; 16];
+        let avail = &self.bytes[byte..self.bytes.len().min(byte + 9)];
+        window[..avail.len()].copy_from_slice(avail);
+        let hi = u64::from_be_bytes(window[..8].try_into().unwrap_or_default());
+        let lo = window[8] as u64;
+        let aligned = if shift == 0 {
+            hi
+        } else {
+            (hi << shift) | (lo >> (8 - shift))
+        };
+        self.pos = end;
+        Ok(if n == 64 {
+            aligned
+        } else {
+            aligned >> (64 - n)
+        })
+    }
+
+    pub(crate) fn read_byte(&mut self, what: &'static str) -> Result<u8, Error> {
+        Ok(self.read_bits(8, what)? as u8)
+    }
+
+    /// Reads a Go `binary.Uvarint` (LEB128) from the bit stream.
+    pub(crate) fn read_uvarint(&mut self, what: &'static str) -> Result<u64, Error> {
+        let mut x = 0u64;
+        let mut s = 0u32;
+        for i in 0..10 {
+            let b = self.read_byte(what)?;
+            if b < 0x80 {
+                if i == 9 && b > 1 {
+                    return Err(Error::Corrupt {
+                        what,
+                        message: "varint overflows 64 bits".into(),
+                    });
+                }
+                return Ok(x | (b as u64) << s);
+            }
+            x |= ((b & 0x7f) as u64) << s;
+            s += 7;
+        }
+        Err(Error::Corrupt {
+            what,
+            message: "varint overflows 64 bits".into(),
+        })
+    }
+
+    /// Reads a Go `binary.Varint` (zig-zag LEB128).
+    pub(crate) fn read_varint(&mut self, what: &'static str) -> Result<i64, Error> {
+        let ux = self.read_uvarint(what)?;
+        Ok(zigzag_decode(ux))
+    }
+}
+
+/// Go's `binary.PutUvarint` into the bit stream.
+pub(crate) fn write_uvarint(w: &mut BitWriter, mut v: u64) {
+    while v >= 0x80 {
+        w.write_byte((v as u8) | 0x80);
+        v >>= 7;
+    }
+    w.write_byte(v as u8);
+}
+
+/// Go's `binary.PutVarint` (zig-zag) into the bit stream.
+pub(crate) fn write_varint(w: &mut BitWriter, v: i64) {
+    write_uvarint(w, zigzag_encode(v));
+}
+
+pub(crate) fn zigzag_encode(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+pub(crate) fn zigzag_decode(u: u64) -> i64 {
+    ((u >> 1) as i64) ^ -((u & 1) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bits_round_trip_at_every_alignment() {
+        let mut w = BitWriter::default();
+        let mut expect = Vec::new();
+        for i in 0..200u32 {
+            let n = (i * 7) % 64 + 1;
+            let v = (0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1))
+                & if n == 64 { u64::MAX } else { (1 << n) - 1 };
+            if i % 5 == 0 {
+                w.write_bit(i % 2 == 0);
+                expect.push((1, (i % 2 == 0) as u64));
+            }
+            w.write_bits(v, n);
+            expect.push((n, v));
+        }
+        let mut r = BitReader::new(w.bytes());
+        for (n, v) in expect {
+            let got = if n == 1 {
+                r.read_bit("t").unwrap() as u64
+            } else {
+                r.read_bits(n, "t").unwrap()
+            };
+            assert_eq!(got, v, "width {n}");
+        }
+    }
+
+    #[test]
+    fn varints_match_go_encoding() {
+        let mut w = BitWriter::default();
+        write_varint(&mut w, -1);
+        write_uvarint(&mut w, 300);
+        assert_eq!(w.bytes(), &[0x01, 0xac, 0x02]);
+        let mut r = BitReader::new(w.bytes());
+        assert_eq!(r.read_varint("t").unwrap(), -1);
+        assert_eq!(r.read_uvarint("t").unwrap(), 300);
+        assert!(r.read_bit("t").is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! Vigil's time-series database, in Prometheus' on-disk format.
+//!
+//! So far this crate holds the chunk encodings ([`chunkenc`]): the XOR float
+//! chunk, byte-compatible with Prometheus. The head, WAL, index, blocks and
+//! compaction follow (see issue "TSDB" and `ARCHITECTURE.md`).
+
+pub mod chunkenc;
+pub mod chunks;
+pub mod error;
+
+pub use error::Error;
