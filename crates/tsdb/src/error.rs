@@ -19,7 +19,28 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory involved.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A caller passed a value outside what the format allows.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
     /// A chunk is full and cannot take another sample.
     #[error("chunk is full ({0} samples)")]
     ChunkFull(usize),
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }

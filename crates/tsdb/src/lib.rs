@@ -7,5 +7,6 @@
 pub mod chunkenc;
 pub mod chunks;
 pub mod error;
+pub mod wal;
 
 pub use error::Error;
