@@ -7,6 +7,7 @@
 pub mod chunkenc;
 pub mod chunks;
 pub mod error;
+pub mod record;
 pub mod wal;
 
 pub use error::Error;

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use vigil_tsdb::record::{RecordType, decode_samples, decode_series};
 use vigil_tsdb::wal::WalReader;
 
 struct KillOnDrop(Child);
@@ -93,12 +94,42 @@ fn reads_wal_written_by_prometheus() {
         "series={series} samples={samples} other={other}"
     );
 
-    // After SIGKILL, the whole WAL still reads up to any torn tail.
+    // After SIGKILL, the whole WAL still reads up to any torn tail, and the
+    // records decode: the `up` series of the self-scrape has samples of 1.
     let mut records = 0;
+    let mut all_series = Vec::new();
+    let mut all_samples = Vec::new();
     let corruption = WalReader::open(&wal)
         .unwrap()
-        .for_each(|_, _| records += 1)
+        .for_each(|_, rec| {
+            records += 1;
+            match RecordType::of(rec) {
+                Some(RecordType::Series) => decode_series(rec, &mut all_series).unwrap(),
+                Some(RecordType::Samples) => decode_samples(rec, &mut all_samples).unwrap(),
+                _ => {}
+            }
+        })
         .unwrap();
-    assert!(records >= series + samples, "{records} records, {corruption:?}");
-    println!("read {records} records ({series} series, {samples} samples) from Prometheus' WAL");
+    assert!(
+        records >= series + samples,
+        "{records} records, {corruption:?}"
+    );
+    let up = all_series
+        .iter()
+        .find(|s| s.labels.metric_name() == Some("up") && s.labels.get("job") == Some("self"))
+        .expect("an `up{job=\"self\"}` series");
+    let ups: Vec<f64> = all_samples
+        .iter()
+        .filter(|s| s.series == up.series)
+        .map(|s| s.v)
+        .collect();
+    assert!(
+        !ups.is_empty() && ups.iter().all(|v| *v == 1.0),
+        "up samples: {ups:?}"
+    );
+    println!(
+        "read {records} records ({} series, {} samples) from Prometheus' WAL",
+        all_series.len(),
+        all_samples.len()
+    );
 }
