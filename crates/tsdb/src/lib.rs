@@ -4,9 +4,12 @@
 //! chunk, byte-compatible with Prometheus. The head, WAL, index, blocks and
 //! compaction follow (see issue "TSDB" and `ARCHITECTURE.md`).
 
+pub mod block;
 pub mod chunkenc;
 pub mod chunks;
 pub mod error;
+mod fsutil;
+pub mod index;
 pub mod record;
 pub mod wal;
 

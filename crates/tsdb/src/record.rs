@@ -390,6 +390,8 @@ pub fn encode_float_histogram_samples(b: &mut Vec<u8>, hs: &[RefFloatHistogramSa
 
 mod decode;
 
+pub(crate) use decode::Decbuf;
+
 pub use decode::{
     decode_exemplars, decode_float_histogram_samples, decode_histogram_samples, decode_metadata,
     decode_mmap_markers, decode_samples, decode_series, decode_tombstones,
