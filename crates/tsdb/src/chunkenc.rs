@@ -3,8 +3,15 @@
 //! Vigil's chunks and Vigil reads Prometheus'.
 
 mod bstream;
+pub mod histogram;
+mod histogram_layout;
+mod varbit;
 pub mod xor;
 
+pub use histogram::{
+    CounterResetHeader, FloatHistogramChunk, FloatHistogramIter, HistogramChunk, HistogramIter,
+};
+pub use histogram_layout::Layout;
 pub use xor::{XorChunk, XorIter};
 
 /// The encoding byte stored before each chunk in segment files.

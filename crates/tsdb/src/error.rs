@@ -30,6 +30,9 @@ pub enum Error {
     /// A caller passed a value outside what the format allows.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A histogram's bucket layout differs from its chunk's; start a new chunk.
+    #[error("histogram layout differs from the chunk's")]
+    LayoutMismatch,
     /// A chunk is full and cannot take another sample.
     #[error("chunk is full ({0} samples)")]
     ChunkFull(usize),

@@ -1,8 +1,17 @@
 //! Vigil's time-series database, in Prometheus' on-disk format.
 //!
-//! So far this crate holds the chunk encodings ([`chunkenc`]): the XOR float
-//! chunk, byte-compatible with Prometheus. The head, WAL, index, blocks and
-//! compaction follow (see issue "TSDB" and `ARCHITECTURE.md`).
+//! What is here so far, each in Prometheus' byte format:
+//! - [`chunkenc`]: XOR float chunks and integer/float native-histogram chunks;
+//! - [`chunks`]: chunk segment files (`chunks/000001`);
+//! - [`index`]: the block index (format v2) writer and reader;
+//! - [`block`]: block directories (`meta.json`, `tombstones`), written
+//!   atomically and read through `mmap`;
+//! - [`wal`] and [`record`]: WAL segments and every record type.
+//!
+//! The head (in-memory series, appender, WAL replay), compaction, retention
+//! and the querier follow. Invariants: blocks are immutable once renamed into
+//! place; every read of on-disk data is checksummed and bounds-checked, and
+//! damage is an error naming the file and offset, never a panic.
 
 pub mod block;
 pub mod chunkenc;

@@ -151,31 +151,13 @@ impl XorChunk {
     }
 
     fn write_value(&mut self, v: f64) {
-        let delta = v.to_bits() ^ self.v.to_bits();
-        if delta == 0 {
-            self.w.write_bit(false);
-            return;
-        }
-        self.w.write_bit(true);
-        // Capped so the count fits in 5 bits; the extra zeros are then
-        // written as part of the significant bits.
-        let leading = (delta.leading_zeros() as u8).min(31);
-        let trailing = delta.trailing_zeros() as u8;
-        if self.leading != 0xff && leading >= self.leading && trailing >= self.trailing {
-            self.w.write_bit(false);
-            let width = 64 - self.leading as u32 - self.trailing as u32;
-            self.w.write_bits(delta >> self.trailing, width);
-            return;
-        }
-        self.leading = leading;
-        self.trailing = trailing;
-        self.w.write_bit(true);
-        self.w.write_bits(leading as u64, 5);
-        // 64 significant bits do not fit in 6 bits; they are written as 0,
-        // which can never mean "no bits" because delta != 0 here.
-        let sig = 64 - leading as u32 - trailing as u32;
-        self.w.write_bits((sig & 63) as u64, 6);
-        self.w.write_bits(delta >> trailing, sig);
+        xor_write(
+            &mut self.w,
+            v,
+            self.v,
+            &mut self.leading,
+            &mut self.trailing,
+        );
     }
 
     /// Iterates the chunk's samples.
@@ -184,8 +166,75 @@ impl XorChunk {
     }
 }
 
+/// Writes `new` as a Gorilla XOR against `cur`, reusing the previous
+/// leading/trailing-zero window when it fits (`leading == 0xff`: no window yet).
+pub(crate) fn xor_write(
+    w: &mut BitWriter,
+    new: f64,
+    cur: f64,
+    leading: &mut u8,
+    trailing: &mut u8,
+) {
+    let delta = new.to_bits() ^ cur.to_bits();
+    if delta == 0 {
+        w.write_bit(false);
+        return;
+    }
+    w.write_bit(true);
+    // Capped so the count fits in 5 bits; the extra zeros are then
+    // written as part of the significant bits.
+    let lead = (delta.leading_zeros() as u8).min(31);
+    let trail = delta.trailing_zeros() as u8;
+    if *leading != 0xff && lead >= *leading && trail >= *trailing {
+        w.write_bit(false);
+        let width = 64 - *leading as u32 - *trailing as u32;
+        w.write_bits(delta >> *trailing, width);
+        return;
+    }
+    *leading = lead;
+    *trailing = trail;
+    w.write_bit(true);
+    w.write_bits(lead as u64, 5);
+    // 64 significant bits do not fit in 6 bits; they are written as 0,
+    // which can never mean "no bits" because delta != 0 here.
+    let sig = 64 - lead as u32 - trail as u32;
+    w.write_bits((sig & 63) as u64, 6);
+    w.write_bits(delta >> trail, sig);
+}
+
+/// Reads a value written by [`xor_write`], updating `v` and the window.
+pub(crate) fn xor_read(
+    r: &mut BitReader<'_>,
+    v: &mut f64,
+    leading: &mut u8,
+    trailing: &mut u8,
+    what: &'static str,
+) -> Result<(), Error> {
+    if !r.read_bit(what)? {
+        return Ok(());
+    }
+    if r.read_bit(what)? {
+        *leading = r.read_bits(5, what)? as u8;
+        let mut sig = r.read_bits(6, what)? as u8;
+        if sig == 0 {
+            sig = 64;
+        }
+        *trailing = 64u8.saturating_sub(*leading).saturating_sub(sig);
+    }
+    let width = 64u32.saturating_sub(*leading as u32 + *trailing as u32);
+    if width == 0 {
+        return Err(Error::Corrupt {
+            what,
+            message: "value XOR with no meaningful bits".into(),
+        });
+    }
+    let bits = r.read_bits(width, what)?;
+    *v = f64::from_bits(v.to_bits() ^ (bits << *trailing));
+    Ok(())
+}
+
 /// Whether `x` fits an n-bit delta-of-delta field as Prometheus defines it.
-fn fits(x: i64, nbits: u32) -> bool {
+pub(crate) fn fits(x: i64, nbits: u32) -> bool {
     let half = 1i64 << (nbits - 1);
     -(half - 1) <= x && x <= half
 }
@@ -288,27 +337,13 @@ impl<'a> XorIter<'a> {
     }
 
     fn read_value(&mut self) -> Result<(), Error> {
-        if !self.r.read_bit(WHAT)? {
-            return Ok(());
-        }
-        if self.r.read_bit(WHAT)? {
-            self.leading = self.r.read_bits(5, WHAT)? as u8;
-            let mut sig = self.r.read_bits(6, WHAT)? as u8;
-            if sig == 0 {
-                sig = 64;
-            }
-            self.trailing = 64u8.saturating_sub(self.leading).saturating_sub(sig);
-        }
-        let width = 64u32.saturating_sub(self.leading as u32 + self.trailing as u32);
-        if width == 0 {
-            return Err(Error::Corrupt {
-                what: WHAT,
-                message: "value XOR with no meaningful bits".into(),
-            });
-        }
-        let bits = self.r.read_bits(width, WHAT)?;
-        self.v = f64::from_bits(self.v.to_bits() ^ (bits << self.trailing));
-        Ok(())
+        xor_read(
+            &mut self.r,
+            &mut self.v,
+            &mut self.leading,
+            &mut self.trailing,
+            WHAT,
+        )
     }
 }
 
