@@ -18,8 +18,11 @@ pub mod quote;
 pub mod sample;
 
 pub use histogram::{CounterResetHint, FloatHistogram, Histogram, Span};
-pub use labels::{BUCKET_LABEL, Label, Labels, LabelsBuilder, LabelsIter, METRIC_NAME, QUANTILE_LABEL};
+pub use labels::{
+    BUCKET_LABEL, Label, Labels, LabelsBuilder, LabelsIter, METRIC_NAME, QUANTILE_LABEL,
+};
 pub use matcher::{MatchType, Matcher, MatcherError};
 pub use metadata::{Metadata, MetricType};
 pub use names::ValidationScheme;
+pub use names::{EscapingScheme, escape_name, unescape_name};
 pub use sample::{Exemplar, Sample, is_stale_nan, stale_nan};
