@@ -1,0 +1,128 @@
+//! Encoders: write [`MetricFamily`](crate::MetricFamily) lists in the three
+//! exposition formats.
+//!
+//! - [`text`]: Prometheus text 0.0.4 as client_golang's `expfmt` writes it.
+//! - [`openmetrics`]: OpenMetrics 1.0 text (the OpenMetrics specification).
+//! - [`protobuf`]: length-delimited `io.prometheus.client.MetricFamily`.
+//!
+//! The shared helpers here reproduce Go's number formatting, because the
+//! text formats are compared byte for byte against what Prometheus and
+//! client_golang produce.
+
+pub mod openmetrics;
+pub mod protobuf;
+pub mod text;
+
+use std::fmt::Write as _;
+
+/// Appends `v` as Go's `strconv.FormatFloat(v, 'g', -1, 64)` formats it:
+/// the shortest digits that round-trip, in exponent form (`1e+06`,
+/// `1.5e-07`) when the decimal exponent is below -4 or at least 6, and
+/// `+Inf`, `-Inf`, `NaN` for the special values.
+pub(crate) fn push_go_float(out: &mut String, v: f64) {
+    if v.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if v.is_infinite() {
+        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+        return;
+    }
+    if v == 0.0 {
+        out.push_str(if v.is_sign_negative() { "-0" } else { "0" });
+        return;
+    }
+    // Rust's `{:e}` yields the same shortest round-trip digits as Go, as
+    // `d.ddde<exp>`; only the choice of notation and the exponent's shape
+    // (sign always, at least two digits) differ.
+    let start = out.len();
+    let _ = write!(out, "{v:e}");
+    let Some(e_pos) = out[start..].find('e').map(|p| p + start) else {
+        return;
+    };
+    let exp: i32 = out[e_pos + 1..].parse().unwrap_or(0);
+    // Go's shortest %g switches to exponent form when exp < -4 || exp >= 6
+    // (it judges shortest output against a precision of 6).
+    if (-4..6).contains(&exp) {
+        out.truncate(start);
+        let _ = write!(out, "{v}");
+        return;
+    }
+    out.truncate(e_pos);
+    let sign = if exp < 0 { '-' } else { '+' };
+    let _ = write!(out, "e{sign}{:02}", exp.unsigned_abs());
+}
+
+/// Appends `v` like [`push_go_float`] but with `.0` added when the result
+/// would look like an integer: Prometheus' `formatOpenMetricsFloat`, used
+/// for `le` and `quantile` label values and OpenMetrics numbers.
+pub(crate) fn push_om_float(out: &mut String, v: f64) {
+    let start = out.len();
+    push_go_float(out, v);
+    let s = &out[start..];
+    if v.is_finite() && !s.contains(['.', 'e']) {
+        out.push_str(".0");
+    }
+}
+
+/// Appends a label value (or a quoted name) with the text formats' escapes:
+/// backslash, double quote and newline.
+pub(crate) fn push_escaped(out: &mut String, s: &str, escape_quote: bool) {
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '"' if escape_quote => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(v: f64) -> String {
+        let mut s = String::new();
+        push_go_float(&mut s, v);
+        s
+    }
+
+    fn om(v: f64) -> String {
+        let mut s = String::new();
+        push_om_float(&mut s, v);
+        s
+    }
+
+    #[test]
+    fn go_float_formatting() {
+        assert_eq!(g(1e6), "1e+06");
+        assert_eq!(g(123456.0), "123456");
+        assert_eq!(g(1234567.0), "1.234567e+06");
+        assert_eq!(g(0.1), "0.1");
+        assert_eq!(g(0.0001), "0.0001");
+        assert_eq!(g(0.00001), "1e-05");
+        assert_eq!(g(1.5e-7), "1.5e-07");
+        assert_eq!(g(-2.5e300), "-2.5e+300");
+        assert_eq!(g(1e20), "1e+20");
+        assert_eq!(g(1e21), "1e+21");
+        assert_eq!(g(0.0), "0");
+        assert_eq!(g(-0.0), "-0");
+        assert_eq!(g(42.0), "42");
+        assert_eq!(g(f64::INFINITY), "+Inf");
+        assert_eq!(g(f64::NEG_INFINITY), "-Inf");
+        assert_eq!(g(f64::NAN), "NaN");
+        assert_eq!(g(5e-324), "5e-324");
+        assert_eq!(g(f64::MAX), "1.7976931348623157e+308");
+    }
+
+    #[test]
+    fn om_float_formatting() {
+        assert_eq!(om(1.0), "1.0");
+        assert_eq!(om(0.0), "0.0");
+        assert_eq!(om(0.25), "0.25");
+        assert_eq!(om(1e6), "1e+06");
+        assert_eq!(om(100.0), "100.0");
+        assert_eq!(om(f64::INFINITY), "+Inf");
+    }
+}
