@@ -15,6 +15,9 @@ pub mod text;
 
 use std::fmt::Write as _;
 
+use vigil_model::names::{is_legacy_label_name, is_legacy_metric_name};
+use vigil_model::{BUCKET_LABEL, Labels, METRIC_NAME, MetricType, QUANTILE_LABEL};
+
 /// Appends `v` as Go's `strconv.FormatFloat(v, 'g', -1, 64)` formats it:
 /// the shortest digits that round-trip, in exponent form (`1e+06`,
 /// `1.5e-07`) when the decimal exponent is below -4 or at least 6, and
@@ -57,6 +60,11 @@ pub(crate) fn push_go_float(out: &mut String, v: f64) {
 /// would look like an integer: Prometheus' `formatOpenMetricsFloat`, used
 /// for `le` and `quantile` label values and OpenMetrics numbers.
 pub(crate) fn push_om_float(out: &mut String, v: f64) {
+    if v == 0.0 {
+        // Negative zero included, as Prometheus writes it.
+        out.push_str("0.0");
+        return;
+    }
     let start = out.len();
     push_go_float(out, v);
     let s = &out[start..];
@@ -75,6 +83,95 @@ pub(crate) fn push_escaped(out: &mut String, s: &str, escape_quote: bool) {
             '"' if escape_quote => out.push_str("\\\""),
             c => out.push(c),
         }
+    }
+}
+
+/// Appends a metric name, quoted when it is not a legacy name.
+pub(crate) fn push_metric_name(out: &mut String, name: &str) {
+    if is_legacy_metric_name(name) {
+        out.push_str(name);
+    } else {
+        out.push('"');
+        push_escaped(out, name, true);
+        out.push('"');
+    }
+}
+
+/// Appends a label name, quoted when it is not a legacy name.
+fn push_label_name(out: &mut String, name: &str) {
+    if is_legacy_label_name(name) {
+        out.push_str(name);
+    } else {
+        out.push('"');
+        push_escaped(out, name, true);
+        out.push('"');
+    }
+}
+
+/// The label that a sample of a family of type `kind` carries as its
+/// "magic" label (written last, as client_golang does), if any.
+pub(crate) fn magic_label(kind: MetricType, metric: &str) -> Option<&'static str> {
+    match kind {
+        MetricType::Summary => Some(QUANTILE_LABEL),
+        MetricType::Histogram | MetricType::GaugeHistogram if metric.ends_with("_bucket") => {
+            Some(BUCKET_LABEL)
+        }
+        _ => None,
+    }
+}
+
+/// Appends `name{labels}` for a sample: the name goes inside the braces,
+/// quoted, when it is not a legacy name; `magic` (if present) goes last.
+pub(crate) fn push_series(out: &mut String, name: &str, labels: &Labels, magic: Option<&str>) {
+    let legacy = is_legacy_metric_name(name);
+    let mut first = true;
+    if legacy {
+        out.push_str(name);
+    } else {
+        out.push('{');
+        push_metric_name(out, name);
+        first = false;
+    }
+    let rest = labels
+        .iter()
+        .filter(|l| l.name != METRIC_NAME && Some(l.name) != magic);
+    let last = magic.and_then(|m| labels.get(m).map(|v| (m, v)));
+    for (n, v) in rest.map(|l| (l.name, l.value)).chain(last) {
+        out.push(if first { '{' } else { ',' });
+        first = false;
+        push_label_name(out, n);
+        out.push_str("=\"");
+        push_escaped(out, v, true);
+        out.push('"');
+    }
+    if !first || !legacy {
+        out.push('}');
+    }
+}
+
+/// Whether the sample `metric` of a family of type `kind` is a count (a
+/// `_count`, `_gcount` or `_bucket` series) that client_golang writes as an
+/// unsigned integer.
+pub(crate) fn is_count_series(kind: MetricType, metric: &str) -> bool {
+    match kind {
+        MetricType::Summary => metric.ends_with("_count"),
+        MetricType::Histogram | MetricType::GaugeHistogram => {
+            metric.ends_with("_count") || metric.ends_with("_gcount") || metric.ends_with("_bucket")
+        }
+        _ => false,
+    }
+}
+
+/// Appends a count as an integer when it is one that an f64 holds exactly,
+/// else as a float (float-count histograms).
+pub(crate) fn push_count(out: &mut String, v: f64, om: bool) {
+    if v >= 0.0 && v <= 9_007_199_254_740_992.0 && v.fract() == 0.0 {
+        // Exact: the value is an integer below 2^53.
+        let _ = write!(out, "{}", v as u64);
+    } else if om {
+        push_om_float(out, v);
+    } else {
+        push_go_float(out, v);
     }
 }
 
