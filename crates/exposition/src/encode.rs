@@ -162,12 +162,17 @@ pub(crate) fn is_count_series(kind: MetricType, metric: &str) -> bool {
     }
 }
 
+/// `v` as an unsigned integer when it is a whole number in 0..=2^53, where
+/// the conversion is exact.
+pub(crate) fn integral_count(v: f64) -> Option<u64> {
+    ((0.0..=9_007_199_254_740_992.0).contains(&v) && v.fract() == 0.0).then_some(v as u64)
+}
+
 /// Appends a count as an integer when it is one that an f64 holds exactly,
 /// else as a float (float-count histograms).
 pub(crate) fn push_count(out: &mut String, v: f64, om: bool) {
-    if v >= 0.0 && v <= 9_007_199_254_740_992.0 && v.fract() == 0.0 {
-        // Exact: the value is an integer below 2^53.
-        let _ = write!(out, "{}", v as u64);
+    if let Some(n) = integral_count(v) {
+        let _ = write!(out, "{n}");
     } else if om {
         push_om_float(out, v);
     } else {

@@ -263,10 +263,9 @@ fn add_histogram(g: &mut Grouper, name: &str, s: &FamilySample, metric: &str) {
 
 /// An integral count goes into the integer field, anything else into the float one.
 fn split_count(v: f64) -> (Option<u64>, Option<f64>) {
-    if v >= 0.0 && v <= 9_007_199_254_740_992.0 && v.fract() == 0.0 {
-        (Some(v as u64), None)
-    } else {
-        (None, Some(v))
+    match super::integral_count(v) {
+        Some(n) => (Some(n), None),
+        None => (None, Some(v)),
     }
 }
 
