@@ -5,6 +5,10 @@
 //! - [`openmetrics`]: OpenMetrics 1.0 text (the OpenMetrics specification).
 //! - [`protobuf`]: length-delimited `io.prometheus.client.MetricFamily`.
 //!
+//! [`escape_families`] applies a negotiated name escaping scheme first.
+//! Native histograms can only be written in protobuf; the text writers skip
+//! them.
+//!
 //! The shared helpers here reproduce Go's number formatting, because the
 //! text formats are compared byte for byte against what Prometheus and
 //! client_golang produce.
@@ -16,7 +20,49 @@ pub mod text;
 use std::fmt::Write as _;
 
 use vigil_model::names::{is_legacy_label_name, is_legacy_metric_name};
-use vigil_model::{BUCKET_LABEL, Labels, METRIC_NAME, MetricType, QUANTILE_LABEL};
+use vigil_model::{
+    BUCKET_LABEL, EscapingScheme, Labels, LabelsBuilder, METRIC_NAME, MetricType, QUANTILE_LABEL,
+    escape_name,
+};
+
+use crate::family::MetricFamily;
+
+/// Rewrites the names in `families` for a consumer that negotiated
+/// `scheme` (see [`crate::negotiate`]), as `expfmt`'s encoder does before
+/// writing: family names, metric names (`__name__` values) and label names,
+/// exemplar labels included; label values are left alone. With
+/// [`EscapingScheme::AllowUtf8`] nothing changes.
+pub fn escape_families(families: &[MetricFamily], scheme: EscapingScheme) -> Vec<MetricFamily> {
+    let mut builder = LabelsBuilder::new();
+    let mut escape_labels = |labels: &Labels| {
+        builder.reset();
+        for l in labels.iter() {
+            if l.name == METRIC_NAME {
+                builder.push(l.name, &escape_name(l.value, scheme));
+            } else {
+                builder.push(&escape_name(l.name, scheme), l.value);
+            }
+        }
+        builder.build()
+    };
+    families
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if scheme == EscapingScheme::AllowUtf8 {
+                return f;
+            }
+            f.name = escape_name(&f.name, scheme).into_owned();
+            for s in &mut f.samples {
+                s.labels = escape_labels(&s.labels);
+                for e in &mut s.exemplars {
+                    e.labels = escape_labels(&e.labels);
+                }
+            }
+            f
+        })
+        .collect()
+}
 
 /// Appends `v` as Go's `strconv.FormatFloat(v, 'g', -1, 64)` formats it:
 /// the shortest digits that round-trip, in exponent form (`1e+06`,
@@ -216,6 +262,36 @@ mod tests {
         assert_eq!(g(f64::NAN), "NaN");
         assert_eq!(g(5e-324), "5e-324");
         assert_eq!(g(f64::MAX), "1.7976931348623157e+308");
+    }
+
+    #[test]
+    fn escaping_families() {
+        use crate::family::{FamilySample, SampleValue};
+        let fam = MetricFamily {
+            name: "my.metric".into(),
+            kind: MetricType::Gauge,
+            help: None,
+            unit: None,
+            samples: vec![FamilySample {
+                labels: Labels::from_pairs(&[("__name__", "my.metric"), ("a.b", "c.d")]),
+                value: SampleValue::Float(1.0),
+                timestamp: None,
+                exemplars: Vec::new(),
+                created_timestamp: None,
+            }],
+        };
+        let out = escape_families(std::slice::from_ref(&fam), EscapingScheme::Underscores);
+        assert_eq!(out[0].name, "my_metric");
+        assert_eq!(
+            out[0].samples[0].labels,
+            Labels::from_pairs(&[("__name__", "my_metric"), ("a_b", "c.d")])
+        );
+        let out = escape_families(std::slice::from_ref(&fam), EscapingScheme::Values);
+        assert_eq!(out[0].name, "U__my_2e_metric");
+        assert_eq!(
+            escape_families(std::slice::from_ref(&fam), EscapingScheme::AllowUtf8)[0],
+            fam
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@
 //!   inside the braces: `{"my.metric",a="b"} 1`.
 //! - Native histograms cannot be written in this format and are skipped;
 //!   so are exemplars and created timestamps.
+//! - An OpenMetrics-style counter family (`foo` with `foo_total` samples)
+//!   is declared as `foo_total`, the name its samples carry.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use vigil_model::{METRIC_NAME, MetricType};
@@ -43,16 +46,35 @@ fn type_word(kind: MetricType) -> &'static str {
     }
 }
 
+/// The name to declare a family under: OpenMetrics counter families are
+/// named without `_total`, but in this format the metadata must carry the
+/// samples' name for readers to connect them.
+fn declared_name(fam: &MetricFamily) -> Cow<'_, str> {
+    if fam.kind == MetricType::Counter && !fam.name.ends_with("_total") {
+        let total = fam.samples.iter().any(|s| {
+            s.labels
+                .get(METRIC_NAME)
+                .and_then(|n| n.strip_suffix("_total"))
+                == Some(fam.name.as_str())
+        });
+        if total {
+            return Cow::Owned(format!("{}_total", fam.name));
+        }
+    }
+    Cow::Borrowed(&fam.name)
+}
+
 fn write_family(s: &mut String, fam: &MetricFamily) {
+    let name = declared_name(fam);
     if let Some(help) = &fam.help {
         s.push_str("# HELP ");
-        push_metric_name(s, &fam.name);
+        push_metric_name(s, &name);
         s.push(' ');
         push_escaped(s, help, false);
         s.push('\n');
     }
     s.push_str("# TYPE ");
-    push_metric_name(s, &fam.name);
+    push_metric_name(s, &name);
     s.push(' ');
     s.push_str(type_word(fam.kind));
     s.push('\n');

@@ -480,43 +480,6 @@ impl<'a> ProtobufParser<'a> {
             }
         }
     }
-
-    /// The next exemplar proto of the current sample, advancing the cursor.
-    fn next_exemplar(&mut self) -> Option<pb::Exemplar> {
-        let m = self.fam.metric.get(self.metric)?;
-        if self.step != Step::Native {
-            if self.exemplar_returned {
-                return None;
-            }
-            return match (self.kind, self.step) {
-                (pb::MetricType::Counter, _) => m.counter.as_ref()?.exemplar.clone(),
-                (pb::MetricType::Histogram | pb::MetricType::GaugeHistogram, Step::Item(i)) => {
-                    m.histogram.as_ref()?.bucket.get(i)?.exemplar.clone()
-                }
-                _ => None,
-            };
-        }
-        // Native histograms: the `exemplars` list, or failing that the
-        // classic buckets' exemplars; only timestamped ones, because
-        // exemplars without a time cannot be placed in the exemplar storage.
-        let h = m.histogram.as_ref()?;
-        if !h.exemplars.is_empty() {
-            while let Some(e) = h.exemplars.get(self.exemplar_pos) {
-                self.exemplar_pos += 1;
-                if e.timestamp.is_some() {
-                    return Some(e.clone());
-                }
-            }
-            return None;
-        }
-        while let Some(b) = h.bucket.get(self.exemplar_pos) {
-            self.exemplar_pos += 1;
-            if let Some(e) = b.exemplar.as_ref().filter(|e| e.timestamp.is_some()) {
-                return Some(e.clone());
-            }
-        }
-        None
-    }
 }
 
 impl Parser for ProtobufParser<'_> {
@@ -598,7 +561,11 @@ impl Parser for ProtobufParser<'_> {
     }
 
     fn exemplar(&mut self, exemplar: &mut Exemplar) -> bool {
-        let Some(e) = self.next_exemplar() else {
+        let Some(m) = self.fam.metric.get(self.metric) else {
+            return false;
+        };
+        let pos = &mut self.exemplar_pos;
+        let Some(e) = next_exemplar(m, self.kind, self.step, self.exemplar_returned, pos) else {
             return false;
         };
         self.exemplar_returned = true;
@@ -674,6 +641,50 @@ impl ProtobufParser<'_> {
             }
         }
     }
+}
+
+/// The next exemplar of the current sample of `m`, advancing `pos` (the
+/// cursor over a native histogram's exemplars).
+fn next_exemplar<'m>(
+    m: &'m pb::Metric,
+    kind: pb::MetricType,
+    step: Step,
+    returned: bool,
+    pos: &mut usize,
+) -> Option<&'m pb::Exemplar> {
+    if step != Step::Native {
+        // Float series carry at most one exemplar.
+        if returned {
+            return None;
+        }
+        return match (kind, step) {
+            (pb::MetricType::Counter, _) => m.counter.as_ref()?.exemplar.as_ref(),
+            (pb::MetricType::Histogram | pb::MetricType::GaugeHistogram, Step::Item(i)) => {
+                m.histogram.as_ref()?.bucket.get(i)?.exemplar.as_ref()
+            }
+            _ => None,
+        };
+    }
+    // Native histograms: the `exemplars` list, or failing that the classic
+    // buckets' exemplars; only timestamped ones, because exemplars without a
+    // time cannot be placed in the exemplar storage.
+    let h = m.histogram.as_ref()?;
+    if !h.exemplars.is_empty() {
+        while let Some(e) = h.exemplars.get(*pos) {
+            *pos += 1;
+            if e.timestamp.is_some() {
+                return Some(e);
+            }
+        }
+        return None;
+    }
+    while let Some(b) = h.bucket.get(*pos) {
+        *pos += 1;
+        if let Some(e) = b.exemplar.as_ref().filter(|e| e.timestamp.is_some()) {
+            return Some(e);
+        }
+    }
+    None
 }
 
 /// Whether a histogram message carries a native histogram: any span, or a
