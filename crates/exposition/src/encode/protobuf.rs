@@ -13,6 +13,9 @@
 //! families without samples and custom-bucket (schema -53) native
 //! histograms, which `metrics.proto` has no field for.
 //!
+//! A sample timestamp of 0 is written but reads back as "no timestamp",
+//! as Prometheus reads it.
+//!
 //! A native histogram with neither spans nor a zero bucket gets a no-op
 //! span (offset 0, length 0), as client_golang writes it, so readers do
 //! not mistake it for a classic histogram.

@@ -9,6 +9,20 @@
 //! histogram as one [`Entry::Histogram`], followed by its classic series only
 //! when [`ProtobufParser::with_classic_histograms`] asks for them. Families
 //! without metrics produce no entries.
+//!
+//! Details that follow Prometheus: a histogram counts as native when it has
+//! a span or a zero bucket (a zero-length span marks an empty one); it is a
+//! float histogram when `sample_count_float` or `zero_count_float` is
+//! positive; zero-length spans are dropped as Prometheus' compaction does;
+//! `timestamp_ms` 0 means "no timestamp"; `le`/`quantile` values are
+//! formatted like OpenMetrics numbers (`1.0`, `+Inf`); series identity bytes
+//! are the metric name followed by `0xff name 0xff value` per label in name
+//! order. Differences: `Help` is skipped when the help text is empty (the
+//! proto default, not a declaration), and schemas outside -4..=8 are errors.
+//!
+//! Every length, index and count read from the body is checked, so no input
+//! makes the parser panic; errors carry the byte offset of the family
+//! message (or of the length prefix) they were found in.
 
 use prost::Message as _;
 use vigil_model::histogram::{MAX_SCHEMA, MIN_SCHEMA};
@@ -209,7 +223,7 @@ impl<'a> ProtobufParser<'a> {
             };
             let ok = base
                 .strip_suffix(unit)
-                .is_some_and(|rest| rest.len() > 1 && rest.ends_with('_'));
+                .is_some_and(|rest| rest.ends_with('_'));
             if !ok {
                 return Err(self.err(format!("unit {unit:?} is not a suffix of metric {name:?}")));
             }
@@ -495,11 +509,7 @@ impl Parser for ProtobufParser<'_> {
     }
 
     fn series(&self) -> (&[u8], Option<i64>, f64) {
-        (
-            &self.series,
-            self.cur().and_then(|m| m.timestamp_ms),
-            self.value(),
-        )
+        (&self.series, self.cur().and_then(timestamp), self.value())
     }
 
     fn histogram(
@@ -510,7 +520,7 @@ impl Parser for ProtobufParser<'_> {
         Option<&Histogram>,
         Option<&FloatHistogram>,
     ) {
-        let ts = self.cur().and_then(|m| m.timestamp_ms);
+        let ts = self.cur().and_then(timestamp);
         if self.is_float {
             (&self.series, ts, None, Some(&self.fhist))
         } else {
@@ -687,6 +697,13 @@ fn next_exemplar<'m>(
     None
 }
 
+/// The sample timestamp of a metric. Like Prometheus, a timestamp of 0 is
+/// taken as "none": producers built on proto3 copies of the schema cannot
+/// tell an unset field from 0.
+fn timestamp(m: &pb::Metric) -> Option<i64> {
+    m.timestamp_ms.filter(|t| *t != 0)
+}
+
 /// Whether a histogram message carries a native histogram: any span, or a
 /// zero bucket. Producers mark an empty native histogram with a zero-length span.
 fn is_native(h: &pb::Histogram) -> bool {
@@ -749,4 +766,34 @@ fn read_varint(buf: &[u8]) -> Option<(u64, usize)> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints() {
+        assert_eq!(read_varint(&[0x05]), Some((5, 1)));
+        assert_eq!(read_varint(&[0xac, 0x02, 0xff]), Some((300, 2)));
+        assert_eq!(read_varint(&[0x80]), None);
+        assert_eq!(read_varint(&[0xff; 11]), None);
+    }
+
+    #[test]
+    fn zero_length_spans_fold_into_the_next() {
+        let span = |o, l| pb::BucketSpan {
+            offset: Some(o),
+            length: Some(l),
+        };
+        let mut out = Vec::new();
+        copy_spans(&mut out, &[span(2, 0), span(1, 2), span(3, 0)]);
+        assert_eq!(
+            out,
+            [Span {
+                offset: 3,
+                length: 2
+            }]
+        );
+    }
 }
