@@ -1,4 +1,4 @@
-//! Encoders: write [`MetricFamily`](crate::MetricFamily) lists in the three
+//! Encoders: write [`crate::MetricFamily`] lists in the three
 //! exposition formats.
 //!
 //! - [`text`]: Prometheus text 0.0.4 as client_golang's `expfmt` writes it.

@@ -42,14 +42,7 @@ pub trait Parser {
 
     /// For [`Entry::Histogram`]: the raw identity bytes, the timestamp in
     /// milliseconds if given, and the histogram (exactly one of the two is `Some`).
-    fn histogram(
-        &self,
-    ) -> (
-        &[u8],
-        Option<i64>,
-        Option<&Histogram>,
-        Option<&FloatHistogram>,
-    );
+    fn histogram(&self) -> (&[u8], Option<i64>, Option<&Histogram>, Option<&FloatHistogram>);
 
     /// For [`Entry::Help`]: the metric family name and the unescaped help text.
     fn help(&self) -> (&str, &str);
