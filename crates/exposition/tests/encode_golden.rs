@@ -221,6 +221,13 @@ fn text_families() -> Vec<MetricFamily> {
                 sample(&[("__name__", "queue_size_count")], 2.5, None),
             ],
         ),
+        // An OpenMetrics-style counter family: declared under the samples' name.
+        family(
+            "jobs",
+            MetricType::Counter,
+            Some("Jobs."),
+            vec![sample(&[("__name__", "jobs_total")], 5.0, None)],
+        ),
         family(
             "only_metadata",
             MetricType::Gauge,
