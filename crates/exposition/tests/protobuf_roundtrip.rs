@@ -551,3 +551,76 @@ fn mutated_bodies_never_panic() {
         }
     }
 }
+
+#[test]
+fn native_histogram_exemplars_need_timestamps() {
+    let ex = |v: f64, ts: Option<i64>| pb::Exemplar {
+        label: vec![pb::LabelPair {
+            name: Some("id".into()),
+            value: Some(v.to_string()),
+        }],
+        value: Some(v),
+        timestamp: ts.map(pb::Timestamp::from_millis),
+    };
+    let native = |exemplars: Vec<pb::Exemplar>, bucket_ex: Vec<pb::Exemplar>| pb::Histogram {
+        schema: Some(0),
+        positive_span: vec![pb::BucketSpan {
+            offset: Some(0),
+            length: Some(0),
+        }],
+        bucket: bucket_ex
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| pb::Bucket {
+                upper_bound: Some(i as f64),
+                exemplar: Some(e),
+                ..Default::default()
+            })
+            .collect(),
+        exemplars,
+        created_timestamp: Some(pb::Timestamp {
+            seconds: 12,
+            nanos: 345_000_000,
+        }),
+        ..Default::default()
+    };
+    let values = |h: pb::Histogram| -> Vec<(f64, Option<i64>)> {
+        let b = body(&[pb::MetricFamily {
+            name: Some("h".into()),
+            r#type: Some(pb::MetricType::Histogram as i32),
+            metric: vec![pb::Metric {
+                histogram: Some(h),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }]);
+        let mut p = ProtobufParser::new(&b);
+        while let Some(e) = p.next().unwrap() {
+            if e == Entry::Histogram {
+                assert_eq!(p.created_timestamp(), Some(12_345));
+                let mut out = Vec::new();
+                let mut x = Exemplar::default();
+                while p.exemplar(&mut x) {
+                    out.push((x.value, x.timestamp));
+                }
+                return out;
+            }
+        }
+        panic!("no histogram entry");
+    };
+    assert_eq!(
+        values(native(
+            vec![ex(1.0, None), ex(2.0, Some(5)), ex(3.0, None)],
+            vec![]
+        )),
+        [(2.0, Some(5))]
+    );
+    // Without an exemplars list, timestamped bucket exemplars are used.
+    assert_eq!(
+        values(native(
+            vec![],
+            vec![ex(4.0, Some(7)), ex(5.0, None), ex(6.0, Some(-1500))]
+        )),
+        [(4.0, Some(7)), (6.0, Some(-1500))]
+    );
+}
