@@ -13,11 +13,15 @@
 //! Parsers never panic on any input: every problem is a [`ParseError`] that
 //! names where it is and what was expected.
 
+pub mod encode;
 pub mod error;
 pub mod family;
 pub mod fuzzing;
+pub mod negotiate;
 pub mod parser;
+pub mod protobuf;
 
 pub use error::{ParseError, Position};
 pub use family::{FamilySample, MetricFamily, SampleValue, collect};
 pub use parser::{Entry, Parser};
+pub use protobuf::ProtobufParser;

@@ -22,4 +22,5 @@ pub use labels::{BUCKET_LABEL, Label, Labels, LabelsBuilder, LabelsIter, METRIC_
 pub use matcher::{MatchType, Matcher, MatcherError};
 pub use metadata::{Metadata, MetricType};
 pub use names::ValidationScheme;
+pub use names::{EscapingScheme, escape_name, unescape_name};
 pub use sample::{Exemplar, Sample, is_stale_nan, stale_nan};
