@@ -59,7 +59,9 @@ pub fn allowed_suffixes(kind: MetricType) -> &'static [&'static str] {
         MetricType::Counter => &["_total", "_created"],
         MetricType::Summary => &["_sum", "_count", "_created"],
         MetricType::Histogram => &["_bucket", "_sum", "_count", "_created"],
-        MetricType::GaugeHistogram => &["_bucket", "_gsum", "_gcount"],
+        // OpenMetrics writes `_gsum`/`_gcount`; the protobuf parser, like
+        // Prometheus', names a gauge histogram's classic series `_sum`/`_count`.
+        MetricType::GaugeHistogram => &["_bucket", "_gsum", "_gcount", "_sum", "_count"],
         MetricType::Info => &["_info"],
         MetricType::Gauge | MetricType::StateSet | MetricType::Unknown => &[],
     }
