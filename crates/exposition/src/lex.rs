@@ -316,7 +316,6 @@ impl Scratch {
     }
 
     /// Writes the labels of an exemplar (no metric name) into `builder`.
-    #[allow(dead_code)]
     pub(crate) fn build_plain(
         &self,
         buf: &[u8],
