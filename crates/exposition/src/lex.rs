@@ -33,13 +33,13 @@ pub(crate) fn found(buf: &[u8], offset: usize) -> String {
         Some(b'\n') => "end of line".to_string(),
         Some(_) => {
             let rest = buf.get(offset..).unwrap_or_default();
-            let mut end = rest
+            // Show the token up to the next blank; a leading blank is shown
+            // with what follows it, since a stray blank is usually the problem.
+            let end = rest
                 .iter()
+                .skip(1)
                 .position(|&c| c == b'\n' || c == b' ' || c == b'\t')
-                .unwrap_or(rest.len());
-            if end == 0 {
-                end = 1;
-            }
+                .map_or(rest.len(), |i| i + 1);
             let shown = rest.get(..end.min(24)).unwrap_or_default();
             format!("{:?}", String::from_utf8_lossy(shown))
         }
