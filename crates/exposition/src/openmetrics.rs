@@ -9,7 +9,7 @@
 //! the way Prometheus' `openmetricsparse.go` does.
 //!
 //! [`OpenMetricsParser::new`] also enforces the specification's cross-line
-//! rules (see [`families`]); [`OpenMetricsParser::lenient`] checks syntax
+//! rules (the `families` submodule); [`OpenMetricsParser::lenient`] checks syntax
 //! only, which is what Prometheus itself does when scraping.
 
 mod families;
@@ -445,7 +445,7 @@ fn decoded_chars(buf: &[u8], span: Span) -> usize {
         while let Some(&c) = bytes.get(i) {
             if c == b'\\' {
                 if matches!(bytes.get(i + 1), Some(b'\\' | b'n' | b'"')) {
-                    n -= 1;
+                    n = n.saturating_sub(1);
                 }
                 i += 2;
             } else {

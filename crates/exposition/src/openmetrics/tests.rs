@@ -267,7 +267,7 @@ fn families_from_openmetrics() {
 
 #[test]
 fn never_panics_on_truncations_and_byte_flips() {
-    let base = b"# HELP a x\\ny\n# TYPE a histogram\n# UNIT a_s s\na_bucket{le=\"1\",\"q.x\"=\"\\\"\"} 1 2.5 # {t=\"1\"} 1 3\na_bucket{le=\"+Inf\"} 2\na_count 2\na_sum 3\n{\"u.v\"} NaN\n# EOF\n";
+    let base = b"# HELP a_s x\\ny\n# TYPE a_s histogram\n# UNIT a_s s\na_s_bucket{le=\"1\"} 1 # {t=\"1\",\"q.x\"=\"\\\"\"} 1 3\na_s_bucket{le=\"+Inf\"} 2\na_s_count 2\na_s_sum 3\n{\"u.v\",\"q.x\"=\"\\\"\"} NaN 2.5\n# EOF\n";
     let mut b = LabelsBuilder::new();
     let mut ex = Exemplar::default();
     let mut run = |body: &[u8]| {
@@ -291,16 +291,27 @@ fn never_panics_on_truncations_and_byte_flips() {
             }
         }
     };
-    for i in 0..=base.len() {
-        run(&base[..i]);
+    let text_base: &[u8] = b"# HELP \"a.b\" x\\\\n\n# TYPE a summary\n a { \"q.x\" = \"\\\"\" , quantile=\"0.5\", } 1e3 17\n{\"n\"}\t+Inf\n# c\n\n";
+    let mut t = crate::text::TextParser::new(text_base);
+    let mut entries = 0;
+    while t.next().expect("text base parses").is_some() {
+        entries += 1;
     }
-    for i in 0..base.len() {
-        for byte in [
-            b'"', b'\\', b'{', b'}', b' ', b'\n', b'#', 0, 0xff, b'=', b',',
-        ] {
-            let mut body = base.to_vec();
-            body[i] = byte;
-            run(&body);
+    assert_eq!(entries, 5, "help, type, two samples, comment");
+    let mut p = OpenMetricsParser::new(base);
+    while p.next().expect("OpenMetrics base parses").is_some() {}
+    for base in [&base[..], text_base] {
+        for i in 0..=base.len() {
+            run(&base[..i]);
+        }
+        for i in 0..base.len() {
+            for byte in [
+                b'"', b'\\', b'{', b'}', b' ', b'\n', b'#', 0, 0xff, b'=', b',', b'\t', b'0',
+            ] {
+                let mut body = base.to_vec();
+                body[i] = byte;
+                run(&body);
+            }
         }
     }
 }
