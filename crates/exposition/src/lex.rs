@@ -31,15 +31,23 @@ pub(crate) fn found(buf: &[u8], offset: usize) -> String {
     match buf.get(offset) {
         None => "end of input".to_string(),
         Some(b'\n') => "end of line".to_string(),
-        Some(_) => {
+        Some(&first) => {
             let rest = buf.get(offset..).unwrap_or_default();
-            // Show the token up to the next blank; a leading blank is shown
-            // with what follows it, since a stray blank is usually the problem.
-            let end = rest
-                .iter()
-                .skip(1)
-                .position(|&c| c == b'\n' || c == b' ' || c == b'\t')
-                .map_or(rest.len(), |i| i + 1);
+            let wordish =
+                |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'+' | b'-');
+            let end = if matches!(first, b'=' | b',' | b'{' | b'}' | b'"' | b'\'') {
+                // Punctuation is a token of its own.
+                1
+            } else if wordish(first) {
+                rest.iter().position(|&c| !wordish(c)).unwrap_or(rest.len())
+            } else {
+                // Anything else runs to the next blank; a leading blank is shown
+                // with what follows it, since a stray blank is usually the problem.
+                rest.iter()
+                    .skip(1)
+                    .position(|&c| c == b'\n' || c == b' ' || c == b'\t')
+                    .map_or(rest.len(), |i| i + 1)
+            };
             let shown = rest.get(..end.min(24)).unwrap_or_default();
             format!("{:?}", String::from_utf8_lossy(shown))
         }
