@@ -17,11 +17,16 @@ pub mod encode;
 pub mod error;
 pub mod family;
 pub mod fuzzing;
+mod lex;
 pub mod negotiate;
+pub mod openmetrics;
 pub mod parser;
 pub mod protobuf;
+pub mod text;
 
 pub use error::{ParseError, Position};
 pub use family::{FamilySample, MetricFamily, SampleValue, collect};
+pub use openmetrics::OpenMetricsParser;
 pub use parser::{Entry, Parser};
 pub use protobuf::ProtobufParser;
+pub use text::TextParser;
