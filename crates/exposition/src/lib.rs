@@ -15,8 +15,13 @@
 
 pub mod error;
 pub mod family;
+mod lex;
+pub mod openmetrics;
 pub mod parser;
+pub mod text;
 
 pub use error::{ParseError, Position};
 pub use family::{FamilySample, MetricFamily, SampleValue, collect};
+pub use openmetrics::OpenMetricsParser;
 pub use parser::{Entry, Parser};
+pub use text::TextParser;
