@@ -106,8 +106,18 @@ pub struct CheckMetricsReport {
     pub cardinality: Option<CardinalityReport>,
 }
 
+/// Checks a text-format (0.0.4) exposition.
+pub fn check(
+    body: &[u8],
+    options: CheckMetricsOptions,
+) -> Result<CheckMetricsReport, CheckMetricsError> {
+    let mut parser = vigil_exposition::text::TextParser::new(body);
+    check_with_parser(&mut parser, body, options)
+}
+
 /// Checks an exposition read by `parser` from `body` (the same bytes; used
-/// to name lines in errors found after parsing).
+/// to name lines in errors found after parsing). `parser` must read the text
+/// format: the identity bytes of its series must be their text.
 pub fn check_with_parser<P: Parser + ?Sized>(
     parser: &mut P,
     body: &[u8],
@@ -166,7 +176,7 @@ pub fn cardinality(families: &[LintFamily]) -> CardinalityReport {
     }
     // promtool's families come out of a Go map, so its order among equal
     // cardinalities is random; a stable sort keeps ours in exposition order.
-    stats.sort_by(|a, b| b.cardinality.cmp(&a.cardinality));
+    stats.sort_by_key(|s| std::cmp::Reverse(s.cardinality));
     CardinalityReport { stats, total }
 }
 
@@ -194,8 +204,12 @@ pub fn families<P: Parser + ?Sized>(
                 b.declare_help(name, help)
             }
             Entry::Series => {
+                let (id, _, value) = parser.series();
+                if let Err((at, message)) = check_quoting(id) {
+                    let (line, column) = offset_in(body, id, at).unwrap_or((line, 1));
+                    return Err(ParseError::at(line, column, message).into());
+                }
                 parser.labels(&mut scratch);
-                let (_, _, value) = parser.series();
                 b.add_sample(scratch.build(), value)
             }
             Entry::Histogram => {
@@ -206,6 +220,56 @@ pub fn families<P: Parser + ?Sized>(
         result.map_err(|message| ParseError::at(line, 1, message))?;
     }
     Ok(b.finish())
+}
+
+/// promtool's parser knows only the escapes `\\`, `\"` and `\n` in quoted
+/// names and label values, and refuses a raw line feed in them; Vigil's
+/// parser (like Prometheus' scrape parser) is more lenient. `id` is the text
+/// of a sample's name and labels; the error carries the offset into it.
+fn check_quoting(id: &[u8]) -> Result<(), (usize, String)> {
+    let mut quoted = false;
+    let mut i = 0;
+    while let Some(&c) = id.get(i) {
+        match c {
+            b'"' => quoted = !quoted,
+            b'\\' if quoted => {
+                match id.get(i + 1) {
+                    Some(b'\\' | b'"' | b'n') => {}
+                    Some(&e) => {
+                        let e = String::from_utf8_lossy(id.get(i + 1..).unwrap_or_default())
+                            .chars()
+                            .next()
+                            .unwrap_or(char::from(e));
+                        return Err((i, format!("invalid escape sequence '\\{e}'")));
+                    }
+                    None => {}
+                }
+                i += 1;
+            }
+            b'\n' if quoted => {
+                return Err((i, "unescaped line feed in a quoted string".to_string()));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// The 1-based line and column of `part[at]`, when `part` is a slice of `body`.
+fn offset_in(body: &[u8], part: &[u8], at: usize) -> Option<(usize, usize)> {
+    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+    if start + part.len() > body.len() {
+        return None;
+    }
+    let offset = start + at;
+    let before = body.get(..offset)?;
+    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    Some((line, offset - line_start + 1))
 }
 
 /// Gives the 1-based line number of each entry: the text formats produce
@@ -362,8 +426,8 @@ impl FamilyBuilder {
     }
 
     fn declare_help(&mut self, name: &str, help: &str) -> Result<(), String> {
-        // promtool's parser ignores a HELP line with nothing after the name.
-        if help.is_empty() {
+        // promtool's parser ignores a HELP line with only blanks after the name.
+        if help.trim_start_matches([' ', '\t']).is_empty() {
             return Ok(());
         }
         let (idx, _) = self.resolve(name)?;

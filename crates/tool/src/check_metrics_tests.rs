@@ -311,3 +311,23 @@ fn table_matches_promtool_layout() {
          Total      1              100%          \n"
     );
 }
+
+#[test]
+fn quoting_follows_promtool() {
+    assert_eq!(check_quoting(br#"a{b="x\\y\"z\n"}"#), Ok(()));
+    assert_eq!(
+        check_quoting(br#"a{b="c\qd"}"#),
+        Err((6, "invalid escape sequence '\\q'".to_string()))
+    );
+    assert!(check_quoting(b"a{b=\"c\nd\"}").is_err());
+    // Backslashes outside quotes are not escapes (and not the parser's business here).
+    assert_eq!(check_quoting(br#"a\q"#), Ok(()));
+}
+
+#[test]
+fn offsets_name_line_and_column() {
+    let body = b"x 1\n  a{b=\"c\"} 1\n";
+    let part = &body[6..14];
+    assert_eq!(offset_in(body, part, 2), Some((2, 5)));
+    assert_eq!(offset_in(body, b"elsewhere", 0), None);
+}
