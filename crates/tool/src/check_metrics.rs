@@ -192,7 +192,16 @@ pub fn families<P: Parser + ?Sized>(
     let mut lines = LineCursor::new(body);
     let mut scratch = LabelsBuilder::new();
     while let Some(entry) = parser.next()? {
-        let line = lines.next_line();
+        let Line {
+            number: line,
+            text,
+            terminated,
+        } = lines.next_line();
+        // promtool's parser reads every line up to its line feed.
+        if !terminated {
+            let message = "unexpected end of input: the last line has no line feed";
+            return Err(ParseError::at(line, text.len() + 1, message).into());
+        }
         let result = match entry {
             Entry::Comment | Entry::Unit => Ok(()),
             Entry::Type => {
@@ -205,9 +214,16 @@ pub fn families<P: Parser + ?Sized>(
             }
             Entry::Series => {
                 let (id, _, value) = parser.series();
-                if let Err((at, message)) = check_quoting(id) {
+                if let Err((at, message)) = check_series_text(id) {
                     let (line, column) = offset_in(body, id, at).unwrap_or((line, 1));
                     return Err(ParseError::at(line, column, message).into());
+                }
+                // promtool takes a blank after the value or timestamp as the
+                // start of another field.
+                let trimmed = text.trim_ascii_end().len();
+                if trimmed < text.len() {
+                    let message = "unexpected blank at the end of a sample line";
+                    return Err(ParseError::at(line, trimmed + 1, message).into());
                 }
                 parser.labels(&mut scratch);
                 b.add_sample(scratch.build(), value)
@@ -219,22 +235,48 @@ pub fn families<P: Parser + ?Sized>(
         };
         result.map_err(|message| ParseError::at(line, 1, message))?;
     }
+    // Vigil's parser, like Prometheus' scrape parser, takes a NUL byte where
+    // a line starts as the end of the input; promtool's refuses it.
+    if let Some(line) = lines.next_non_blank() {
+        return Err(
+            ParseError::at(line.number, 1, "unexpected NUL byte at the start of a line").into(),
+        );
+    }
     Ok(b.finish())
 }
 
-/// promtool's parser knows only the escapes `\\`, `\"` and `\n` in quoted
-/// names and label values, and refuses a raw line feed in them; Vigil's
-/// parser (like Prometheus' scrape parser) is more lenient. `id` is the text
-/// of a sample's name and labels; the error carries the offset into it.
-fn check_quoting(id: &[u8]) -> Result<(), (usize, String)> {
+/// Rules promtool's parser applies to a sample's name and labels where
+/// Vigil's parser (like Prometheus' scrape parser) is more lenient: quoted
+/// names and label values know only the escapes `\\`, `\"` and `\n` and
+/// may not hold a raw line feed, and a closing quote must be followed by
+/// `,`, `}` or `=` (the comma between labels is not optional). `id` is the
+/// text of the sample's name and labels; errors carry the offset into it.
+fn check_series_text(id: &[u8]) -> Result<(), (usize, String)> {
     let mut quoted = false;
     let mut i = 0;
     while let Some(&c) = id.get(i) {
         match c {
-            b'"' => quoted = !quoted,
+            b'"' if quoted => {
+                quoted = false;
+                let next = id.get(i + 1..).unwrap_or_default();
+                let blanks = next
+                    .iter()
+                    .take_while(|&&c| c == b' ' || c == b'\t')
+                    .count();
+                match next.get(blanks) {
+                    None | Some(b',' | b'}' | b'=') => {}
+                    Some(_) => {
+                        return Err((
+                            i + 1 + blanks,
+                            "expected \",\" or \"}\" after a label".to_string(),
+                        ));
+                    }
+                }
+            }
+            b'"' => quoted = true,
             b'\\' if quoted => {
                 match id.get(i + 1) {
-                    Some(b'\\' | b'"' | b'n') => {}
+                    Some(b'\\' | b'"' | b'n') | None => {}
                     Some(&e) => {
                         let e = String::from_utf8_lossy(id.get(i + 1..).unwrap_or_default())
                             .chars()
@@ -242,7 +284,6 @@ fn check_quoting(id: &[u8]) -> Result<(), (usize, String)> {
                             .unwrap_or(char::from(e));
                         return Err((i, format!("invalid escape sequence '\\{e}'")));
                     }
-                    None => {}
                 }
                 i += 1;
             }
@@ -288,22 +329,45 @@ impl<'a> LineCursor<'a> {
         }
     }
 
-    fn next_line(&mut self) -> usize {
+    /// The next non-blank line (or the last line, blank or not).
+    fn next_line(&mut self) -> Line<'a> {
         loop {
             let end = self.rest.iter().position(|&c| c == b'\n');
-            let (current, rest) = match end {
+            let (text, rest) = match end {
                 Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
                 None => (self.rest, &self.rest[self.rest.len()..]),
             };
             self.line += 1;
-            let blank = current.iter().all(|&c| c == b' ' || c == b'\t');
-            let at_end = end.is_none();
             self.rest = rest;
-            if !blank || at_end {
-                return self.line;
+            let blank = text.iter().all(|&c| c == b' ' || c == b'\t');
+            if !blank || end.is_none() {
+                return Line {
+                    number: self.line,
+                    text,
+                    terminated: end.is_some(),
+                };
             }
         }
     }
+}
+
+impl<'a> LineCursor<'a> {
+    /// The next line that is not blank, if any is left.
+    fn next_non_blank(&mut self) -> Option<Line<'a>> {
+        let line = self.next_line();
+        (!line.text.iter().all(|&c| c == b' ' || c == b'\t')).then_some(line)
+    }
+}
+
+/// One line of the body.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    /// 1-based line number.
+    number: usize,
+    /// The line without its line feed.
+    text: &'a [u8],
+    /// Whether a line feed ends it.
+    terminated: bool,
 }
 
 /// Which series of its family a sample line is.

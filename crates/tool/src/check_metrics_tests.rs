@@ -279,7 +279,16 @@ fn utf8_names_pass_without_lint() {
 #[test]
 fn lines_skip_blank_lines() {
     let mut c = LineCursor::new(b"a\n\n  \t\nb\nc");
-    assert_eq!([c.next_line(), c.next_line(), c.next_line()], [1, 4, 5]);
+    let got: Vec<_> = (0..3)
+        .map(|_| {
+            let l = c.next_line();
+            (l.number, l.text, l.terminated)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(1, &b"a"[..], true), (4, b"b", true), (5, b"c", false)]
+    );
 }
 
 #[test]
@@ -314,14 +323,19 @@ fn table_matches_promtool_layout() {
 
 #[test]
 fn quoting_follows_promtool() {
-    assert_eq!(check_quoting(br#"a{b="x\\y\"z\n"}"#), Ok(()));
+    assert_eq!(check_series_text(br#"a{b="x\\y\"z\n"}"#), Ok(()));
     assert_eq!(
-        check_quoting(br#"a{b="c\qd"}"#),
+        check_series_text(br#"a{b="c\qd"}"#),
         Err((6, "invalid escape sequence '\\q'".to_string()))
     );
-    assert!(check_quoting(b"a{b=\"c\nd\"}").is_err());
+    assert!(check_series_text(b"a{b=\"c\nd\"}").is_err());
+    assert_eq!(
+        check_series_text(br#"a{b="1" c="2"}"#),
+        Err((8, "expected \",\" or \"}\" after a label".to_string()))
+    );
+    assert_eq!(check_series_text(br#"{"a.b", "c" = "d" }"#), Ok(()));
     // Backslashes outside quotes are not escapes (and not the parser's business here).
-    assert_eq!(check_quoting(br#"a\q"#), Ok(()));
+    assert_eq!(check_series_text(br#"a\q"#), Ok(()));
 }
 
 #[test]
@@ -330,4 +344,21 @@ fn offsets_name_line_and_column() {
     let part = &body[6..14];
     assert_eq!(offset_in(body, part, 2), Some((2, 5)));
     assert_eq!(offset_in(body, b"elsewhere", 0), None);
+}
+
+#[test]
+fn input_after_the_parser_stopped_is_an_error() {
+    let mut p = Script {
+        entries: vec![s("a", &[], 1.0)],
+        pos: 0,
+    };
+    let err = families(&mut p, b"a 1\n\0b 1\n", ValidationScheme::Legacy);
+    assert_eq!(
+        err,
+        Err(CheckMetricsError::Parse(ParseError::at(
+            2,
+            1,
+            "unexpected NUL byte at the start of a line"
+        )))
+    );
 }
