@@ -10,9 +10,10 @@
 //! [`FamilyBuilder`] replays its entries with those grouping rules and the
 //! extra checks, so that exit codes and problems agree with promtool.
 //!
-//! Known differences, because Vigil's parser hands out label *sets*: label
-//! order does not matter when looking for duplicate metrics, and labels with
-//! empty values are ignored (promtool compares label lists as written).
+//! Where promtool's parser is stricter than Vigil's (which follows
+//! Prometheus' scrape parser), the stricter rules are checked on the text
+//! (`text_rules`), and labels are taken as written there: in order and with
+//! empty values, as promtool compares them.
 
 use std::collections::HashMap;
 
@@ -23,7 +24,11 @@ use vigil_model::{
 };
 
 use crate::error::CheckMetricsError;
+
+mod text_rules;
+
 use crate::promlint::{self, LintFamily, LintMetric, Problem};
+use text_rules::{check_series_text, label_pairs, offset_in};
 
 /// What `check metrics` should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,12 +230,13 @@ pub fn families<P: Parser + ?Sized>(
                     let message = "unexpected blank at the end of a sample line";
                     return Err(ParseError::at(line, trimmed + 1, message).into());
                 }
+                let pairs = label_pairs(id);
                 parser.labels(&mut scratch);
-                b.add_sample(scratch.build(), value)
+                b.add_sample(scratch.build(), pairs, value)
             }
             Entry::Histogram => {
                 parser.labels(&mut scratch);
-                b.add_sample(scratch.build(), f64::NAN)
+                b.add_sample(scratch.build(), None, f64::NAN)
             }
         };
         result.map_err(|message| ParseError::at(line, 1, message))?;
@@ -243,74 +249,6 @@ pub fn families<P: Parser + ?Sized>(
         );
     }
     Ok(b.finish())
-}
-
-/// Rules promtool's parser applies to a sample's name and labels where
-/// Vigil's parser (like Prometheus' scrape parser) is more lenient: quoted
-/// names and label values know only the escapes `\\`, `\"` and `\n` and
-/// may not hold a raw line feed, and a closing quote must be followed by
-/// `,`, `}` or `=` (the comma between labels is not optional). `id` is the
-/// text of the sample's name and labels; errors carry the offset into it.
-fn check_series_text(id: &[u8]) -> Result<(), (usize, String)> {
-    let mut quoted = false;
-    let mut i = 0;
-    while let Some(&c) = id.get(i) {
-        match c {
-            b'"' if quoted => {
-                quoted = false;
-                let next = id.get(i + 1..).unwrap_or_default();
-                let blanks = next
-                    .iter()
-                    .take_while(|&&c| c == b' ' || c == b'\t')
-                    .count();
-                match next.get(blanks) {
-                    None | Some(b',' | b'}' | b'=') => {}
-                    Some(_) => {
-                        return Err((
-                            i + 1 + blanks,
-                            "expected \",\" or \"}\" after a label".to_string(),
-                        ));
-                    }
-                }
-            }
-            b'"' => quoted = true,
-            b'\\' if quoted => {
-                match id.get(i + 1) {
-                    Some(b'\\' | b'"' | b'n') | None => {}
-                    Some(&e) => {
-                        let e = String::from_utf8_lossy(id.get(i + 1..).unwrap_or_default())
-                            .chars()
-                            .next()
-                            .unwrap_or(char::from(e));
-                        return Err((i, format!("invalid escape sequence '\\{e}'")));
-                    }
-                }
-                i += 1;
-            }
-            b'\n' if quoted => {
-                return Err((i, "unescaped line feed in a quoted string".to_string()));
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    Ok(())
-}
-
-/// The 1-based line and column of `part[at]`, when `part` is a slice of `body`.
-fn offset_in(body: &[u8], part: &[u8], at: usize) -> Option<(usize, usize)> {
-    let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
-    if start + part.len() > body.len() {
-        return None;
-    }
-    let offset = start + at;
-    let before = body.get(..offset)?;
-    let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&c| c == b'\n')
-        .map_or(0, |i| i + 1);
-    Some((line, offset - line_start + 1))
 }
 
 /// Gives the 1-based line number of each entry: the text formats produce
@@ -395,7 +333,7 @@ struct FamilyBuilder {
     families: Vec<Family>,
     by_name: HashMap<String, usize>,
     /// Histogram and summary metrics by (family, labels without `le` / `quantile`).
-    merged: HashMap<(usize, Labels), usize>,
+    merged: HashMap<(usize, Vec<(String, String)>), usize>,
 }
 
 /// `name` without `suffix`, if what remains is not empty.
@@ -506,12 +444,29 @@ impl FamilyBuilder {
         Ok(())
     }
 
-    fn add_sample(&mut self, labels: Labels, value: f64) -> Result<(), String> {
+    /// Adds a sample. `pairs` are its labels as written, when the parser's
+    /// text is at hand; otherwise the label set stands in for them.
+    fn add_sample(
+        &mut self,
+        labels: Labels,
+        pairs: Option<Vec<(String, String)>>,
+        value: f64,
+    ) -> Result<(), String> {
         let name = labels.metric_name().unwrap_or_default();
         let (idx, role) = self.resolve(name)?;
-        for l in &labels {
-            if l.name != METRIC_NAME && !self.valid_label_name(l.name) {
-                return Err(format!("invalid label name {:?}", l.name));
+        let pairs = pairs.unwrap_or_else(|| {
+            labels
+                .iter()
+                .filter(|l| l.name != METRIC_NAME)
+                .map(|l| (l.name.to_string(), l.value.to_string()))
+                .collect()
+        });
+        for (name, _) in &pairs {
+            if name == METRIC_NAME {
+                return Err(format!("label name {METRIC_NAME:?} is reserved"));
+            }
+            if !self.valid_label_name(name) {
+                return Err(format!("invalid label name {name:?}"));
             }
         }
         let fam = &mut self.families[idx];
@@ -527,13 +482,13 @@ impl FamilyBuilder {
         };
         let Some(special) = special else {
             fam.lint.metrics.push(LintMetric {
-                labels: labels.without(&[METRIC_NAME]),
+                labels: pairs,
                 ..LintMetric::default()
             });
             return Ok(());
         };
         // A NaN bound parses but, as in promtool, does not make a bucket or quantile.
-        let bound = match labels.get(special) {
+        let bound = match pairs.iter().find(|(n, _)| n == special).map(|(_, v)| v) {
             Some(v) => match parse_go_float(v) {
                 Some(b) => !b.is_nan(),
                 None => {
@@ -544,13 +499,17 @@ impl FamilyBuilder {
             },
             None => false,
         };
-        let key = labels.without(&[METRIC_NAME, special]);
+        let own: Vec<(String, String)> = pairs.into_iter().filter(|(n, _)| n != special).collect();
+        // promtool merges lines whose labels (but `le` / `quantile`) are the
+        // same set, and keeps the labels as the first line wrote them.
+        let mut key = own.clone();
+        key.sort();
         let metric = match self.merged.get(&(idx, key.clone())) {
             Some(&m) => m,
             None => {
                 let m = fam.lint.metrics.len();
                 fam.lint.metrics.push(LintMetric {
-                    labels: key.clone(),
+                    labels: own,
                     ..LintMetric::default()
                 });
                 self.merged.insert((idx, key), m);
@@ -618,5 +577,4 @@ fn parse_go_float(s: &str) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[path = "check_metrics_tests.rs"]
 mod tests;

@@ -11,14 +11,14 @@
 
 use std::fmt;
 
-use vigil_model::{Labels, METRIC_NAME, MetricType};
+use vigil_model::MetricType;
 
 /// One metric (a label set) of a [`LintFamily`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LintMetric {
-    /// The labels, `__name__` excluded; for histograms and summaries also
-    /// without `le` / `quantile`.
-    pub labels: Labels,
+    /// The labels as written (in order, empty values included), `__name__`
+    /// excluded; for histograms and summaries also without `le` / `quantile`.
+    pub labels: Vec<(String, String)>,
     /// Number of classic histogram buckets (`_bucket` lines with an `le`).
     pub buckets: usize,
     /// Number of summary quantiles (lines with a `quantile`).
@@ -53,7 +53,10 @@ impl LintFamily {
     /// that construct families by hand).
     pub fn with_metric(mut self, labels: &[(&str, &str)]) -> LintFamily {
         self.metrics.push(LintMetric {
-            labels: Labels::from_pairs(labels).without(&[METRIC_NAME]),
+            labels: labels
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             ..LintMetric::default()
         });
         self
@@ -213,11 +216,11 @@ fn lint_histogram_summary_reserved(f: &LintFamily, out: &mut Vec<String>) {
         out.push("non-histogram and non-summary metrics should not have \"_sum\" suffix".into());
     }
     for m in &f.metrics {
-        for l in &m.labels {
-            if !histogram && l.name == "le" {
+        for (name, _) in &m.labels {
+            if !histogram && name == "le" {
                 out.push("non-histogram metrics should not have \"le\" label".into());
             }
-            if !summary && l.name == "quantile" {
+            if !summary && name == "quantile" {
                 out.push("non-summary metrics should not have \"quantile\" label".into());
             }
         }
@@ -248,8 +251,8 @@ fn lint_camel_case(f: &LintFamily, out: &mut Vec<String>) {
         out.push("metric names should be written in 'snake_case' not 'camelCase'".into());
     }
     for m in &f.metrics {
-        for l in &m.labels {
-            if is_camel_case(l.name) {
+        for (name, _) in &m.labels {
+            if is_camel_case(name) {
                 out.push("label names should be written in 'snake_case' not 'camelCase'".into());
             }
         }

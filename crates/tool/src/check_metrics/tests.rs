@@ -1,7 +1,7 @@
 //! Unit tests of family building, run on a scripted parser so they do not
 //! depend on the text parser's own behaviour.
 
-use vigil_model::{Exemplar, FloatHistogram, Histogram, Labels};
+use vigil_model::{Exemplar, FloatHistogram, Histogram};
 
 use super::*;
 
@@ -125,7 +125,7 @@ fn histogram_lines_merge_into_metrics() {
         ("h", MetricType::Histogram, Some("latency"))
     );
     assert_eq!(f.metrics.len(), 2);
-    assert_eq!(f.metrics[0].labels, Labels::from_pairs(&[("path", "/")]));
+    assert_eq!(f.metrics[0].labels, [("path".to_string(), "/".to_string())]);
     assert_eq!(f.metrics[0].buckets, 2);
     let report = cardinality(&fams);
     assert_eq!(report.total, 8);
@@ -319,31 +319,6 @@ fn table_matches_promtool_layout() {
          go_info    1              100.00%       \n\
          Total      1              100%          \n"
     );
-}
-
-#[test]
-fn quoting_follows_promtool() {
-    assert_eq!(check_series_text(br#"a{b="x\\y\"z\n"}"#), Ok(()));
-    assert_eq!(
-        check_series_text(br#"a{b="c\qd"}"#),
-        Err((6, "invalid escape sequence '\\q'".to_string()))
-    );
-    assert!(check_series_text(b"a{b=\"c\nd\"}").is_err());
-    assert_eq!(
-        check_series_text(br#"a{b="1" c="2"}"#),
-        Err((8, "expected \",\" or \"}\" after a label".to_string()))
-    );
-    assert_eq!(check_series_text(br#"{"a.b", "c" = "d" }"#), Ok(()));
-    // Backslashes outside quotes are not escapes (and not the parser's business here).
-    assert_eq!(check_series_text(br#"a\q"#), Ok(()));
-}
-
-#[test]
-fn offsets_name_line_and_column() {
-    let body = b"x 1\n  a{b=\"c\"} 1\n";
-    let part = &body[6..14];
-    assert_eq!(offset_in(body, part, 2), Some((2, 5)));
-    assert_eq!(offset_in(body, b"elsewhere", 0), None);
 }
 
 #[test]
