@@ -28,7 +28,7 @@ use crate::error::CheckMetricsError;
 mod text_rules;
 
 use crate::promlint::{self, LintFamily, LintMetric, Problem};
-use text_rules::{check_series_text, label_pairs, offset_in};
+use text_rules::{check_help_escapes, check_series_text, label_pairs, offset_in};
 
 /// What `check metrics` should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,6 +214,9 @@ pub fn families<P: Parser + ?Sized>(
                 b.declare_type(name, kind)
             }
             Entry::Help => {
+                if let Err((at, message)) = check_help_escapes(text) {
+                    return Err(ParseError::at(line, at + 1, message).into());
+                }
                 let (name, help) = parser.help();
                 b.declare_help(name, help)
             }

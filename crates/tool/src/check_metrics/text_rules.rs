@@ -55,6 +55,30 @@ pub(crate) fn check_series_text(id: &[u8]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
+/// promtool knows only the escapes `\\`, `\"` and `\n` on a `# HELP` line
+/// (in the help text and in a quoted name); Vigil's parser keeps any other
+/// backslash as it is. `line` is the whole line; errors carry the offset into it.
+pub(crate) fn check_help_escapes(line: &[u8]) -> Result<(), (usize, String)> {
+    let mut i = 0;
+    while let Some(&c) = line.get(i) {
+        if c == b'\\' {
+            match line.get(i + 1) {
+                Some(b'\\' | b'"' | b'n') => i += 1,
+                Some(_) => {
+                    let e = String::from_utf8_lossy(line.get(i + 1..).unwrap_or_default())
+                        .chars()
+                        .next()
+                        .unwrap_or('?');
+                    return Err((i, format!("invalid escape sequence '\\{e}'")));
+                }
+                None => return Err((i, "backslash at the end of the line".to_string())),
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// The 1-based line and column of `part[at]`, when `part` is a slice of `body`.
 pub(crate) fn offset_in(body: &[u8], part: &[u8], at: usize) -> Option<(usize, usize)> {
     let start = (part.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
@@ -168,6 +192,16 @@ mod tests {
         assert_eq!(check_series_text(br#"{"a.b", "c" = "d" }"#), Ok(()));
         // Backslashes outside quotes are not escapes (and not the parser's business here).
         assert_eq!(check_series_text(br#"a\q"#), Ok(()));
+    }
+
+    #[test]
+    fn help_escapes() {
+        assert_eq!(check_help_escapes(br#"# HELP "a\"b" x\\y\nz\""#), Ok(()));
+        assert_eq!(
+            check_help_escapes(br#"# HELP a x\qy"#),
+            Err((10, "invalid escape sequence '\\q'".to_string()))
+        );
+        assert!(check_help_escapes(br#"# HELP a x\"#).is_err());
     }
 
     #[test]
