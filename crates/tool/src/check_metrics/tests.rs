@@ -337,3 +337,44 @@ fn input_after_the_parser_stopped_is_an_error() {
         )))
     );
 }
+
+/// Mutated expositions must give a report or an error, never a panic.
+#[test]
+fn mutations_never_panic() {
+    let seed: &[u8] = b"# HELP h Latency \\\\ \\n.\n# TYPE h histogram\n\
+        h_bucket{le=\"0.1\",path=\"/a\"} 1\nh_bucket{le=\"+Inf\",path=\"/a\"} 2 1700000000000\n\
+        h_sum{path=\"/a\"} 0.3\nh_count{path=\"/a\"} 2\n# TYPE s summary\n\
+        s{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n{\"q.x\",\"l.y\"=\"v\\\"\"} 1\n\
+        # comment\n\tc_total{a=\"\",b=\"x\\ny\"} NaN\n";
+    let alphabet = b"{}\",=\\ \t\n#_:.0a1eE+-pxNI\x00\xff";
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) as usize
+    };
+    let options = [
+        CheckMetricsOptions::default(),
+        CheckMetricsOptions {
+            lint: false,
+            extended: true,
+        },
+    ];
+    for _ in 0..3000 {
+        let mut body = seed.to_vec();
+        for _ in 0..1 + next() % 4 {
+            let at = next() % body.len();
+            match next() % 3 {
+                0 => body[at] = alphabet[next() % alphabet.len()],
+                1 => body.insert(at, alphabet[next() % alphabet.len()]),
+                _ => {
+                    body.remove(at);
+                }
+            }
+        }
+        for o in options {
+            let _ = check(&body, o);
+        }
+    }
+}
