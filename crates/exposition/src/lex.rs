@@ -31,15 +31,23 @@ pub(crate) fn found(buf: &[u8], offset: usize) -> String {
     match buf.get(offset) {
         None => "end of input".to_string(),
         Some(b'\n') => "end of line".to_string(),
-        Some(_) => {
+        Some(&first) => {
             let rest = buf.get(offset..).unwrap_or_default();
-            let mut end = rest
-                .iter()
-                .position(|&c| c == b'\n' || c == b' ' || c == b'\t')
-                .unwrap_or(rest.len());
-            if end == 0 {
-                end = 1;
-            }
+            let wordish =
+                |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'.' | b'+' | b'-');
+            let end = if matches!(first, b'=' | b',' | b'{' | b'}' | b'"' | b'\'') {
+                // Punctuation is a token of its own.
+                1
+            } else if wordish(first) {
+                rest.iter().position(|&c| !wordish(c)).unwrap_or(rest.len())
+            } else {
+                // Anything else runs to the next blank; a leading blank is shown
+                // with what follows it, since a stray blank is usually the problem.
+                rest.iter()
+                    .skip(1)
+                    .position(|&c| c == b'\n' || c == b' ' || c == b'\t')
+                    .map_or(rest.len(), |i| i + 1)
+            };
             let shown = rest.get(..end.min(24)).unwrap_or_default();
             format!("{:?}", String::from_utf8_lossy(shown))
         }
@@ -371,10 +379,9 @@ fn fast_float(s: &[u8]) -> Option<f64> {
             break;
         }
         mant = mant.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-        digits += 1;
+        digits = digits.saturating_add(1);
         i += 1;
     }
-    let int_digits = digits;
     let mut frac = 0i32;
     if body.get(i) == Some(&b'.') {
         i += 1;
@@ -383,12 +390,13 @@ fn fast_float(s: &[u8]) -> Option<f64> {
                 break;
             }
             mant = mant.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-            digits += 1;
-            frac += 1;
+            // Leading zeros never overflow the mantissa, so bound the counters.
+            digits = digits.saturating_add(1);
+            frac = frac.saturating_add(1);
             i += 1;
         }
     }
-    if digits == 0 || (int_digits == 0 && frac == 0) {
+    if digits == 0 {
         return None;
     }
     let mut exp = 0i32;
@@ -423,7 +431,7 @@ fn fast_float(s: &[u8]) -> Option<f64> {
     if i != body.len() || mant > (1u64 << 53) {
         return None;
     }
-    let e = exp - frac;
+    let e = exp.checked_sub(frac)?;
     let m = mant as f64;
     let v = if e >= 0 {
         m * *POW10.get(usize::try_from(e).ok()?)?
@@ -556,6 +564,10 @@ mod tests {
             Some(0.12)
         );
         assert_eq!(pf("9223372036854775808"), Some(9223372036854775808.0));
+        let tiny = format!("0.{}1", "0".repeat(400));
+        assert_eq!(pf(&tiny), tiny.parse::<f64>().ok());
+        let long_zeros = format!("{}1.5", "0".repeat(100));
+        assert_eq!(pf(&long_zeros), Some(1.5));
         assert_eq!(pf("+Inf"), Some(f64::INFINITY));
         assert_eq!(pf("-inf"), Some(f64::NEG_INFINITY));
         assert_eq!(pf("Infinity"), Some(f64::INFINITY));

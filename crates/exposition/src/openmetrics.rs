@@ -9,7 +9,7 @@
 //! the way Prometheus' `openmetricsparse.go` does.
 //!
 //! [`OpenMetricsParser::new`] also enforces the specification's cross-line
-//! rules (see [`families`]); [`OpenMetricsParser::lenient`] checks syntax
+//! rules (the `families` submodule); [`OpenMetricsParser::lenient`] checks syntax
 //! only, which is what Prometheus itself does when scraping.
 
 mod families;
@@ -362,7 +362,7 @@ impl<'a> OpenMetricsParser<'a> {
             p = end;
         }
         if p < eol {
-            p = self.exemplar(p, eol)?;
+            p = self.exemplar_suffix(p, eol)?;
         }
         if p != eol {
             return Err(self.expected("end of line", p));
@@ -392,7 +392,7 @@ impl<'a> OpenMetricsParser<'a> {
     }
 
     /// ` # {labels} value [timestamp]` starting at the space at `p`.
-    fn exemplar(&mut self, p: usize, eol: usize) -> Result<usize, ParseError> {
+    fn exemplar_suffix(&mut self, p: usize, eol: usize) -> Result<usize, ParseError> {
         let buf = self.buf;
         if buf.get(p..p + 4) != Some(b" # {") {
             return Err(self.expected("\" # {\" starting an exemplar, or end of line", p));
@@ -445,7 +445,7 @@ fn decoded_chars(buf: &[u8], span: Span) -> usize {
         while let Some(&c) = bytes.get(i) {
             if c == b'\\' {
                 if matches!(bytes.get(i + 1), Some(b'\\' | b'n' | b'"')) {
-                    n -= 1;
+                    n = n.saturating_sub(1);
                 }
                 i += 2;
             } else {
@@ -458,6 +458,7 @@ fn decoded_chars(buf: &[u8], span: Span) -> usize {
 
 impl Parser for OpenMetricsParser<'_> {
     fn next(&mut self) -> Result<Option<Entry>, ParseError> {
+        self.exemplar_pending = false;
         if self.finished {
             return Ok(None);
         }
@@ -489,8 +490,10 @@ impl Parser for OpenMetricsParser<'_> {
                     Some(b"# TYPE ") => Entry::Type,
                     Some(b"# UNIT ") => Entry::Unit,
                     _ => {
-                        return Err(self
-                            .expected("\"# HELP \", \"# TYPE \", \"# UNIT \" or \"# EOF\"", start));
+                        return Err(self.expected(
+                            "\"# HELP \", \"# TYPE \", \"# UNIT \" or \"# EOF\"",
+                            start,
+                        ));
                     }
                 };
                 self.metadata(entry, start, start + 7, eol)
@@ -562,3 +565,6 @@ impl OpenMetricsParser<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

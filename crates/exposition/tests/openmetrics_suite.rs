@@ -60,6 +60,12 @@ fn conformance_suite_agrees() {
         let file = meta["file"].as_str().unwrap_or("metrics");
         let body = std::fs::read(case.join(file)).expect("read metrics");
         let result = run(&body);
+        // OM_SUITE_VERBOSE=1 shows why each rejected case was rejected.
+        if std::env::var_os("OM_SUITE_VERBOSE").is_some() {
+            if let Err(e) = &result {
+                println!("{name}: {e}");
+            }
+        }
         if result.is_ok() == should_parse {
             agree += 1;
         } else {

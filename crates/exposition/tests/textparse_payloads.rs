@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use vigil_exposition::{MetricFamily, Parser, TextParser, collect};
+use vigil_exposition::{MetricFamily, OpenMetricsParser, Parser, TextParser, collect};
 use vigil_model::{LabelsBuilder, MetricType};
 
 fn data_dir() -> Option<PathBuf> {
@@ -124,5 +124,78 @@ fn text_payloads_parse_and_group() {
     assert_eq!(
         fams.iter().map(|f| f.samples.len()).sum::<usize>(),
         sample_lines(&body)
+    );
+}
+
+#[test]
+fn openmetrics_payloads_parse_and_group() {
+    let Some(dir) = data_dir() else { return };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("read dir") {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !name.ends_with(".om.txt") {
+            continue;
+        }
+        seen += 1;
+        let body = read(&dir, &name);
+        let samples = drain(&mut OpenMetricsParser::lenient(&body), &name);
+        assert_eq!(samples, sample_lines(&body), "{name}");
+    }
+    assert_eq!(seen, 2, "expected both .om.txt payloads");
+
+    // Fully valid OpenMetrics: the strict parser accepts it too.
+    let body = read(&dir, "1histogram.om.txt");
+    drain(&mut OpenMetricsParser::new(&body), "1histogram.om.txt");
+    let fams = collect(&mut OpenMetricsParser::new(&body)).expect("collect");
+    assert_eq!(fams.len(), 1);
+    let h = &fams[0];
+    assert_eq!(
+        (h.name.as_str(), h.kind),
+        ("golang_manual_histogram_seconds", MetricType::Histogram)
+    );
+    assert_eq!(h.samples.len(), sample_lines(&body));
+    assert_eq!(h.samples[0].labels.get("le"), Some("0.005"));
+    assert_eq!(h.samples[10].labels.get("le"), Some("10.0"));
+
+    let body = read(&dir, "alltypes.5mfs.om.txt");
+    let fams = collect(&mut OpenMetricsParser::lenient(&body)).expect("collect");
+    let kinds: Vec<(&str, MetricType)> = fams.iter().map(|f| (f.name.as_str(), f.kind)).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("go_build_info", MetricType::Gauge),
+            ("promhttp_metric_handler_errors", MetricType::Counter),
+            ("rpc_durations_histogram_seconds", MetricType::Histogram),
+            ("rpc_durations_seconds", MetricType::Summary),
+            ("rpc_requests", MetricType::Counter),
+        ]
+    );
+    assert_eq!(
+        fams.iter().map(|f| f.samples.len()).sum::<usize>(),
+        sample_lines(&body)
+    );
+    let hist = &fams[2];
+    let with_exemplars: Vec<_> = hist
+        .samples
+        .iter()
+        .filter(|s| !s.exemplars.is_empty())
+        .collect();
+    assert_eq!(with_exemplars.len(), 6);
+    let ex = &with_exemplars[0].exemplars[0];
+    assert_eq!(ex.labels.get("dummyID"), Some("17783"));
+    assert_eq!(ex.value, -0.0003825067330956884);
+    assert_eq!(ex.timestamp, Some(1726839814223));
+
+    // client_golang writes a (negative) `_sum` next to negative buckets,
+    // which the specification forbids; that is what stops the strict parser.
+    let err =
+        collect(&mut OpenMetricsParser::new(&body)).expect_err("strict rejects the negative _sum");
+    assert_eq!(
+        err,
+        vigil_exposition::ParseError::at(33, 1, "_sum samples must not be negative")
     );
 }
