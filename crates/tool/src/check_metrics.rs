@@ -24,10 +24,10 @@ use vigil_model::{
 };
 
 use crate::error::CheckMetricsError;
+use crate::promlint::{self, LintFamily, LintMetric, Problem};
 
 mod text_rules;
 
-use crate::promlint::{self, LintFamily, LintMetric, Problem};
 use text_rules::{check_help_escapes, check_series_text, label_pairs, offset_in};
 
 /// What `check metrics` should do.
