@@ -1,12 +1,51 @@
-//! The `vigil` binary: command-line parsing and wiring only.
+//! The `vigil` binary: command-line parsing and wiring only. Each command
+//! lives in its own module and returns the process exit code; the libraries
+//! underneath return typed errors, and `anyhow` context is added here.
 
-use clap::Parser;
+mod tool;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// Vigil: a Prometheus-compatible monitoring system.
 #[derive(Debug, Parser)]
-#[command(name = "vigil", version)]
-struct Cli {}
+#[command(name = "vigil", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _ = Cli::parse();
+/// Top-level commands. `server`, `alertmanager` and `pushgateway` join this
+/// list as they are implemented.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tooling for Prometheus and Vigil, like promtool.
+    Tool(tool::ToolArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tool(args) => tool::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(tool::FAILURE)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -1,0 +1,15 @@
+//! Errors of the `vigil tool` library.
+
+use vigil_exposition::ParseError;
+
+/// Why `check metrics` could not lint its input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckMetricsError {
+    /// The exposition is malformed, or breaks a rule of the text format that
+    /// promtool's parser enforces (e.g. a second `# HELP` for one family).
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    /// Both linting and the cardinality report were switched off.
+    #[error("at least one of --extended or linting must be enabled")]
+    NothingToDo,
+}

@@ -1,0 +1,44 @@
+//! `vigil tool`: promtool's commands. Exit codes follow promtool: 0 success,
+//! 1 failure, 3 lint problems.
+
+mod check_metrics;
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+/// Exit code for a failed command (bad input, I/O error).
+pub(crate) const FAILURE: u8 = 1;
+/// Exit code when the input was read but lint problems were found.
+pub(crate) const LINT_PROBLEMS: u8 = 3;
+
+/// Arguments of `vigil tool`.
+#[derive(Debug, Args)]
+pub(crate) struct ToolArgs {
+    #[command(subcommand)]
+    command: ToolCommand,
+}
+
+/// `vigil tool` subcommands; more of promtool's arrive here (`query`, `tsdb`, ...).
+#[derive(Debug, Subcommand)]
+enum ToolCommand {
+    /// Check the resources for validity.
+    #[command(subcommand)]
+    Check(CheckCommand),
+}
+
+/// `vigil tool check` subcommands; `config` and `rules` join later.
+#[derive(Debug, Subcommand)]
+enum CheckCommand {
+    /// Pass Prometheus metrics over stdin to lint them for consistency and
+    /// correctness, and optionally perform cardinality analysis.
+    #[command(after_help = check_metrics::EXAMPLES)]
+    Metrics(check_metrics::CheckMetricsArgs),
+}
+
+/// Runs a `vigil tool` command and returns its exit code.
+pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
+    }
+}
