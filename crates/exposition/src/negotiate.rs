@@ -410,18 +410,22 @@ pub fn scrape_format(
     }
 }
 
-// MERGE: once `crate::text::TextParser` and `crate::openmetrics::OpenMetricsParser`
-// are merged, enable this constructor (and add `with_classic_histograms` to
-// the protobuf arm when scrape configs need it):
-//
-// /// A parser for `body` in `format`.
-// pub fn new_parser(format: Format, body: &[u8]) -> Box<dyn crate::Parser + '_> {
-//     match format.parser_kind() {
-//         ParserKind::Text => Box::new(crate::text::TextParser::new(body)),
-//         ParserKind::OpenMetrics => Box::new(crate::openmetrics::OpenMetricsParser::new(body)),
-//         ParserKind::Protobuf => Box::new(crate::ProtobufParser::new(body)),
-//     }
-// }
+/// A parser for a scraped `body` in `format`.
+///
+/// OpenMetrics bodies are read with [`OpenMetricsParser::lenient`]: like
+/// Prometheus' scrape path it checks syntax and `# EOF` but not the rules
+/// that span lines (family order, histogram consistency), which real client
+/// libraries break (client_golang writes negative `_sum`s, for one).
+/// `vigil tool check metrics` and the conformance suite use the strict parser.
+///
+/// [`OpenMetricsParser::lenient`]: crate::openmetrics::OpenMetricsParser::lenient
+pub fn new_parser(format: Format, body: &[u8]) -> Box<dyn crate::Parser + '_> {
+    match format.parser_kind() {
+        ParserKind::Text => Box::new(crate::text::TextParser::new(body)),
+        ParserKind::OpenMetrics => Box::new(crate::openmetrics::OpenMetricsParser::lenient(body)),
+        ParserKind::Protobuf => Box::new(crate::ProtobufParser::new(body)),
+    }
+}
 
 #[cfg(test)]
 mod tests {

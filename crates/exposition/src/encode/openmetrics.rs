@@ -74,7 +74,8 @@ fn write_family(s: &mut String, fam: &MetricFamily) {
     s.push(' ');
     s.push_str(type_word(fam));
     s.push('\n');
-    if let Some(unit) = fam.unit.as_deref().filter(|u| !u.is_empty()) {
+    // An empty unit is still a declared one; keep it so a round trip is exact.
+    if let Some(unit) = fam.unit.as_deref() {
         s.push_str("# UNIT ");
         push_metric_name(s, name);
         s.push(' ');

@@ -1,0 +1,11 @@
+//! Fuzzes the delimited protobuf parser: it must never panic, and every error
+//! must point inside the input.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use vigil_exposition::fuzzing::check_parser;
+use vigil_exposition::protobuf::ProtobufParser;
+
+fuzz_target!(|data: &[u8]| {
+    check_parser(data, &mut ProtobufParser::new(data));
+});
