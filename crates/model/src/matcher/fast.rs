@@ -1,0 +1,459 @@
+//! Regex fast paths, in the spirit of Prometheus' `FastRegexMatcher`
+//! (`model/labels/regexp.go`).
+//!
+//! The pattern is parsed into `regex-syntax`'s HIR (after the RE2 dialect
+//! bridging in [`super::syntax`]) and its *shape* decides how values are
+//! matched: an exact literal, a finite set of strings, a literal
+//! prefix/suffix/substring around `.*`, `.*`/`.+` alone, a literal prefix in
+//! front of an arbitrary regex, or the full regex. Every fast path is an
+//! exact rewrite of the HIR, so it answers exactly as the anchored regex
+//! would; the property test in `matcher::tests` checks that.
+
+use std::collections::HashSet;
+
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
+
+use super::MatcherError;
+use super::syntax::to_rust_dialect;
+
+/// Largest number of strings (or char-class sequences) a finite pattern may
+/// expand to before we stop enumerating; Prometheus uses the same limit.
+const MAX_SET_MATCHES: usize = 256;
+/// Largest character class enumerated as part of a finite set.
+const MAX_CLASS_CHARS: usize = 256;
+/// Up to this many strings a linear scan beats hashing.
+const LINEAR_SET_MAX: usize = 16;
+/// Largest bounded repetition (`a{0,8}`) unrolled into a finite set.
+const MAX_UNROLL: u32 = 16;
+
+/// A compiled, fully anchored regex with a fast path for its shape.
+#[derive(Debug, Clone)]
+pub struct FastMatcher {
+    pattern: String,
+    kind: Kind,
+    /// Exact finite set of matched strings, in pattern order.
+    set: Option<Vec<String>>,
+    prefix: Option<String>,
+}
+
+/// A run of any characters: `.*`, `.+`, `.{3,}`, or their `(?-s)` forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AnyRun {
+    /// Minimum number of characters.
+    min: u32,
+    /// Whether `\n` is among the characters (`(?s)`, our default).
+    nl: bool,
+}
+
+impl AnyRun {
+    fn matches(self, s: &str) -> bool {
+        if !self.nl && s.contains('\n') {
+            return false;
+        }
+        match self.min {
+            0 => true,
+            // A non-empty &str has at least one char.
+            1 => !s.is_empty(),
+            n => s.len() >= n as usize && s.chars().nth(n as usize - 1).is_some(),
+        }
+    }
+}
+
+/// A sorted set of characters allowed at one position.
+type Unit = Box<[char]>;
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Literal(String),
+    SmallSet(Vec<String>),
+    Set(HashSet<String>),
+    /// Alternatives, each a sequence of character sets (case-insensitive literals).
+    Seqs(Vec<Vec<Unit>>),
+    Any(AnyRun),
+    Prefix(String, AnyRun),
+    Suffix(AnyRun, String),
+    PrefixSuffix(String, AnyRun, String),
+    Contains(AnyRun, String, AnyRun),
+    /// `.*a.*|.*b.*`: contains any of the literals.
+    ContainsAny(Vec<String>),
+    PrefixRegex(String, regex::Regex),
+    Regex(regex::Regex),
+}
+
+/// One element of a flattened top-level concatenation.
+enum Piece<'a> {
+    Lit(String),
+    Any(AnyRun),
+    Other(&'a Hir),
+}
+
+impl FastMatcher {
+    /// Compiles `pattern` as `^(?s:pattern)$` with RE2 syntax.
+    pub fn new(pattern: &str) -> Result<FastMatcher, MatcherError> {
+        let bad = |message: String| MatcherError::BadRegex {
+            pattern: pattern.to_owned(),
+            message,
+        };
+        let rust = to_rust_dialect(pattern).map_err(bad)?;
+        let hir = regex_syntax::ParserBuilder::new()
+            .dot_matches_new_line(true)
+            .build()
+            .parse(&rust)
+            .map_err(|e| bad(e.to_string()))?;
+        // The pattern parsed on its own, so wrapping it cannot change its meaning.
+        let compile = || {
+            regex::RegexBuilder::new(&format!("^(?:{rust})$"))
+                .dot_matches_new_line(true)
+                .build()
+                .map_err(|e| bad(e.to_string()))
+        };
+
+        let mut pieces = Vec::new();
+        flatten(&hir, &mut pieces);
+        // Anchors at the very ends are implied by the full anchoring.
+        while matches!(
+            pieces.first().map(|h| h.kind()),
+            Some(HirKind::Look(Look::Start))
+        ) {
+            pieces.remove(0);
+        }
+        while matches!(
+            pieces.last().map(|h| h.kind()),
+            Some(HirKind::Look(Look::End))
+        ) {
+            pieces.pop();
+        }
+
+        let mut m = FastMatcher {
+            pattern: pattern.to_owned(),
+            kind: Kind::Literal(String::new()),
+            set: None,
+            prefix: None,
+        };
+        if let Some(seqs) = seqs_of_concat(&pieces) {
+            m.set_from_seqs(seqs);
+            return Ok(m);
+        }
+        let pieces = merge_pieces(&pieces);
+        m.kind = match pieces.as_slice() {
+            [Piece::Any(a)] => Kind::Any(*a),
+            [Piece::Lit(p), Piece::Any(a)] => Kind::Prefix(p.clone(), *a),
+            [Piece::Any(a), Piece::Lit(s)] => Kind::Suffix(*a, s.clone()),
+            [Piece::Lit(p), Piece::Any(a), Piece::Lit(s)] => {
+                Kind::PrefixSuffix(p.clone(), *a, s.clone())
+            }
+            [Piece::Any(a), Piece::Lit(c), Piece::Any(b)] => Kind::Contains(*a, c.clone(), *b),
+            [Piece::Other(h)] => match contains_any(h) {
+                Some(lits) => Kind::ContainsAny(lits),
+                None => Kind::Regex(compile()?),
+            },
+            [Piece::Lit(p), ..] => Kind::PrefixRegex(p.clone(), compile()?),
+            _ => Kind::Regex(compile()?),
+        };
+        if let Some(Piece::Lit(p)) = pieces.first() {
+            m.prefix = Some(p.clone());
+        }
+        Ok(m)
+    }
+
+    fn set_from_seqs(&mut self, seqs: Vec<Vec<Unit>>) {
+        let expanded: usize = seqs
+            .iter()
+            .map(|s| s.iter().fold(1usize, |n, u| n.saturating_mul(u.len())))
+            .fold(0usize, usize::saturating_add);
+        if expanded > MAX_SET_MATCHES {
+            self.kind = Kind::Seqs(seqs);
+            return;
+        }
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for seq in &seqs {
+            let mut strings = vec![String::new()];
+            for unit in seq {
+                strings = strings
+                    .iter()
+                    .flat_map(|s| {
+                        unit.iter().map(move |c| {
+                            let mut t = s.clone();
+                            t.push(*c);
+                            t
+                        })
+                    })
+                    .collect();
+            }
+            for s in strings {
+                if seen.insert(s.clone()) {
+                    out.push(s);
+                }
+            }
+        }
+        self.kind = match out.as_slice() {
+            [one] => {
+                self.prefix = Some(one.clone());
+                Kind::Literal(one.clone())
+            }
+            _ if out.len() <= LINEAR_SET_MAX => Kind::SmallSet(out.clone()),
+            _ => Kind::Set(seen),
+        };
+        self.set = Some(out);
+    }
+
+    /// Whether `s` matches the whole pattern.
+    pub fn is_match(&self, s: &str) -> bool {
+        match &self.kind {
+            Kind::Literal(l) => s == l,
+            Kind::SmallSet(v) => v.iter().any(|x| x == s),
+            Kind::Set(set) => set.contains(s),
+            Kind::Seqs(seqs) => seqs.iter().any(|seq| seq_matches(seq, s)),
+            Kind::Any(a) => a.matches(s),
+            Kind::Prefix(p, a) => s.strip_prefix(p.as_str()).is_some_and(|r| a.matches(r)),
+            Kind::Suffix(a, x) => s.strip_suffix(x.as_str()).is_some_and(|r| a.matches(r)),
+            Kind::PrefixSuffix(p, a, x) => s
+                .strip_prefix(p.as_str())
+                .and_then(|r| r.strip_suffix(x.as_str()))
+                .is_some_and(|r| a.matches(r)),
+            Kind::Contains(a, c, b) => contains_between(s, *a, c, *b),
+            Kind::ContainsAny(lits) => lits.iter().any(|l| s.contains(l.as_str())),
+            Kind::PrefixRegex(p, re) => s.starts_with(p.as_str()) && re.is_match(s),
+            Kind::Regex(re) => re.is_match(s),
+        }
+    }
+
+    /// The pattern as given.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// The exact finite set of strings the pattern matches, if known.
+    pub fn set_matches(&self) -> Option<&[String]> {
+        self.set.as_deref()
+    }
+
+    /// A case-sensitive literal every match starts with, if known.
+    pub fn prefix(&self) -> Option<&str> {
+        self.prefix.as_deref()
+    }
+
+    /// Whether the pattern matches every string (`.*`).
+    pub fn matches_all(&self) -> bool {
+        matches!(self.kind, Kind::Any(AnyRun { min: 0, nl: true }))
+    }
+
+    /// Whether the pattern matches exactly the non-empty strings (`.+`).
+    pub fn matches_non_empty(&self) -> bool {
+        matches!(self.kind, Kind::Any(AnyRun { min: 1, nl: true }))
+    }
+
+    /// Whether the pattern provably matches nothing (e.g. an empty class).
+    pub fn matches_nothing(&self) -> bool {
+        self.set.as_ref().is_some_and(Vec::is_empty)
+    }
+
+    /// Whether a fast path is used instead of running the regex on every value.
+    pub fn is_optimized(&self) -> bool {
+        !matches!(self.kind, Kind::Regex(_))
+    }
+}
+
+/// Flattens captures and concatenations into a list of pieces.
+fn flatten<'a>(h: &'a Hir, out: &mut Vec<&'a Hir>) {
+    match h.kind() {
+        HirKind::Capture(c) => flatten(&c.sub, out),
+        HirKind::Concat(subs) => subs.iter().for_each(|s| flatten(s, out)),
+        _ => out.push(h),
+    }
+}
+
+fn strip_captures(mut h: &Hir) -> &Hir {
+    while let HirKind::Capture(c) = h.kind() {
+        h = &c.sub;
+    }
+    h
+}
+
+/// `.*`-like repetitions of "any char" (or "any char but `\n`").
+fn any_run(h: &Hir) -> Option<AnyRun> {
+    let HirKind::Repetition(rep) = h.kind() else {
+        return None;
+    };
+    if rep.max.is_some() {
+        return None;
+    }
+    let HirKind::Class(Class::Unicode(class)) = strip_captures(&rep.sub).kind() else {
+        return None;
+    };
+    let r: Vec<(char, char)> = class
+        .ranges()
+        .iter()
+        .map(|r| (r.start(), r.end()))
+        .collect();
+    let nl = match r.as_slice() {
+        [('\0', '\u{10FFFF}')] => true,
+        [('\0', '\t'), ('\u{b}', '\u{10FFFF}')] => false,
+        _ => return None,
+    };
+    Some(AnyRun { min: rep.min, nl })
+}
+
+fn literal(h: &Hir) -> Option<String> {
+    match h.kind() {
+        HirKind::Literal(l) => String::from_utf8(l.0.to_vec()).ok(),
+        _ => None,
+    }
+}
+
+fn merge_pieces<'a>(hirs: &[&'a Hir]) -> Vec<Piece<'a>> {
+    let mut out: Vec<Piece<'a>> = Vec::with_capacity(hirs.len());
+    for h in hirs {
+        let piece = if let Some(l) = literal(h) {
+            Piece::Lit(l)
+        } else if let Some(a) = any_run(h) {
+            Piece::Any(a)
+        } else {
+            Piece::Other(h)
+        };
+        match (out.last_mut(), piece) {
+            (Some(Piece::Lit(prev)), Piece::Lit(l)) => prev.push_str(&l),
+            (_, p) => out.push(p),
+        }
+    }
+    out
+}
+
+/// `.*a.*|.*b.*` with case-sensitive literals and newline-matching dots.
+fn contains_any(h: &Hir) -> Option<Vec<String>> {
+    let HirKind::Alternation(alts) = strip_captures(h).kind() else {
+        return None;
+    };
+    let all = AnyRun { min: 0, nl: true };
+    let mut out = Vec::with_capacity(alts.len());
+    for alt in alts {
+        let mut hirs = Vec::new();
+        flatten(alt, &mut hirs);
+        match merge_pieces(&hirs).as_slice() {
+            [Piece::Any(a), Piece::Lit(l), Piece::Any(b)] if *a == all && *b == all => {
+                out.push(l.clone())
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Whether some occurrence of `needle` splits `s` into parts matching `a`
+/// and `b`; occurrences may overlap, so every start position is tried.
+fn contains_between(s: &str, a: AnyRun, needle: &str, b: AnyRun) -> bool {
+    let mut from = 0;
+    while let Some(i) = s.get(from..).and_then(|rest| rest.find(needle)) {
+        let at = from + i;
+        let (left, right) = (&s[..at], &s[at + needle.len()..]);
+        if a.matches(left) && b.matches(right) {
+            return true;
+        }
+        // Advance by one character (needle is non-empty, so s[at..] is too).
+        from = at + s[at..].chars().next().map_or(1, char::len_utf8);
+    }
+    false
+}
+
+fn seq_matches(seq: &[Unit], s: &str) -> bool {
+    let mut chars = s.chars();
+    for unit in seq {
+        match chars.next() {
+            Some(c) if unit.binary_search(&c).is_ok() => {}
+            _ => return false,
+        }
+    }
+    chars.next().is_none()
+}
+
+fn seqs_of_concat(pieces: &[&Hir]) -> Option<Vec<Vec<Unit>>> {
+    let mut acc: Vec<Vec<Unit>> = vec![Vec::new()];
+    for p in pieces {
+        acc = product(acc, seqs(p)?)?;
+    }
+    Some(acc)
+}
+
+fn product(a: Vec<Vec<Unit>>, b: Vec<Vec<Unit>>) -> Option<Vec<Vec<Unit>>> {
+    if a.len().saturating_mul(b.len()) > MAX_SET_MATCHES {
+        return None;
+    }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in &a {
+        for y in &b {
+            let mut s = x.clone();
+            s.extend(y.iter().cloned());
+            out.push(s);
+        }
+    }
+    Some(out)
+}
+
+/// The alternatives of a finite pattern as sequences of character sets, or
+/// `None` if the pattern is not finite or too large to enumerate.
+fn seqs(h: &Hir) -> Option<Vec<Vec<Unit>>> {
+    match h.kind() {
+        HirKind::Empty => Some(vec![Vec::new()]),
+        HirKind::Literal(_) => {
+            let l = literal(h)?;
+            Some(vec![l.chars().map(|c| Box::from([c])).collect()])
+        }
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut n = 0usize;
+            for r in class.ranges() {
+                n += (r.end() as usize) - (r.start() as usize) + 1;
+                if n > MAX_CLASS_CHARS {
+                    return None;
+                }
+            }
+            if n == 0 {
+                // Matches nothing: no alternatives at all.
+                return Some(Vec::new());
+            }
+            let chars: Vec<char> = class
+                .ranges()
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .collect();
+            Some(vec![vec![chars.into_boxed_slice()]])
+        }
+        HirKind::Capture(c) => seqs(&c.sub),
+        HirKind::Concat(subs) => {
+            let refs: Vec<&Hir> = subs.iter().collect();
+            seqs_of_concat(&refs)
+        }
+        HirKind::Alternation(alts) => {
+            let mut out = Vec::new();
+            for a in alts {
+                out.extend(seqs(a)?);
+                if out.len() > MAX_SET_MATCHES {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Repetition(rep) => {
+            let max = rep.max?;
+            if max > MAX_UNROLL {
+                return None;
+            }
+            let sub = seqs(&rep.sub)?;
+            let mut out = Vec::new();
+            let mut power: Vec<Vec<Unit>> = vec![Vec::new()];
+            for k in 0..=max {
+                if k >= rep.min {
+                    out.extend(power.iter().cloned());
+                    if out.len() > MAX_SET_MATCHES {
+                        return None;
+                    }
+                }
+                if k < max {
+                    power = product(power, sub.clone())?;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => None,
+    }
+}

@@ -1,0 +1,234 @@
+//! Bridging RE2 (Go `regexp/syntax`, what Prometheus accepts) and Rust's
+//! `regex` dialect.
+//!
+//! The two agree on most syntax; where they differ in ways a user could
+//! notice, we side with RE2 (documented at <https://github.com/google/re2/wiki/Syntax>
+//! and Go's `regexp/syntax` package docs):
+//!
+//! - Rejected because RE2 rejects them (or reads them differently): the `x`,
+//!   `u` and `R` flags, `\u`/`\U` escapes, `\<`, `\>`, `\b{start}`-style
+//!   assertions, nested bracket classes and class set operations (`[a&&b]` is
+//!   three literal characters to RE2), repetition counts above 1000, and a
+//!   repetition operator applied directly to another (`a**`).
+//! - Rewritten because RE2's Perl classes and `\b` are ASCII-only while
+//!   Rust's are Unicode-aware: `\d`, `\w`, `\s` (RE2's `\s` is `[\t\n\f\r ]`,
+//!   without `\v`) and `\b`/`\B` are replaced by explicit ASCII equivalents.
+
+use regex_syntax::ast::{
+    self, Assertion, AssertionKind, Ast, ClassPerlKind, ClassSetBinaryOp, ClassSetItem, Flag,
+    Flags, FlagsItemKind, GroupKind, HexLiteralKind, LiteralKind, RepetitionKind, RepetitionRange,
+};
+
+/// RE2's maximum repetition count (`a{1001}` is an error in Go).
+const MAX_REPEAT: u32 = 1000;
+
+/// Checks `pattern` against RE2's syntax and returns the equivalent pattern
+/// in Rust's dialect, or a message saying what is wrong.
+pub(crate) fn to_rust_dialect(pattern: &str) -> Result<String, String> {
+    let parsed = ast::parse::Parser::new()
+        .parse(pattern)
+        .map_err(|e| e.kind().to_string())?;
+    let mut rewrites = ast::visit(
+        &parsed,
+        Check {
+            rewrites: Vec::new(),
+        },
+    )?;
+    if rewrites.is_empty() {
+        return Ok(pattern.to_owned());
+    }
+    // Spans do not overlap (Perl classes and assertions are leaves); apply
+    // them in order, copying the text between them.
+    rewrites.sort_by_key(|r| r.0);
+    let mut out = String::with_capacity(pattern.len() + 16 * rewrites.len());
+    let mut pos = 0;
+    for (start, end, repl) in rewrites {
+        let Some(before) = pattern.get(pos..start) else {
+            return Err("internal error rewriting pattern".to_owned());
+        };
+        out.push_str(before);
+        out.push_str(repl);
+        pos = end;
+    }
+    out.push_str(pattern.get(pos..).unwrap_or_default());
+    Ok(out)
+}
+
+struct Check {
+    /// `(start, end, replacement)` byte ranges of `pattern` to replace.
+    rewrites: Vec<(usize, usize, &'static str)>,
+}
+
+impl Check {
+    fn flags(flags: &Flags) -> Result<(), String> {
+        for item in &flags.items {
+            if let FlagsItemKind::Flag(flag) = item.kind {
+                let name = match flag {
+                    Flag::CaseInsensitive
+                    | Flag::MultiLine
+                    | Flag::DotMatchesNewLine
+                    | Flag::SwapGreed => continue,
+                    Flag::Unicode => 'u',
+                    Flag::CRLF => 'R',
+                    Flag::IgnoreWhitespace => 'x',
+                };
+                return Err(format!("invalid or unsupported Perl syntax: flag `{name}`"));
+            }
+        }
+        Ok(())
+    }
+
+    fn perl(&mut self, class: &ast::ClassPerl) {
+        let repl = match (&class.kind, class.negated) {
+            (ClassPerlKind::Digit, false) => "[0-9]",
+            (ClassPerlKind::Digit, true) => "[^0-9]",
+            (ClassPerlKind::Word, false) => "[0-9A-Za-z_]",
+            (ClassPerlKind::Word, true) => "[^0-9A-Za-z_]",
+            (ClassPerlKind::Space, false) => "[\\t\\n\\f\\r ]",
+            (ClassPerlKind::Space, true) => "[^\\t\\n\\f\\r ]",
+        };
+        self.rewrites
+            .push((class.span.start.offset, class.span.end.offset, repl));
+    }
+
+    fn literal(lit: &ast::Literal) -> Result<(), String> {
+        match lit.kind {
+            LiteralKind::HexFixed(HexLiteralKind::X) | LiteralKind::HexBrace(HexLiteralKind::X) => {
+                Ok(())
+            }
+            LiteralKind::HexFixed(_) | LiteralKind::HexBrace(_) => {
+                Err("invalid escape sequence: `\\u`/`\\U` (use `\\x{...}`)".to_owned())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl ast::Visitor for Check {
+    type Output = Vec<(usize, usize, &'static str)>;
+    type Err = String;
+
+    fn finish(self) -> Result<Self::Output, String> {
+        Ok(self.rewrites)
+    }
+
+    fn visit_pre(&mut self, node: &Ast) -> Result<(), String> {
+        match node {
+            Ast::Flags(set) => Check::flags(&set.flags),
+            Ast::Group(g) => match &g.kind {
+                GroupKind::NonCapturing(flags) => Check::flags(flags),
+                GroupKind::CaptureIndex(_) | GroupKind::CaptureName { .. } => Ok(()),
+            },
+            Ast::Literal(lit) => Check::literal(lit),
+            Ast::ClassPerl(class) => {
+                self.perl(class);
+                Ok(())
+            }
+            Ast::Assertion(a) => self.assertion(a),
+            Ast::Repetition(rep) => {
+                if matches!(*rep.ast, Ast::Repetition(_)) {
+                    return Err("invalid nested repetition operator".to_owned());
+                }
+                let (lo, hi) = match rep.op.kind {
+                    RepetitionKind::Range(RepetitionRange::Exactly(n))
+                    | RepetitionKind::Range(RepetitionRange::AtLeast(n)) => (n, n),
+                    RepetitionKind::Range(RepetitionRange::Bounded(m, n)) => (m, n),
+                    _ => (0, 0),
+                };
+                if lo > MAX_REPEAT || hi > MAX_REPEAT {
+                    return Err(format!("invalid repeat count: more than {MAX_REPEAT}"));
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn visit_class_set_item_pre(&mut self, item: &ClassSetItem) -> Result<(), String> {
+        match item {
+            ClassSetItem::Bracketed(_) => {
+                Err("nested character classes are not supported by RE2".to_owned())
+            }
+            ClassSetItem::Perl(class) => {
+                self.perl(class);
+                Ok(())
+            }
+            ClassSetItem::Literal(lit) => Check::literal(lit),
+            _ => Ok(()),
+        }
+    }
+
+    fn visit_class_set_binary_op_pre(&mut self, _op: &ClassSetBinaryOp) -> Result<(), String> {
+        Err("character class set operations (`&&`, `--`, `~~`) are not supported by RE2".to_owned())
+    }
+}
+
+impl Check {
+    fn assertion(&mut self, a: &Assertion) -> Result<(), String> {
+        let repl = match a.kind {
+            AssertionKind::StartLine
+            | AssertionKind::EndLine
+            | AssertionKind::StartText
+            | AssertionKind::EndText => return Ok(()),
+            AssertionKind::WordBoundary => "(?-u:\\b)",
+            AssertionKind::NotWordBoundary => "(?-u:\\B)",
+            _ => {
+                return Err(
+                    "invalid escape sequence: only `\\b` and `\\B` word boundaries are supported"
+                        .to_owned(),
+                );
+            }
+        };
+        self.rewrites
+            .push((a.span.start.offset, a.span.end.offset, repl));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_rust_dialect;
+
+    #[test]
+    fn rejects_non_re2_syntax() {
+        for bad in [
+            "(?x)a b",
+            "(?u)a",
+            "(?R)a",
+            "\\u0041",
+            "\\U00000041",
+            "\\<a",
+            "a\\>",
+            "\\b{start}a",
+            "[[a]]",
+            "[a&&b]",
+            "[a--b]",
+            "a{1001}",
+            "a{2,1001}",
+            "(a",
+            "a)",
+            "\\",
+            "(?P=n)",
+            "(?=a)",
+            "a\\1",
+            "a**",
+            "a+*",
+            "a{2}{3}",
+        ] {
+            assert!(to_rust_dialect(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn rewrites_perl_classes_to_ascii() {
+        assert_eq!(to_rust_dialect("\\d+").unwrap(), "[0-9]+");
+        assert_eq!(
+            to_rust_dialect("a[\\w.]\\S").unwrap(),
+            "a[[0-9A-Za-z_].][^\\t\\n\\f\\r ]"
+        );
+        assert_eq!(to_rust_dialect("\\bx\\B").unwrap(), "(?-u:\\b)x(?-u:\\B)");
+        assert_eq!(to_rust_dialect("ü\\d").unwrap(), "ü[0-9]");
+        assert_eq!(to_rust_dialect("a{1000}").unwrap(), "a{1000}");
+        assert_eq!(to_rust_dialect("(?i)a(?s-m:b)").unwrap(), "(?i)a(?s-m:b)");
+    }
+}
