@@ -104,7 +104,10 @@ impl Labels {
 
     /// Iterates the labels in name order.
     pub fn iter(&self) -> LabelsIter<'_> {
-        LabelsIter { data: &self.data, pos: 0 }
+        LabelsIter {
+            data: &self.data,
+            pos: 0,
+        }
     }
 
     /// The value of label `name`, if present.
@@ -317,7 +320,8 @@ impl LabelsBuilder {
     /// Removes label `name` if present.
     pub fn del(&mut self, name: &str) {
         let buf = &self.buf;
-        self.spans.retain(|s| &buf[s.0 as usize..s.1 as usize] != name);
+        self.spans
+            .retain(|s| &buf[s.0 as usize..s.1 as usize] != name);
     }
 
     /// The current value of `name`, if set and non-empty.
@@ -411,7 +415,10 @@ mod tests {
         let a = Labels::from_pairs(&[("__name__", "m"), ("a", "1"), ("b", "2")]);
         let b = Labels::from_pairs(&[("__name__", "n"), ("a", "1"), ("b", "3")]);
         assert_eq!(a.hash_for_labels(&["a"]), b.hash_for_labels(&["a"]));
-        assert_ne!(a.hash_for_labels(&["a", "b"]), b.hash_for_labels(&["a", "b"]));
+        assert_ne!(
+            a.hash_for_labels(&["a", "b"]),
+            b.hash_for_labels(&["a", "b"])
+        );
         assert_eq!(a.hash_without_labels(&["b"]), b.hash_without_labels(&["b"]));
     }
 }

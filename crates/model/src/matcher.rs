@@ -2,7 +2,7 @@
 //!
 //! Semantics follow Prometheus 3.x `model/labels/matcher.go` and `regexp.go`:
 //! regexes are fully anchored (`^(?s:re)$`), `.` matches newlines, and the
-//! syntax accepted is RE2's (see [`syntax`] for where Rust's `regex` dialect
+//! syntax accepted is RE2's (see the `syntax` submodule for where Rust's `regex` dialect
 //! differs and how that is bridged). An absent label is matched as the empty
 //! string, which is why [`Matcher::matches_empty`] matters to the TSDB.
 //!
@@ -15,7 +15,7 @@ use crate::names::is_legacy_label_name;
 use crate::quote::write_quoted;
 
 pub mod fast;
-pub mod syntax;
+mod syntax;
 
 pub use fast::FastMatcher;
 

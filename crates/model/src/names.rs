@@ -33,7 +33,9 @@ pub fn is_legacy_label_name(name: &str) -> bool {
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
         _ => return false,
     }
-    b[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    b[1..]
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// Whether `name` is a valid metric name under `scheme`.

@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use super::MatcherError;
 use super::syntax::to_rust_dialect;
@@ -62,13 +63,41 @@ impl AnyRun {
 /// A sorted set of characters allowed at one position.
 type Unit = Box<[char]>;
 
+/// Inclusive range of byte lengths of the strings a set can match; most
+/// non-matching values are rejected by length alone.
+#[derive(Debug, Clone, Copy)]
+struct Lens(usize, usize);
+
+impl Lens {
+    fn of(lens: impl Iterator<Item = usize>) -> Lens {
+        lens.fold(Lens(usize::MAX, 0), |Lens(lo, hi), n| {
+            Lens(lo.min(n), hi.max(n))
+        })
+    }
+
+    fn admits(self, s: &str) -> bool {
+        (self.0..=self.1).contains(&s.len())
+    }
+}
+
+/// Byte lengths a sequence of character sets can match.
+fn seq_lens(seq: &[Unit]) -> (usize, usize) {
+    seq.iter().fold((0, 0), |(lo, hi), u| {
+        let min = u.iter().map(|c| c.len_utf8()).min().unwrap_or(0);
+        let max = u.iter().map(|c| c.len_utf8()).max().unwrap_or(0);
+        (lo + min, hi + max)
+    })
+}
+
 #[derive(Debug, Clone)]
 enum Kind {
     Literal(String),
-    SmallSet(Vec<String>),
-    Set(HashSet<String>),
-    /// Alternatives, each a sequence of character sets (case-insensitive literals).
-    Seqs(Vec<Vec<Unit>>),
+    /// Few strings, scanned linearly; `lens` is the byte-length range.
+    SmallSet(Vec<String>, Lens),
+    Set(HashSet<String, Xxh3DefaultBuilder>, Lens),
+    /// Alternatives, each a sequence of character sets (case-insensitive
+    /// literals): cheaper than hashing all their case variants.
+    Seqs(Vec<Vec<Unit>>, Lens),
     Any(AnyRun),
     Prefix(String, AnyRun),
     Suffix(AnyRun, String),
@@ -161,8 +190,12 @@ impl FastMatcher {
             .iter()
             .map(|s| s.iter().fold(1usize, |n, u| n.saturating_mul(u.len())))
             .fold(0usize, usize::saturating_add);
+        let seqs_lens = Lens::of(seqs.iter().flat_map(|s| {
+            let (lo, hi) = seq_lens(s);
+            [lo, hi]
+        }));
         if expanded > MAX_SET_MATCHES {
-            self.kind = Kind::Seqs(seqs);
+            self.kind = Kind::Seqs(seqs, seqs_lens);
             return;
         }
         let mut seen = HashSet::new();
@@ -187,13 +220,21 @@ impl FastMatcher {
                 }
             }
         }
+        let lens = Lens::of(out.iter().map(String::len));
         self.kind = match out.as_slice() {
             [one] => {
                 self.prefix = Some(one.clone());
                 Kind::Literal(one.clone())
             }
-            _ if out.len() <= LINEAR_SET_MAX => Kind::SmallSet(out.clone()),
-            _ => Kind::Set(seen),
+            _ if out.len() <= LINEAR_SET_MAX => Kind::SmallSet(out.clone(), lens),
+            // Case variants multiply the strings; matching the few original
+            // alternatives position by position is cheaper than hashing.
+            _ if seqs.len() <= LINEAR_SET_MAX => Kind::Seqs(seqs, seqs_lens),
+            _ => {
+                let mut set = HashSet::with_capacity_and_hasher(out.len(), Xxh3DefaultBuilder);
+                set.extend(out.iter().cloned());
+                Kind::Set(set, lens)
+            }
         };
         self.set = Some(out);
     }
@@ -202,9 +243,9 @@ impl FastMatcher {
     pub fn is_match(&self, s: &str) -> bool {
         match &self.kind {
             Kind::Literal(l) => s == l,
-            Kind::SmallSet(v) => v.iter().any(|x| x == s),
-            Kind::Set(set) => set.contains(s),
-            Kind::Seqs(seqs) => seqs.iter().any(|seq| seq_matches(seq, s)),
+            Kind::SmallSet(v, lens) => lens.admits(s) && v.iter().any(|x| x == s),
+            Kind::Set(set, lens) => lens.admits(s) && set.contains(s),
+            Kind::Seqs(seqs, lens) => lens.admits(s) && seqs.iter().any(|seq| seq_matches(seq, s)),
             Kind::Any(a) => a.matches(s),
             Kind::Prefix(p, a) => s.strip_prefix(p.as_str()).is_some_and(|r| a.matches(r)),
             Kind::Suffix(a, x) => s.strip_suffix(x.as_str()).is_some_and(|r| a.matches(r)),
@@ -212,6 +253,9 @@ impl FastMatcher {
                 .strip_prefix(p.as_str())
                 .and_then(|r| r.strip_suffix(x.as_str()))
                 .is_some_and(|r| a.matches(r)),
+            Kind::Contains(AnyRun { min: 0, nl: true }, c, AnyRun { min: 0, nl: true }) => {
+                s.contains(c.as_str())
+            }
             Kind::Contains(a, c, b) => contains_between(s, *a, c, *b),
             Kind::ContainsAny(lits) => lits.iter().any(|l| s.contains(l.as_str())),
             Kind::PrefixRegex(p, re) => s.starts_with(p.as_str()) && re.is_match(s),
