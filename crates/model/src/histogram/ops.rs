@@ -187,7 +187,8 @@ impl FloatHistogram {
     /// `larger` width, and the threshold actually needed: a populated bucket
     /// straddling the new threshold is swallowed whole, widening it further.
     fn zero_count_for_larger_threshold(&self, mut larger: f64) -> (f64, f64) {
-        if !(larger > self.zero_threshold) {
+        // Not larger (or NaN): nothing to widen.
+        if larger.partial_cmp(&self.zero_threshold) != Some(std::cmp::Ordering::Greater) {
             return (self.zero_count, self.zero_threshold.max(larger));
         }
         'outer: loop {
@@ -415,7 +416,7 @@ fn reduce_to(v: Vec<(i32, f64)>, from: i32, to: i32) -> Vec<(i32, f64)> {
 
 /// Drops elements from the front until `keep` holds for one.
 fn skip_leading(v: Vec<(i32, f64)>, keep: impl Fn(&(i32, f64)) -> bool) -> Vec<(i32, f64)> {
-    match v.iter().position(|b| keep(b)) {
+    match v.iter().position(&keep) {
         Some(0) => v,
         Some(n) => v[n..].to_vec(),
         None => Vec::new(),
