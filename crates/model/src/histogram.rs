@@ -168,4 +168,6 @@ impl FloatHistogram {
 }
 
 #[cfg(test)]
+mod invariants;
+#[cfg(test)]
 mod tests;

@@ -3,9 +3,10 @@
 //! `Add`/`Sub` (with schema and zero-threshold reconciliation), scalar
 //! `Mul`/`Div`, counter-reset detection, compaction and `Equals`.
 //!
-//! One deliberate difference: custom-bucket histograms only combine when
-//! their bounds are identical (an error otherwise), as in Prometheus 3.0–3.4,
-//! rather than intersecting mismatched bounds.
+//! Deliberate differences: custom-bucket histograms only combine when their
+//! bounds are identical (an error otherwise), as in Prometheus 3.0–3.4,
+//! rather than intersecting mismatched bounds; and `add`/`sub` never count a
+//! bucket swallowed by a widened zero bucket twice (see `combine`).
 
 use super::bounds::exponential_bound;
 use super::buckets::{self, checked_items, items, merge, reduce};
@@ -134,6 +135,15 @@ impl FloatHistogram {
         let mut pos = items(&self.positive_spans, &self.positive_buckets);
         let mut neg = items(&self.negative_spans, &self.negative_buckets);
         if !custom {
+            // Buckets of `other` inside the (possibly widened) zero bucket
+            // were counted in its zero count. Prometheus drops them after
+            // converting to the common schema, which counts twice a bucket
+            // that only straddles the threshold once merged; dropping them
+            // at `other`'s own schema gives the same result otherwise.
+            let threshold = self.zero_threshold;
+            let outside = |b: &(i32, f64)| exponential_bound(b.0, other.schema) > threshold;
+            other_pos = skip_leading(other_pos, outside);
+            other_neg = skip_leading(other_neg, outside);
             let target = self.schema.min(other.schema);
             if self.schema > target {
                 pos = reduce(&pos, self.schema, target);
@@ -144,12 +154,6 @@ impl FloatHistogram {
                 other_pos = reduce(&other_pos, other.schema, target);
                 other_neg = reduce(&other_neg, other.schema, target);
             }
-            // Buckets of `other` inside the (possibly wider) zero bucket were
-            // already counted in its zero count.
-            let threshold = self.zero_threshold;
-            let outside = |b: &(i32, f64)| exponential_bound(b.0, target) > threshold;
-            other_pos = skip_leading(other_pos, outside);
-            other_neg = skip_leading(other_neg, outside);
         }
         let signed = |v: Vec<(i32, f64)>| -> Vec<(i32, f64)> {
             v.into_iter().map(|(i, c)| (i, sign * c)).collect()
