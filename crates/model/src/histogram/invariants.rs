@@ -109,10 +109,7 @@ fn add_conserves_observations() {
         r.add(&b).unwrap();
         r.validate().unwrap();
         assert_eq!(r.schema, a.schema.min(b.schema));
-        assert_eq!(
-            r.zero_threshold >= a.zero_threshold.max(b.zero_threshold),
-            true
-        );
+        assert!(r.zero_threshold >= a.zero_threshold.max(b.zero_threshold));
         assert_eq!(
             observations(&r),
             observations(&a) + observations(&b),
