@@ -6,10 +6,13 @@
 //! and Go's `regexp/syntax` package docs):
 //!
 //! - Rejected because RE2 rejects them (or reads them differently): the `x`,
-//!   `u` and `R` flags, `\u`/`\U` escapes, `\<`, `\>`, `\b{start}`-style
+//!   `u` and `R` flags, `\u`/`\U` escapes, `\<` and `\>`
 //!   assertions, nested bracket classes and class set operations (`[a&&b]` is
 //!   three literal characters to RE2), repetition counts above 1000, and a
 //!   repetition operator applied directly to another (`a**`).
+//! - Escaped because RE2 reads a `{` that does not start a well-formed
+//!   repetition (`{n}`, `{n,}`, `{n,m}`, digits only) as a literal, where Rust
+//!   reports an error or, for `a{ 1}`, accepts spaces: `a{`, `{}`, `x{,5}`.
 //! - Rewritten because RE2's Perl classes and `\b` are ASCII-only while
 //!   Rust's are Unicode-aware: `\d`, `\w`, `\s` (RE2's `\s` is `[\t\n\f\r ]`,
 //!   without `\v`) and `\b`/`\B` are replaced by explicit ASCII equivalents.
@@ -25,6 +28,8 @@ const MAX_REPEAT: u32 = 1000;
 /// Checks `pattern` against RE2's syntax and returns the equivalent pattern
 /// in Rust's dialect, or a message saying what is wrong.
 pub(crate) fn to_rust_dialect(pattern: &str) -> Result<String, String> {
+    let escaped = escape_literal_braces(pattern);
+    let pattern = escaped.as_str();
     let parsed = ast::parse::Parser::new()
         .parse(pattern)
         .map_err(|e| e.kind().to_string())?;
@@ -52,6 +57,91 @@ pub(crate) fn to_rust_dialect(pattern: &str) -> Result<String, String> {
     }
     out.push_str(pattern.get(pos..).unwrap_or_default());
     Ok(out)
+}
+
+/// Whether `s` (starting at a `{`) is an RE2 counted repetition:
+/// `{digits}`, `{digits,}` or `{digits,digits}`; returns its byte length.
+fn repeat_len(s: &[u8]) -> Option<usize> {
+    let digits = |from: usize| {
+        s.iter()
+            .skip(from)
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let n = digits(1);
+    if n == 0 {
+        return None;
+    }
+    let mut i = 1 + n;
+    if s.get(i) == Some(&b',') {
+        i += 1 + digits(i + 1);
+    }
+    (s.get(i) == Some(&b'}')).then_some(i + 1)
+}
+
+/// Length of the escape sequence at the start of `s` (which starts with
+/// `\`), including a braced argument as in `\x{41}` or `\p{Greek}`.
+fn escape_len(s: &str) -> usize {
+    let mut chars = s.char_indices().skip(1);
+    match chars.next() {
+        Some((_, c @ ('p' | 'P' | 'x'))) if s[1 + c.len_utf8()..].starts_with('{') => {
+            s.find('}').map_or(s.len(), |end| end + 1)
+        }
+        Some((i, c)) => i + c.len_utf8(),
+        None => s.len(),
+    }
+}
+
+/// Escapes every `{` outside a character class that RE2 would read as a
+/// literal; escapes and bracket classes are copied unchanged.
+fn escape_literal_braces(pattern: &str) -> String {
+    let bytes = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &pattern[i..];
+        let len = match bytes[i] {
+            b'\\' => escape_len(rest),
+            b'[' => class_len(rest),
+            b'{' => match repeat_len(&bytes[i..]) {
+                Some(n) => n,
+                None => {
+                    out.push_str("\\{");
+                    i += 1;
+                    continue;
+                }
+            },
+            _ => rest.chars().next().map_or(1, char::len_utf8),
+        };
+        out.push_str(&rest[..len]);
+        i += len;
+    }
+    out
+}
+
+/// Length of the bracket class at the start of `s` (which starts with `[`),
+/// or of the rest of `s` if it is unclosed (the parser then reports it).
+fn class_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut j = 1;
+    if b.get(j) == Some(&b'^') {
+        j += 1;
+    }
+    // A `]` right after the opening bracket is a literal.
+    if b.get(j) == Some(&b']') {
+        j += 1;
+    }
+    while j < b.len() {
+        match b[j] {
+            b'\\' => j += escape_len(&s[j..]),
+            b'[' if b.get(j + 1) == Some(&b':') => {
+                j = s[j + 2..].find(":]").map_or(b.len(), |k| j + 2 + k + 2);
+            }
+            b']' => return j + 1,
+            _ => j += s[j..].chars().next().map_or(1, char::len_utf8),
+        }
+    }
+    b.len()
 }
 
 struct Check {
@@ -199,7 +289,6 @@ mod tests {
             "\\U00000041",
             "\\<a",
             "a\\>",
-            "\\b{start}a",
             "[[a]]",
             "[a&&b]",
             "[a--b]",
@@ -217,6 +306,35 @@ mod tests {
         ] {
             assert!(to_rust_dialect(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn literal_braces_like_re2() {
+        for (re2, rust) in [
+            ("a{", "a\\{"),
+            ("{}", "\\{}"),
+            ("a{ 1}", "a\\{ 1}"),
+            ("a{,5}", "a\\{,5}"),
+            ("a{1,2", "a\\{1,2"),
+            ("x{2}{", "x{2}\\{"),
+            ("a{2}b{3,}c{1,4}", "a{2}b{3,}c{1,4}"),
+            ("[{]{2}", "[{]{2}"),
+            ("[]{]", "[]{]"),
+            ("[[:alpha:]{]x{", "[[:alpha:]{]x\\{"),
+            ("\\x{41}\\p{Greek}\\{", "\\x{41}\\p{Greek}\\{"),
+            ("é{ü", "é\\{ü"),
+            // RE2 has no `\b{start}`: a word boundary, then a literal.
+            ("\\b{start}", "(?-u:\\b)\\{start}"),
+        ] {
+            assert_eq!(to_rust_dialect(re2).unwrap(), rust, "{re2:?}");
+        }
+        assert!(
+            to_rust_dialect("{2}").is_err(),
+            "a valid repeat still needs an operand"
+        );
+        assert!(to_rust_dialect("[a").is_err());
+        assert!(to_rust_dialect("\\").is_err());
+        assert!(to_rust_dialect("\\p{").is_err());
     }
 
     #[test]

@@ -91,6 +91,12 @@ const PATTERNS: &[&str] = &[
     "()",
     "(|a)",
     "[[:alpha:]]+",
+    "a{",
+    "{}",
+    "a{ 1}",
+    "a{,5}",
+    "x{2}{",
+    "foo{bar}.*",
     "[[:^digit:]]",
     "\\pL+",
     "\\p{Greek}",
@@ -181,6 +187,13 @@ const INPUTS: &[&str] = &[
     "αβγ",
     "Ω",
     "foofoo",
+    "a{",
+    "{}",
+    "a{ 1}",
+    "a{,5}",
+    "xx{",
+    "foo{bar}x",
+    "x{start}",
 ];
 
 /// Tiny deterministic generator so the property test needs no extra crate.
@@ -352,6 +365,11 @@ fn matching_semantics() {
         "RE2's \\s excludes \\v"
     );
     assert!(m(MatchType::Regexp, "a", "(?i)K").matches("\u{212A}"));
+    // RE2 reads braces that are no repetition as literals.
+    assert!(m(MatchType::Regexp, "a", "foo{bar}").matches("foo{bar}"));
+    assert!(m(MatchType::Regexp, "a", "a{ 1}").matches("a{ 1}"));
+    assert!(!m(MatchType::Regexp, "a", "a{ 1}").matches("a"));
+    assert!(m(MatchType::Regexp, "a", "a{2}").matches("aa"));
 }
 
 #[test]
