@@ -15,7 +15,7 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use super::MatcherError;
-use super::syntax::to_rust_dialect;
+use super::syntax::{NEST_LIMIT, to_rust_dialect};
 
 /// Largest number of strings (or char-class sequences) a finite pattern may
 /// expand to before we stop enumerating; Prometheus uses the same limit.
@@ -126,6 +126,7 @@ impl FastMatcher {
         let rust = to_rust_dialect(pattern).map_err(bad)?;
         let hir = regex_syntax::ParserBuilder::new()
             .dot_matches_new_line(true)
+            .nest_limit(NEST_LIMIT)
             .build()
             .parse(&rust)
             .map_err(|e| bad(e.to_string()))?;
@@ -133,6 +134,7 @@ impl FastMatcher {
         let compile = || {
             regex::RegexBuilder::new(&format!("^(?:{rust})$"))
                 .dot_matches_new_line(true)
+                .nest_limit(NEST_LIMIT)
                 .build()
                 .map_err(|e| bad(e.to_string()))
         };

@@ -13,6 +13,8 @@
 //! - Escaped because RE2 reads a `{` that does not start a well-formed
 //!   repetition (`{n}`, `{n,}`, `{n,m}`, digits only) as a literal, where Rust
 //!   reports an error or, for `a{ 1}`, accepts spaces: `a{`, `{}`, `x{,5}`.
+//! - Rewritten because Rust lacks them: RE2's octal escapes (`\012`) and
+//!   `\Q...\E` literal quoting.
 //! - Rewritten because RE2's Perl classes and `\b` are ASCII-only while
 //!   Rust's are Unicode-aware: `\d`, `\w`, `\s` (RE2's `\s` is `[\t\n\f\r ]`,
 //!   without `\v`) and `\b`/`\B` are replaced by explicit ASCII equivalents.
@@ -24,13 +26,17 @@ use regex_syntax::ast::{
 
 /// RE2's maximum repetition count (`a{1001}` is an error in Go).
 const MAX_REPEAT: u32 = 1000;
+/// RE2's maximum nesting depth (Rust's default of 250 is stricter).
+pub(crate) const NEST_LIMIT: u32 = 1000;
 
 /// Checks `pattern` against RE2's syntax and returns the equivalent pattern
 /// in Rust's dialect, or a message saying what is wrong.
 pub(crate) fn to_rust_dialect(pattern: &str) -> Result<String, String> {
-    let escaped = escape_literal_braces(pattern);
+    let escaped = preprocess(pattern);
     let pattern = escaped.as_str();
-    let parsed = ast::parse::Parser::new()
+    let parsed = ast::parse::ParserBuilder::new()
+        .nest_limit(NEST_LIMIT)
+        .build()
         .parse(pattern)
         .map_err(|e| e.kind().to_string())?;
     let mut rewrites = ast::visit(
@@ -79,49 +85,88 @@ fn repeat_len(s: &[u8]) -> Option<usize> {
     (s.get(i) == Some(&b'}')).then_some(i + 1)
 }
 
-/// Length of the escape sequence at the start of `s` (which starts with
-/// `\`), including a braced argument as in `\x{41}` or `\p{Greek}`.
-fn escape_len(s: &str) -> usize {
-    let mut chars = s.char_indices().skip(1);
-    match chars.next() {
-        Some((_, c @ ('p' | 'P' | 'x'))) if s[1 + c.len_utf8()..].starts_with('{') => {
-            s.find('}').map_or(s.len(), |end| end + 1)
+/// Rewrites the escape at the start of `s` (which starts with `\\`) into
+/// Rust's dialect; returns the bytes consumed. RE2 octal escapes (`\0`,
+/// `\012`, `\12`; a lone `\1`..`\7` is a backreference and stays, to be
+/// rejected) become `\x{..}`; `\Q...\E` (only `in_class == false`) becomes
+/// escaped literals; braced arguments (`\x{41}`, `\p{Greek}`) are copied.
+fn escape(s: &str, in_class: bool, out: &mut String) -> usize {
+    let b = s.as_bytes();
+    match b.get(1) {
+        Some(b'p' | b'P' | b'x') if b.get(2) == Some(&b'{') => {
+            let len = s.find('}').map_or(s.len(), |end| end + 1);
+            out.push_str(&s[..len]);
+            len
         }
-        Some((i, c)) => i + c.len_utf8(),
-        None => s.len(),
+        Some(d @ b'0'..=b'7') => {
+            let more = b
+                .iter()
+                .skip(2)
+                .take(2)
+                .take_while(|c| (b'0'..=b'7').contains(c))
+                .count();
+            if *d != b'0' && more == 0 {
+                out.push_str(&s[..2]);
+                return 2;
+            }
+            let digits = &s[1..2 + more];
+            let value = u32::from_str_radix(digits, 8).unwrap_or(0);
+            out.push_str(&format!("\\x{{{value:x}}}"));
+            2 + more
+        }
+        Some(b'Q') if !in_class => {
+            let body = &s[2..];
+            let (text, len) = match body.find("\\E") {
+                Some(end) => (&body[..end], 2 + end + 2),
+                None => (body, s.len()),
+            };
+            out.push_str(&regex_syntax::escape(text));
+            len
+        }
+        _ => {
+            let len = s[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
+            out.push_str(&s[..len]);
+            len
+        }
     }
 }
 
-/// Escapes every `{` outside a character class that RE2 would read as a
-/// literal; escapes and bracket classes are copied unchanged.
-fn escape_literal_braces(pattern: &str) -> String {
+/// Rewrites what RE2 and Rust read differently before parsing: literal `{`
+/// (escaped unless it starts a repetition) and the escapes handled by
+/// [`escape`]. Bracket classes are copied apart from their escapes.
+fn preprocess(pattern: &str) -> String {
     let bytes = pattern.as_bytes();
     let mut out = String::with_capacity(pattern.len() + 4);
     let mut i = 0;
     while i < bytes.len() {
         let rest = &pattern[i..];
-        let len = match bytes[i] {
-            b'\\' => escape_len(rest),
-            b'[' => class_len(rest),
+        i += match bytes[i] {
+            b'\\' => escape(rest, false, &mut out),
+            b'[' => class(rest, &mut out),
             b'{' => match repeat_len(&bytes[i..]) {
-                Some(n) => n,
+                Some(n) => {
+                    out.push_str(&rest[..n]);
+                    n
+                }
                 None => {
                     out.push_str("\\{");
-                    i += 1;
-                    continue;
+                    1
                 }
             },
-            _ => rest.chars().next().map_or(1, char::len_utf8),
+            _ => {
+                let n = rest.chars().next().map_or(1, char::len_utf8);
+                out.push_str(&rest[..n]);
+                n
+            }
         };
-        out.push_str(&rest[..len]);
-        i += len;
     }
     out
 }
 
-/// Length of the bracket class at the start of `s` (which starts with `[`),
-/// or of the rest of `s` if it is unclosed (the parser then reports it).
-fn class_len(s: &str) -> usize {
+/// Copies the bracket class at the start of `s` (which starts with `[`),
+/// rewriting its escapes; an unclosed class runs to the end of `s` and is
+/// reported by the parser. Returns the bytes consumed.
+fn class(s: &str, out: &mut String) -> usize {
     let b = s.as_bytes();
     let mut j = 1;
     if b.get(j) == Some(&b'^') {
@@ -131,17 +176,28 @@ fn class_len(s: &str) -> usize {
     if b.get(j) == Some(&b']') {
         j += 1;
     }
+    out.push_str(&s[..j]);
     while j < b.len() {
-        match b[j] {
-            b'\\' => j += escape_len(&s[j..]),
+        let rest = &s[j..];
+        j += match b[j] {
+            b'\\' => escape(rest, true, out),
             b'[' if b.get(j + 1) == Some(&b':') => {
-                j = s[j + 2..].find(":]").map_or(b.len(), |k| j + 2 + k + 2);
+                let n = rest[2..].find(":]").map_or(rest.len(), |k| k + 4);
+                out.push_str(&rest[..n]);
+                n
             }
-            b']' => return j + 1,
-            _ => j += s[j..].chars().next().map_or(1, char::len_utf8),
-        }
+            b']' => {
+                out.push(']');
+                return j + 1;
+            }
+            _ => {
+                let n = rest.chars().next().map_or(1, char::len_utf8);
+                out.push_str(&rest[..n]);
+                n
+            }
+        };
     }
-    b.len()
+    j
 }
 
 struct Check {
@@ -295,6 +351,7 @@ mod tests {
             "a{1001}",
             "a{2,1001}",
             "(a",
+            "[\\0-\\7]",
             "a)",
             "\\",
             "(?P=n)",
@@ -323,6 +380,11 @@ mod tests {
             ("[[:alpha:]{]x{", "[[:alpha:]{]x\\{"),
             ("\\x{41}\\p{Greek}\\{", "\\x{41}\\p{Greek}\\{"),
             ("é{ü", "é\\{ü"),
+            (
+                "\\0\\12\\101[\\0-\\07]",
+                "\\x{0}\\x{a}\\x{41}[\\x{0}-\\x{7}]",
+            ),
+            ("\\Qa.b{\\E+\\Q*", "a\\.b\\{+\\*"),
             // RE2 has no `\b{start}`: a word boundary, then a literal.
             ("\\b{start}", "(?-u:\\b)\\{start}"),
         ] {

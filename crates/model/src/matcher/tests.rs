@@ -13,6 +13,7 @@ fn reference(pattern: &str) -> regex::Regex {
     let rust = to_rust_dialect(pattern).expect("pattern in RE2 dialect");
     regex::RegexBuilder::new(&format!("^(?:{rust})$"))
         .dot_matches_new_line(true)
+        .nest_limit(super::syntax::NEST_LIMIT)
         .build()
         .expect("compiles")
 }
@@ -424,6 +425,15 @@ fn bad_regex_errors_carry_pattern_and_message() {
     }
     // Equality matchers never parse their value.
     assert!(Matcher::new(MatchType::Equal, "a", "(foo").is_ok());
+}
+
+#[test]
+fn nesting_up_to_re2_limit() {
+    let deep = format!("{}a{}", "(".repeat(900), ")".repeat(900));
+    let m = Matcher::new(MatchType::Regexp, "x", deep).unwrap();
+    assert!(m.matches("a") && !m.matches("b"));
+    let too_deep = format!("{}a{}", "(".repeat(1100), ")".repeat(1100));
+    assert!(Matcher::new(MatchType::Regexp, "x", too_deep).is_err());
 }
 
 #[test]
