@@ -14,10 +14,12 @@
 //! - [`validate`]: `validate()` for both flavours ([`HistogramError`]).
 //! - [`ops`]: resolution reduction, add/sub, scalar mul/div, counter-reset
 //!   detection, compaction, equality.
+//! - `format`: `Display` like Prometheus' `String()`.
 
 pub mod bounds;
 mod buckets;
 pub mod error;
+mod format;
 pub mod iter;
 pub mod ops;
 pub mod validate;

@@ -23,6 +23,8 @@ pub trait BucketCount: Copy + fmt::Debug + PartialEq + sealed::Sealed {
     /// Turns the next stored value into an absolute count, given the running
     /// state `acc` (the previous absolute count for delta encoding).
     fn decode(acc: &mut Self::Stored, stored: Self::Stored) -> Self;
+    /// The count as Prometheus prints it (Go's `%v`).
+    fn to_go_string(self) -> String;
 }
 
 impl BucketCount for u64 {
@@ -33,12 +35,18 @@ impl BucketCount for u64 {
         *acc = acc.wrapping_add(stored);
         *acc as u64
     }
+    fn to_go_string(self) -> String {
+        self.to_string()
+    }
 }
 
 impl BucketCount for f64 {
     type Stored = f64;
     fn decode(_acc: &mut f64, stored: f64) -> f64 {
         stored
+    }
+    fn to_go_string(self) -> String {
+        super::format::go_float(self, 21)
     }
 }
 
