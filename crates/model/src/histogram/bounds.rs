@@ -580,7 +580,7 @@ pub(crate) fn ldexp(frac: f64, exp: i64) -> f64 {
 /// values are clamped, since only validated histograms are meaningful).
 pub(crate) fn exponential_bound(idx: i32, schema: i32) -> f64 {
     if schema < 0 {
-        let shift = (-schema).min(62);
+        let shift = schema.saturating_neg().min(62);
         let exp = i64::from(idx).saturating_mul(1i64 << shift);
         if exp == 1024 {
             // The bucket below the ±Inf bucket: its true bound 2^1024 is not
@@ -619,7 +619,7 @@ pub(crate) fn bound(idx: i32, schema: i32, custom_values: &[f64]) -> f64 {
 /// Index in `target` schema of the bucket containing bucket `idx` of the
 /// finer `origin` schema.
 pub(crate) fn target_idx(idx: i32, origin: i32, target: i32) -> i32 {
-    let shift = (origin - target).clamp(0, 31);
+    let shift = (i64::from(origin) - i64::from(target)).clamp(0, 31);
     (idx.wrapping_sub(1) >> shift).wrapping_add(1)
 }
 
@@ -648,6 +648,8 @@ mod tests {
         assert_eq!(exponential_bound(-1200, 0), 0.0);
         assert_eq!(exponential_bound(i32::MIN, -4), 0.0);
         assert_eq!(exponential_bound(i32::MAX, -4), f64::INFINITY);
+        assert_eq!(exponential_bound(1, i32::MIN), f64::INFINITY);
+        assert!((0.99..1.0).contains(&exponential_bound(-1, i32::MAX)));
         for s in 0..=8 {
             let n = 1 << s;
             for i in 0..n {
@@ -678,5 +680,6 @@ mod tests {
         assert_eq!(target_idx(-2, 1, 0), -1);
         assert_eq!(target_idx(5, 3, 0), 1);
         assert_eq!(target_idx(9, 3, 0), 2);
+        assert_eq!(target_idx(5, i32::MAX, i32::MIN), 1);
     }
 }

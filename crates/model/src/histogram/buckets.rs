@@ -122,7 +122,9 @@ pub(crate) fn build<T: Count>(items: &[(i32, T)], max_gap: u32) -> (Vec<Span>, V
                 for _ in 0..gap {
                     buckets.push(T::default());
                 }
-                span.length = span.length.saturating_add(gap as u32 + 1);
+                span.length = span
+                    .length
+                    .saturating_add(u32::try_from(gap + 1).unwrap_or(u32::MAX));
             }
             last => {
                 let offset = if last.is_none() { i64::from(idx) } else { gap };

@@ -683,6 +683,19 @@ fn equals_is_bitwise_and_layout_aware() {
 fn no_panics_on_garbage() {
     let garbage = [
         FloatHistogram {
+            schema: i32::MIN,
+            positive_spans: sp(&[(1, 1)]),
+            positive_buckets: vec![1.0],
+            ..FloatHistogram::default()
+        },
+        FloatHistogram {
+            schema: i32::MAX,
+            zero_threshold: 1.0,
+            negative_spans: sp(&[(-3, 2)]),
+            negative_buckets: vec![1.0, 2.0],
+            ..FloatHistogram::default()
+        },
+        FloatHistogram {
             schema: 100,
             positive_spans: sp(&[(i32::MAX, 3)]),
             positive_buckets: vec![1.0],
@@ -719,7 +732,10 @@ fn no_panics_on_garbage() {
         }
         let mut x = g.clone();
         let _ = x.reduce_resolution(-4);
+        let _ = x.reduce_resolution(i32::MIN);
         x.compact(2);
+        x.compact(u32::MAX);
+        let _ = x.to_string();
     }
     let h = Histogram {
         positive_spans: sp(&[(0, 3)]),
