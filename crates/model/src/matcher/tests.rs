@@ -268,6 +268,80 @@ fn fast_paths_agree_with_plain_regex() {
     assert!(checked > 100_000);
 }
 
+/// Random patterns built from atoms that exercise every fast path.
+fn random_pattern(rng: &mut Lcg) -> String {
+    const ATOMS: &[&str] = &[
+        "a",
+        "b",
+        "foo",
+        "é",
+        "日",
+        "K",
+        ".",
+        ".*",
+        ".+",
+        ".?",
+        "(?i)a",
+        "(?i:k)",
+        "(?i:ß)",
+        "[ab]",
+        "[^a]",
+        "(a|b)",
+        "(foo|bar)",
+        "\\n",
+        "x?",
+        "(?-s:.*)",
+        "(?-s:.)",
+        "a{2}",
+        "(a|)",
+        "()",
+        "^",
+        "$",
+        ".{2,}",
+        "[a-c]+",
+        "(?i)foo",
+    ];
+    let alternatives = 1 + rng.next() % 3;
+    let mut out = Vec::new();
+    for _ in 0..alternatives {
+        let n = 1 + rng.next() % 4;
+        out.push(
+            (0..n)
+                .map(|_| ATOMS[(rng.next() as usize) % ATOMS.len()])
+                .collect::<String>(),
+        );
+    }
+    out.join("|")
+}
+
+#[test]
+fn random_patterns_agree_with_plain_regex() {
+    let mut rng = Lcg(1234);
+    let mut inputs: Vec<String> = INPUTS.iter().map(|s| s.to_string()).collect();
+    inputs.extend(random_inputs(300));
+    let mut optimized = 0;
+    for _ in 0..1500 {
+        let pattern = random_pattern(&mut rng);
+        let fast = FastMatcher::new(&pattern).expect("valid pattern");
+        optimized += usize::from(fast.is_optimized());
+        let plain = reference(&pattern);
+        let extra: Vec<String> = fast
+            .set_matches()
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
+        for input in inputs.iter().chain(&extra) {
+            assert_eq!(
+                fast.is_match(input),
+                plain.is_match(input),
+                "pattern {pattern:?} ({fast:?}) on {input:?}"
+            );
+        }
+    }
+    // Make sure the generator actually reaches the fast paths.
+    eprintln!("{optimized} of 1500 random patterns optimized");
+    assert!(optimized > 250, "{optimized}");
+}
+
 #[test]
 fn shapes_are_recognised() {
     let opt = |p: &str| FastMatcher::new(p).unwrap().is_optimized();
