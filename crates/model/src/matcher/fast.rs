@@ -103,6 +103,10 @@ enum Kind {
     Suffix(AnyRun, String),
     PrefixSuffix(String, AnyRun, String),
     Contains(AnyRun, String, AnyRun),
+    /// `(foo|bar).*`, `(?i)foo.*`: one of a few alternatives, then any run.
+    SeqsPrefix(Vec<Vec<Unit>>, AnyRun),
+    /// `.*(foo|bar)`, `.*(?i)foo`: any run, then one of a few alternatives.
+    SeqsSuffix(AnyRun, Vec<Vec<Unit>>),
     /// `.*a.*|.*b.*`: contains any of the literals.
     ContainsAny(Vec<String>),
     PrefixRegex(String, regex::Regex),
@@ -165,7 +169,8 @@ impl FastMatcher {
             m.set_from_seqs(seqs);
             return Ok(m);
         }
-        let pieces = merge_pieces(&pieces);
+        let hirs = pieces;
+        let pieces = merge_pieces(&hirs);
         m.kind = match pieces.as_slice() {
             [Piece::Any(a)] => Kind::Any(*a),
             [Piece::Lit(p), Piece::Any(a)] => Kind::Prefix(p.clone(), *a),
@@ -178,8 +183,13 @@ impl FastMatcher {
                 Some(lits) => Kind::ContainsAny(lits),
                 None => Kind::Regex(compile()?),
             },
-            [Piece::Lit(p), ..] => Kind::PrefixRegex(p.clone(), compile()?),
-            _ => Kind::Regex(compile()?),
+            _ => match seq_affix(&hirs) {
+                Some(kind) => kind,
+                None => match pieces.first() {
+                    Some(Piece::Lit(p)) => Kind::PrefixRegex(p.clone(), compile()?),
+                    _ => Kind::Regex(compile()?),
+                },
+            },
         };
         if let Some(Piece::Lit(p)) = pieces.first() {
             m.prefix = Some(p.clone());
@@ -259,6 +269,12 @@ impl FastMatcher {
                 s.contains(c.as_str())
             }
             Kind::Contains(a, c, b) => contains_between(s, *a, c, *b),
+            Kind::SeqsPrefix(seqs, a) => seqs
+                .iter()
+                .any(|q| seq_prefix_end(q, s).is_some_and(|n| a.matches(&s[n..]))),
+            Kind::SeqsSuffix(a, seqs) => seqs
+                .iter()
+                .any(|q| seq_suffix_start(q, s).is_some_and(|n| a.matches(&s[..n]))),
             Kind::ContainsAny(lits) => lits.iter().any(|l| s.contains(l.as_str())),
             Kind::PrefixRegex(p, re) => s.starts_with(p.as_str()) && re.is_match(s),
             Kind::Regex(re) => re.is_match(s),
@@ -400,6 +416,50 @@ fn contains_between(s: &str, a: AnyRun, needle: &str, b: AnyRun) -> bool {
         from = at + s[at..].chars().next().map_or(1, char::len_utf8);
     }
     false
+}
+
+/// A finite head or tail next to an any-run at the other end:
+/// `(foo|bar).*`, `.*(?i)error`. Literal heads and tails are handled (faster)
+/// by the `Prefix`/`Suffix` kinds before this is tried.
+fn seq_affix(hirs: &[&Hir]) -> Option<Kind> {
+    // Let chains would read better but need Rust 1.88; the MSRV is 1.85.
+    let small = |part: &[&Hir]| {
+        let seqs = seqs_of_concat(part)?;
+        (!part.is_empty() && !seqs.is_empty() && seqs.len() <= LINEAR_SET_MAX).then_some(seqs)
+    };
+    let (last, init) = hirs.split_last()?;
+    if let (Some(a), Some(seqs)) = (any_run(last), small(init)) {
+        return Some(Kind::SeqsPrefix(seqs, a));
+    }
+    let (first, tail) = hirs.split_first()?;
+    if let (Some(a), Some(seqs)) = (any_run(first), small(tail)) {
+        return Some(Kind::SeqsSuffix(a, seqs));
+    }
+    None
+}
+
+/// Byte offset where `seq` ends if it matches a prefix of `s`.
+fn seq_prefix_end(seq: &[Unit], s: &str) -> Option<usize> {
+    let mut chars = s.char_indices();
+    let mut end = 0;
+    for unit in seq {
+        let (i, c) = chars.next()?;
+        unit.binary_search(&c).ok()?;
+        end = i + c.len_utf8();
+    }
+    Some(end)
+}
+
+/// Byte offset where `seq` starts if it matches a suffix of `s`.
+fn seq_suffix_start(seq: &[Unit], s: &str) -> Option<usize> {
+    let mut chars = s.char_indices().rev();
+    let mut start = s.len();
+    for unit in seq.iter().rev() {
+        let (i, c) = chars.next()?;
+        unit.binary_search(&c).ok()?;
+        start = i;
+    }
+    Some(start)
 }
 
 fn seq_matches(seq: &[Unit], s: &str) -> bool {

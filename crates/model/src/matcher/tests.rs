@@ -105,6 +105,13 @@ const PATTERNS: &[&str] = &[
     "foo.*.*",
     ".*.*",
     "(?:foo)+",
+    "(foo|bar).*",
+    ".*(foo|bar)",
+    "(?i)foo.*",
+    ".*(?i)foo",
+    "(?i)fo.+",
+    ".+(?i:ß)",
+    "(?-s:(?i)foo.*)",
 ];
 
 const INPUTS: &[&str] = &[
@@ -195,6 +202,10 @@ const INPUTS: &[&str] = &[
     "xx{",
     "foo{bar}x",
     "x{start}",
+    "FOObar",
+    "xFoO",
+    "foO\nx",
+    "x\nFOO",
 ];
 
 /// Tiny deterministic generator so the property test needs no extra crate.
@@ -359,6 +370,10 @@ fn shapes_are_recognised() {
         "foo[0-9]+",
         ".*foo.*|.*bar.*",
         "(?i)authorization|content-type",
+        "(foo|bar).*",
+        "(?i)foo.*",
+        ".*(?i)error",
+        ".*(a|b)",
     ] {
         assert!(opt(p), "{p:?} should take a fast path");
     }
