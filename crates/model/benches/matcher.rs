@@ -13,6 +13,8 @@ const PATTERNS: &[&str] = &[
     "(?i)get|post",
     ".*",
     "foo.+bar",
+    "(?i)foo.*",
+    "(api|web|db).*",
 ];
 
 fn values() -> Vec<String> {
@@ -32,6 +34,10 @@ fn values() -> Vec<String> {
         "another-value-without-the-word",
         "",
         "foo\nbar",
+        "FOO_bar",
+        "web-1",
+        "api",
+        "database",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -189,9 +189,9 @@ impl Matcher {
             && self.re.as_ref().is_some_and(FastMatcher::matches_non_empty)
     }
 
-    /// Whether the matcher accepts every value including the empty one, so it
-    /// selects every series (`=~".*"`, `!~""`-like patterns excluded unless
-    /// recognised).
+    /// Whether the matcher provably accepts every value, the empty one
+    /// included, so it selects every series: `=~".*"`, or `!~` with a regex
+    /// that matches nothing (`!~"[^\\x00-\\x{10FFFF}]"`). `false` when unsure.
     pub fn matches_everything(&self) -> bool {
         match self.kind {
             MatchType::Regexp => self.is_regex_match_all(),

@@ -560,6 +560,8 @@ fn seqs(h: &Hir) -> Option<Vec<Vec<Unit>>> {
             }
             Some(out)
         }
+        // regex-syntax spells "matches nothing" as an empty byte class.
+        HirKind::Class(Class::Bytes(class)) if class.ranges().is_empty() => Some(Vec::new()),
         HirKind::Class(Class::Bytes(_)) | HirKind::Look(_) => None,
     }
 }

@@ -426,6 +426,9 @@ fn matches_empty_for_absent_labels() {
     assert!(!m(MatchType::NotRegexp, "a", "").matches_empty());
     assert!(m(MatchType::Regexp, "a", ".*").is_regex_match_all());
     assert!(m(MatchType::Regexp, "a", ".*").matches_everything());
+    let never = m(MatchType::NotRegexp, "a", "[^\\x00-\\x{10FFFF}]");
+    assert!(never.matches_everything() && never.matches("") && never.matches("x"));
+    assert!(!m(MatchType::NotRegexp, "a", "x").matches_everything());
     assert!(!m(MatchType::NotRegexp, "a", ".*").is_regex_match_all());
     assert!(m(MatchType::Regexp, "a", ".+").is_regex_match_non_empty());
 }
