@@ -10,7 +10,7 @@ pub enum Side {
     Positive,
     /// Negative buckets.
     Negative,
-    /// The (positive) buckets of a custom-bucket histogram.
+    /// Bounds and spans of a custom-bucket histogram.
     Custom,
 }
 

@@ -172,12 +172,9 @@ impl Histogram {
         } else {
             return Err(HistogramError::InvalidSchema(self.schema));
         }
-        let side = if self.schema == CUSTOM_BUCKETS_SCHEMA {
-            Side::Custom
-        } else {
-            Side::Positive
-        };
-        let p_count = check_int_buckets(side, &self.positive_buckets)?;
+        // Prometheus reports bucket counts as "positive side" for custom
+        // buckets too (only bound and span problems say "custom buckets").
+        let p_count = check_int_buckets(Side::Positive, &self.positive_buckets)?;
         let buckets = n_count.wrapping_add(p_count).wrapping_add(self.zero_count);
         if self.sum.is_nan() {
             if buckets > self.count {
@@ -236,11 +233,6 @@ impl FloatHistogram {
         if self.count < 0.0 {
             return Err(HistogramError::NegativeCount(self.count));
         }
-        let side = if self.schema == CUSTOM_BUCKETS_SCHEMA {
-            Side::Custom
-        } else {
-            Side::Positive
-        };
-        check_float_buckets(side, &self.positive_buckets)
+        check_float_buckets(Side::Positive, &self.positive_buckets)
     }
 }
