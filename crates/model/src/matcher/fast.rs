@@ -3,9 +3,11 @@
 //!
 //! The pattern is parsed into `regex-syntax`'s HIR (after the RE2 dialect
 //! bridging in [`super::syntax`]) and its *shape* decides how values are
-//! matched: an exact literal, a finite set of strings, a literal
-//! prefix/suffix/substring around `.*`, `.*`/`.+` alone, a literal prefix in
-//! front of an arbitrary regex, or the full regex. Every fast path is an
+//! matched: an exact literal, a finite set of strings (case-insensitive ones
+//! compared position by position against the folded character sets), a
+//! literal prefix/suffix/substring around `.*`, a few alternatives before or
+//! after `.*` (`(api|web).*`, `(?i)foo.*`), `.*`/`.+` alone, a literal prefix
+//! in front of an arbitrary regex, or the full regex. Every fast path is an
 //! exact rewrite of the HIR, so it answers exactly as the anchored regex
 //! would; the property test in `matcher::tests` checks that.
 
