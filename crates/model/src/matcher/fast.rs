@@ -378,6 +378,10 @@ fn merge_pieces<'a>(hirs: &[&'a Hir]) -> Vec<Piece<'a>> {
         };
         match (out.last_mut(), piece) {
             (Some(Piece::Lit(prev)), Piece::Lit(l)) => prev.push_str(&l),
+            // `.*.+` is `.+`: runs over the same alphabet concatenate.
+            (Some(Piece::Any(prev)), Piece::Any(a)) if prev.nl == a.nl => {
+                prev.min = prev.min.saturating_add(a.min);
+            }
             (_, p) => out.push(p),
         }
     }

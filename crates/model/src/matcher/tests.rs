@@ -112,6 +112,11 @@ const PATTERNS: &[&str] = &[
     "(?i)fo.+",
     ".+(?i:ß)",
     "(?-s:(?i)foo.*)",
+    ".+.+",
+    ".*(?-s:.*)",
+    "(?-s:.*).*",
+    "(?-s:.+.+)",
+    "a.+.*b",
 ];
 
 const INPUTS: &[&str] = &[
@@ -374,6 +379,8 @@ fn shapes_are_recognised() {
         "(?i)foo.*",
         ".*(?i)error",
         ".*(a|b)",
+        ".*.*",
+        "foo.*.+",
     ] {
         assert!(opt(p), "{p:?} should take a fast path");
     }
