@@ -2,7 +2,7 @@
 //! (`model/labels/regexp.go`).
 //!
 //! The pattern is parsed into `regex-syntax`'s HIR (after the RE2 dialect
-//! bridging in [`super::syntax`]) and its *shape* decides how values are
+//! bridging in the private `syntax` module) and its *shape* decides how values are
 //! matched: an exact literal, a finite set of strings (case-insensitive ones
 //! compared position by position against the folded character sets), a
 //! literal prefix/suffix/substring around `.*`, a few alternatives before or
