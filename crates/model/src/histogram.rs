@@ -9,20 +9,20 @@
 //! `float_histogram.go`, `generic.go`); the native histogram specification is
 //! at <https://prometheus.io/docs/specs/native_histograms/>.
 //!
-//! - [`bounds`]: bucket boundaries (`getBound`).
+//! - `bounds`: bucket boundaries (`getBound`).
 //! - [`iter`]: bucket iteration with boundaries ([`Bucket`], [`BucketIter`]).
-//! - [`validate`]: `validate()` for both flavours ([`HistogramError`]).
-//! - [`ops`]: resolution reduction, add/sub, scalar mul/div, counter-reset
+//! - `validate`: `validate()` for both flavours ([`HistogramError`]).
+//! - `ops`: resolution reduction, add/sub, scalar mul/div, counter-reset
 //!   detection, compaction, equality.
 //! - `format`: `Display` like Prometheus' `String()`.
 
-pub mod bounds;
+mod bounds;
 mod buckets;
 pub mod error;
 mod format;
 pub mod iter;
-pub mod ops;
-pub mod validate;
+mod ops;
+mod validate;
 
 pub use error::{HistogramError, Side};
 pub use iter::{Bucket, BucketCount, BucketIter};
