@@ -4,6 +4,28 @@
 //! Bucket counts are stored the way the TSDB chunk and protobuf formats carry
 //! them: spans of consecutive populated buckets, and for [`Histogram`] each
 //! bucket count as a delta to the previous one.
+//!
+//! Semantics follow Prometheus 3.x `model/histogram/` (`histogram.go`,
+//! `float_histogram.go`, `generic.go`); the native histogram specification is
+//! at <https://prometheus.io/docs/specs/native_histograms/>.
+//!
+//! - `bounds`: bucket boundaries (`getBound`).
+//! - [`iter`]: bucket iteration with boundaries ([`Bucket`], [`BucketIter`]).
+//! - `validate`: `validate()` for both flavours ([`HistogramError`]).
+//! - `ops`: resolution reduction, add/sub, scalar mul/div, counter-reset
+//!   detection, compaction, equality.
+//! - `format`: `Display` like Prometheus' `String()`.
+
+mod bounds;
+mod buckets;
+pub mod error;
+mod format;
+pub mod iter;
+mod ops;
+mod validate;
+
+pub use error::{HistogramError, Side};
+pub use iter::{Bucket, BucketCount, BucketIter};
 
 /// Schema number that marks custom (explicit) bucket boundaries.
 pub const CUSTOM_BUCKETS_SCHEMA: i32 = -53;
@@ -89,3 +111,65 @@ pub struct FloatHistogram {
     /// Upper bounds of custom buckets (schema -53 only).
     pub custom_values: Vec<f64>,
 }
+
+impl Histogram {
+    /// Whether the histogram uses custom bucket boundaries (schema -53).
+    pub fn uses_custom_buckets(&self) -> bool {
+        self.schema == CUSTOM_BUCKETS_SCHEMA
+    }
+
+    /// Converts to a [`FloatHistogram`], turning bucket deltas into absolute
+    /// counts. Like Prometheus' `ToFloat`, deltas are accumulated in floating
+    /// point, and a custom-bucket histogram gets no zero bucket or negative
+    /// buckets.
+    pub fn to_float(&self) -> FloatHistogram {
+        let absolute = |deltas: &[i64]| -> Vec<f64> {
+            let mut acc = 0.0;
+            deltas
+                .iter()
+                .map(|d| {
+                    acc += *d as f64;
+                    acc
+                })
+                .collect()
+        };
+        let custom = self.uses_custom_buckets();
+        FloatHistogram {
+            counter_reset_hint: self.counter_reset_hint,
+            schema: self.schema,
+            zero_threshold: if custom { 0.0 } else { self.zero_threshold },
+            zero_count: if custom { 0.0 } else { self.zero_count as f64 },
+            count: self.count as f64,
+            sum: self.sum,
+            positive_spans: self.positive_spans.clone(),
+            negative_spans: if custom {
+                Vec::new()
+            } else {
+                self.negative_spans.clone()
+            },
+            positive_buckets: absolute(&self.positive_buckets),
+            negative_buckets: if custom {
+                Vec::new()
+            } else {
+                absolute(&self.negative_buckets)
+            },
+            custom_values: if custom {
+                self.custom_values.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+impl FloatHistogram {
+    /// Whether the histogram uses custom bucket boundaries (schema -53).
+    pub fn uses_custom_buckets(&self) -> bool {
+        self.schema == CUSTOM_BUCKETS_SCHEMA
+    }
+}
+
+#[cfg(test)]
+mod invariants;
+#[cfg(test)]
+mod tests;

@@ -17,8 +17,11 @@ pub mod names;
 pub mod quote;
 pub mod sample;
 
+pub use histogram::{Bucket, HistogramError};
 pub use histogram::{CounterResetHint, FloatHistogram, Histogram, Span};
-pub use labels::{BUCKET_LABEL, Label, Labels, LabelsBuilder, LabelsIter, METRIC_NAME, QUANTILE_LABEL};
+pub use labels::{
+    BUCKET_LABEL, Label, Labels, LabelsBuilder, LabelsIter, METRIC_NAME, QUANTILE_LABEL,
+};
 pub use matcher::{MatchType, Matcher, MatcherError};
 pub use metadata::{Metadata, MetricType};
 pub use names::ValidationScheme;
