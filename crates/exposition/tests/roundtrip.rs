@@ -109,7 +109,10 @@ fn openmetrics_round_trip() {
         n += 1;
     }
     println!("{n} OpenMetrics bodies round-tripped");
-    assert!(n >= 40, "expected every shouldParse case and payload, got {n}");
+    assert!(
+        n >= 40,
+        "expected every shouldParse case and payload, got {n}"
+    );
 }
 
 #[test]
