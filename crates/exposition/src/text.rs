@@ -256,6 +256,10 @@ impl<'a> TextParser<'a> {
                         if *named {
                             return Err(self.error(p, "metric name already set"));
                         }
+                        // A series cannot be stored without a name.
+                        if span.start == span.end {
+                            return Err(self.error(p, "metric name must not be empty"));
+                        }
                         self.name = span;
                         *named = true;
                         p = if buf.get(q) == Some(&b',') { q + 1 } else { q };
@@ -382,6 +386,17 @@ impl Parser for TextParser<'_> {
 mod tests {
     use super::*;
     use vigil_model::Labels;
+
+    #[test]
+    fn empty_quoted_metric_name_is_an_error() {
+        // Found by the `text` fuzz target: a series with no name cannot be stored.
+        let err = parse_all("{\"\"} 0.5e3 1700\n").unwrap_err();
+        assert!(
+            err.message.contains("metric name must not be empty"),
+            "{err}"
+        );
+        assert!(parse_all("{\"\", a=\"b\"} 1\n").is_err());
+    }
 
     /// Every entry of `input`, rendered compactly, or the first error.
     fn parse_all(input: &str) -> Result<Vec<String>, ParseError> {
