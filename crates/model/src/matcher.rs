@@ -15,7 +15,7 @@ use crate::names::is_legacy_label_name;
 use crate::quote::write_quoted;
 
 pub mod fast;
-mod syntax;
+pub(crate) mod syntax;
 
 pub use fast::FastMatcher;
 
