@@ -1,0 +1,246 @@
+//! `vigil tool tsdb dump` and `vigil tool tsdb dump-openmetrics`: promtool's
+//! commands of the same names, printing every sample of the matching series
+//! in label order, merged across blocks, with deleted intervals
+//! (tombstones) removed.
+//!
+//! `dump` prints `{labels} value timestamp` (`%g` values; native histograms
+//! as their `String()` form); `dump-openmetrics` prints
+//! `name{labels} value seconds` with the labels condensed and only the float
+//! samples before a series' first histogram, then `# EOF`.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use vigil_model::{FloatHistogram, Histogram, Labels, METRIC_NAME, Matcher};
+use vigil_tsdb::block::Block;
+use vigil_tsdb::chunkenc::{Encoding, FloatHistogramIter, HistogramIter, XorIter};
+use vigil_tsdb::index::ChunkMeta;
+
+use super::TsdbError;
+use super::selector::matches_all;
+
+/// Which samples to dump.
+#[derive(Debug)]
+pub struct DumpOptions {
+    /// Earliest timestamp (inclusive, milliseconds).
+    pub min_time: i64,
+    /// Latest timestamp (inclusive, milliseconds).
+    pub max_time: i64,
+    /// Matcher sets; a series is dumped if it satisfies any of them.
+    pub matchers: Vec<Vec<Matcher>>,
+}
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DumpFormat {
+    /// `tsdb dump`: `{labels} value timestamp`.
+    Prom,
+    /// `tsdb dump-openmetrics`.
+    OpenMetrics,
+}
+
+/// One sample's value.
+#[derive(Debug, Clone)]
+enum Value {
+    Float(f64),
+    Histogram(Box<Histogram>),
+    FloatHistogram(Box<FloatHistogram>),
+}
+
+/// Where a series' data is in one block: block position, series ID, chunks.
+type Parts = Vec<(usize, u64, Vec<ChunkMeta>)>;
+
+/// Dumps the data directory `dir` to `out`.
+pub fn dump(
+    dir: &Path,
+    opts: &DumpOptions,
+    format: DumpFormat,
+    out: &mut impl Write,
+) -> Result<(), TsdbError> {
+    let blocks: Vec<Block> = super::open_blocks(dir)?
+        .into_iter()
+        .filter(|b| b.meta().min_time <= opts.max_time && opts.min_time < b.meta().max_time)
+        .collect();
+    let mut series: BTreeMap<Labels, Parts> = BTreeMap::new();
+    for (bi, block) in blocks.iter().enumerate() {
+        block.for_each_series(|id, labels, chunks| {
+            if opts.matchers.iter().any(|m| matches_all(m, labels)) {
+                series
+                    .entry(labels.clone())
+                    .or_default()
+                    .push((bi, id, chunks.to_vec()));
+            }
+            Ok(())
+        })?;
+    }
+    let mut line = String::new();
+    for (labels, parts) in &series {
+        let samples = series_samples(&blocks, parts, opts)?;
+        line.clear();
+        match format {
+            DumpFormat::Prom => write_prom(&mut line, labels, &samples),
+            DumpFormat::OpenMetrics => write_openmetrics(&mut line, labels, &samples),
+        }
+        out.write_all(line.as_bytes()).map_err(TsdbError::Output)?;
+    }
+    if format == DumpFormat::OpenMetrics {
+        out.write_all(b"# EOF\n").map_err(TsdbError::Output)?;
+    }
+    out.flush().map_err(TsdbError::Output)
+}
+
+/// The series' samples in time order, within the range, not deleted.
+fn series_samples(
+    blocks: &[Block],
+    parts: &Parts,
+    opts: &DumpOptions,
+) -> Result<Vec<(i64, Value)>, TsdbError> {
+    let mut samples: Vec<(i64, Value)> = Vec::new();
+    for (bi, id, chunks) in parts {
+        let block = &blocks[*bi];
+        let deleted = block.tombstones().get(id).map(Vec::as_slice).unwrap_or(&[]);
+        let keep = |t: i64| {
+            t >= opts.min_time
+                && t <= opts.max_time
+                && !deleted.iter().any(|(lo, hi)| *lo <= t && t <= *hi)
+        };
+        for c in chunks {
+            if c.maxt < opts.min_time || c.mint > opts.max_time {
+                continue;
+            }
+            decode_chunk(block, c, &keep, &mut samples)?;
+        }
+    }
+    if parts.len() > 1 && samples.windows(2).any(|w| w[0].0 >= w[1].0) {
+        // Overlapping blocks: keep one sample per timestamp, in order.
+        samples.sort_by_key(|s| s.0);
+        samples.dedup_by_key(|s| s.0);
+    }
+    Ok(samples)
+}
+
+fn decode_chunk(
+    block: &Block,
+    c: &ChunkMeta,
+    keep: &impl Fn(i64) -> bool,
+    samples: &mut Vec<(i64, Value)>,
+) -> Result<(), TsdbError> {
+    let rec = block.chunk(c.reference)?;
+    match rec.encoding {
+        Encoding::Xor => {
+            let mut it = XorIter::new(rec.data)?;
+            samples.extend(
+                it.by_ref()
+                    .filter(|(t, _)| keep(*t))
+                    .map(|(t, v)| (t, Value::Float(v))),
+            );
+            if let Some(e) = it.take_err() {
+                return Err(e.into());
+            }
+        }
+        Encoding::Histogram => {
+            let mut it = HistogramIter::new(rec.data)?;
+            samples.extend(
+                it.by_ref()
+                    .filter(|(t, _)| keep(*t))
+                    .map(|(t, h)| (t, Value::Histogram(Box::new(h)))),
+            );
+            if let Some(e) = it.take_err() {
+                return Err(e.into());
+            }
+        }
+        Encoding::FloatHistogram => {
+            let mut it = FloatHistogramIter::new(rec.data)?;
+            samples.extend(
+                it.by_ref()
+                    .filter(|(t, _)| keep(*t))
+                    .map(|(t, h)| (t, Value::FloatHistogram(Box::new(h)))),
+            );
+            if let Some(e) = it.take_err() {
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_prom(out: &mut String, labels: &Labels, samples: &[(i64, Value)]) {
+    use std::fmt::Write as _;
+    let ls = labels.to_string();
+    for (t, v) in samples {
+        out.push_str(&ls);
+        out.push(' ');
+        match v {
+            Value::Float(f) => vigil_exposition::encode::push_go_float(out, *f),
+            Value::Histogram(h) => {
+                let _ = write!(out, "{h}");
+            }
+            Value::FloatHistogram(h) => {
+                let _ = write!(out, "{h}");
+            }
+        }
+        let _ = writeln!(out, " {t}");
+    }
+}
+
+/// Labels without the metric name as `{a="1",b="2"}` (promtool's
+/// `CondensedString`).
+fn condensed(labels: &Labels) -> String {
+    let mut s = String::from("{");
+    for (i, l) in labels.iter().filter(|l| l.name != METRIC_NAME).enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(l.name);
+        s.push('=');
+        let _ = vigil_model::quote::write_quoted(&mut s, l.value);
+    }
+    s.push('}');
+    s
+}
+
+fn write_openmetrics(out: &mut String, labels: &Labels, samples: &[(i64, Value)]) {
+    use std::fmt::Write as _;
+    let head = format!(
+        "{}{}",
+        labels.metric_name().unwrap_or(""),
+        condensed(labels)
+    );
+    for (t, v) in samples {
+        let Value::Float(f) = v else {
+            // promtool stops at a series' first non-float sample.
+            break;
+        };
+        out.push_str(&head);
+        out.push(' ');
+        vigil_exposition::encode::push_go_float(out, *f);
+        let _ = writeln!(out, " {:.3}", *t as f64 / 1000.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_formats() {
+        let l = Labels::from_pairs(&[("__name__", "m"), ("a", "x\"y"), ("b", "2")]);
+        let samples = vec![
+            (1500, Value::Float(1e6)),
+            (2000, Value::Float(f64::NAN)),
+            (2500, Value::Float(0.5)),
+        ];
+        let mut s = String::new();
+        write_prom(&mut s, &l, &samples);
+        assert_eq!(
+            s,
+            "{__name__=\"m\", a=\"x\\\"y\", b=\"2\"} 1e+06 1500\n\
+             {__name__=\"m\", a=\"x\\\"y\", b=\"2\"} NaN 2000\n\
+             {__name__=\"m\", a=\"x\\\"y\", b=\"2\"} 0.5 2500\n"
+        );
+        let mut s = String::new();
+        write_openmetrics(&mut s, &l, &samples[..1]);
+        assert_eq!(s, "m{a=\"x\\\"y\",b=\"2\"} 1e+06 1.500\n");
+    }
+}
