@@ -221,7 +221,111 @@ fn write_openmetrics(out: &mut String, labels: &Labels, samples: &[(i64, Value)]
 
 #[cfg(test)]
 mod tests {
+    use vigil_model::{CounterResetHint, Span};
+    use vigil_tsdb::block::{BlockWriter, EncodedChunk, Tombstones, write_tombstones, xor_chunks};
+    use vigil_tsdb::chunkenc::{CounterResetHeader, HistogramChunk};
+
     use super::*;
+
+    fn write_float_block(dir: &Path, name: &str, samples: &[(i64, f64)]) -> String {
+        let mut w = BlockWriter::new(dir).unwrap();
+        let chunks = xor_chunks(samples).unwrap();
+        let enc: Vec<EncodedChunk<'_>> = chunks
+            .iter()
+            .map(|(c, lo, hi, n)| EncodedChunk {
+                encoding: Encoding::Xor,
+                data: c.bytes(),
+                mint: *lo,
+                maxt: *hi,
+                samples: *n,
+            })
+            .collect();
+        w.add_series(Labels::from_pairs(&[("__name__", name)]), &enc)
+            .unwrap();
+        let (lo, hi) = (samples[0].0, samples[samples.len() - 1].0);
+        w.finish(lo, hi + 1).unwrap().ulid
+    }
+
+    fn dump_all(dir: &Path, format: DumpFormat, min_time: i64, max_time: i64) -> String {
+        let opts = DumpOptions {
+            min_time,
+            max_time,
+            matchers: vec![super::super::selector::parse_selector("{__name__=~'.+'}").unwrap()],
+        };
+        let mut out = Vec::new();
+        dump(dir, &opts, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn merges_blocks_and_applies_tombstones() {
+        let dir = tempfile::tempdir().unwrap();
+        let a: Vec<(i64, f64)> = (0..5).map(|i| (i * 1000, i as f64)).collect();
+        let b: Vec<(i64, f64)> = (5..8).map(|i| (i * 1000, i as f64)).collect();
+        // The later block is written first: blocks are ordered by time.
+        write_float_block(dir.path(), "m", &b);
+        let first = write_float_block(dir.path(), "m", &a);
+        let mut stones = Tombstones::new();
+        // The only series of a block has ID 1 (offset 16 / 16).
+        let block = Block::open(&dir.path().join(&first)).unwrap();
+        let mut id = 0;
+        block
+            .for_each_series(|i, _, _| {
+                id = i;
+                Ok(())
+            })
+            .unwrap();
+        drop(block);
+        stones.insert(id, vec![(1000, 2000)]);
+        write_tombstones(&dir.path().join(&first), &stones).unwrap();
+        let got = dump_all(dir.path(), DumpFormat::Prom, i64::MIN, i64::MAX);
+        let ts: Vec<&str> = got.lines().map(|l| l.rsplit(' ').next().unwrap()).collect();
+        assert_eq!(ts, ["0", "3000", "4000", "5000", "6000", "7000"], "{got}");
+        let got = dump_all(dir.path(), DumpFormat::OpenMetrics, 4000, 5000);
+        assert_eq!(got, "m{} 4 4.000\nm{} 5 5.000\n# EOF\n");
+    }
+
+    #[test]
+    fn histograms_print_as_prometheus_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Histogram {
+            counter_reset_hint: CounterResetHint::NotCounterReset,
+            schema: 0,
+            zero_threshold: 0.001,
+            zero_count: 1,
+            count: 4,
+            sum: 12.5,
+            positive_spans: vec![Span {
+                offset: 0,
+                length: 2,
+            }],
+            negative_spans: vec![],
+            positive_buckets: vec![1, 1],
+            negative_buckets: vec![],
+            custom_values: vec![],
+        };
+        let mut c = HistogramChunk::new(CounterResetHeader::Unknown);
+        c.append(1000, &h).unwrap();
+        let mut w = BlockWriter::new(dir.path()).unwrap();
+        let enc = EncodedChunk {
+            encoding: Encoding::Histogram,
+            data: c.bytes(),
+            mint: 1000,
+            maxt: 1000,
+            samples: 1,
+        };
+        w.add_series(Labels::from_pairs(&[("__name__", "h")]), &[enc])
+            .unwrap();
+        w.finish(1000, 1001).unwrap();
+        let got = dump_all(dir.path(), DumpFormat::Prom, i64::MIN, i64::MAX);
+        assert_eq!(got, format!("{{__name__=\"h\"}} {h} 1000\n"));
+        assert!(got.contains("{count:4, sum:12.5"), "{got}");
+        // OpenMetrics has no native histograms: nothing but the end.
+        assert_eq!(
+            dump_all(dir.path(), DumpFormat::OpenMetrics, 0, 2000),
+            "# EOF\n"
+        );
+    }
 
     #[test]
     fn line_formats() {
