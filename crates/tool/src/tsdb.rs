@@ -10,13 +10,15 @@
 //!   its `text/tabwriter` alignment, which the output above relies on.
 //!
 //! Like promtool, the commands open the directory as a database: every
-//! subdirectory named by a ULID holding a `meta.json` is a block. The WAL
-//! (the head) is not read yet.
+//! subdirectory named by a ULID holding a `meta.json` is a block, and
+//! `dump` also reads the head from the WAL (`head`); the m-mapped head
+//! chunks (`chunks_head/`) are not read, as the WAL holds the same samples.
 
 pub mod analyze;
 pub mod backfill;
 pub mod dump;
 pub mod format;
+mod head;
 pub mod list;
 pub mod selector;
 

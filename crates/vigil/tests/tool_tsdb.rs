@@ -420,3 +420,89 @@ fn out_of_order_within_a_batch_is_dropped_as_promtool_does() {
     assert_eq!(want, "{__name__=\"a\"} 1 10500\n{__name__=\"a\"} 4 20000\n");
     assert_eq!(ok("promtool", &["dump"], &[&v]), want);
 }
+
+fn have_prometheus() -> bool {
+    let ok = Command::new("prometheus")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "prometheus is required in CI (Debian package `prometheus`)"
+        );
+        println!("skipped: prometheus not installed");
+    }
+    ok
+}
+
+/// Kills the child (SIGKILL) if it is still running when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The head lives in the WAL only: Prometheus scrapes itself for a few
+/// seconds and is stopped with SIGTERM, then both tools dump the WAL.
+#[test]
+fn dump_reads_the_head_from_the_wal_like_promtool() {
+    use std::time::{Duration, Instant};
+    if !have_promtool() || !have_prometheus() {
+        return;
+    }
+    let tmp = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = tmp.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 500ms\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+        ),
+    )
+    .unwrap();
+    let data = tmp.path().join("data");
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    // Wait (bounded) for a few scrapes to reach the WAL.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        let dumped = ok(VIGIL, &["dump", "--match", "up"], &[&data]);
+        if dumped.lines().count() >= 4 {
+            break;
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let want = ok("promtool", &["dump"], &[&data]);
+    assert!(want.lines().count() >= 50, "{want}");
+    assert_eq!(ok(VIGIL, &["dump"], &[&data]), want);
+    let up: String = want
+        .lines()
+        .filter(|l| l.starts_with("{__name__=\"up\""))
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    assert!(!up.is_empty());
+    assert_eq!(ok(VIGIL, &["dump", "--match", "up"], &[&data]), up);
+}

@@ -7,6 +7,8 @@
 //! as their `String()` form); `dump-openmetrics` prints
 //! `name{labels} value seconds` with the labels condensed and only the float
 //! samples before a series' first histogram, then `# EOF`.
+//!
+//! The head is read from the WAL as promtool does (see [`super::head`]).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -18,6 +20,7 @@ use vigil_tsdb::chunkenc::{Encoding, FloatHistogramIter, HistogramIter, XorIter}
 use vigil_tsdb::index::ChunkMeta;
 
 use super::TsdbError;
+use super::head::{HeadSeries, read_head};
 use super::selector::matches_all;
 
 /// Which samples to dump.
@@ -42,7 +45,7 @@ pub enum DumpFormat {
 
 /// One sample's value.
 #[derive(Debug, Clone)]
-enum Value {
+pub(crate) enum Value {
     Float(f64),
     Histogram(Box<Histogram>),
     FloatHistogram(Box<FloatHistogram>),
@@ -51,6 +54,13 @@ enum Value {
 /// Where a series' data is in one block: block position, series ID, chunks.
 type Parts = Vec<(usize, u64, Vec<ChunkMeta>)>;
 
+/// A series' data: in blocks, and in the head.
+#[derive(Default)]
+struct Sources {
+    blocks: Parts,
+    head: Option<HeadSeries>,
+}
+
 /// Dumps the data directory `dir` to `out`.
 pub fn dump(
     dir: &Path,
@@ -58,29 +68,41 @@ pub fn dump(
     format: DumpFormat,
     out: &mut impl Write,
 ) -> Result<(), TsdbError> {
-    let blocks: Vec<Block> = super::open_blocks(dir)?
+    let blocks = super::open_blocks(dir)?;
+    let min_valid = blocks
+        .iter()
+        .map(|b| b.meta().max_time)
+        .max()
+        .unwrap_or(i64::MIN);
+    let blocks: Vec<Block> = blocks
         .into_iter()
         .filter(|b| b.meta().min_time <= opts.max_time && opts.min_time < b.meta().max_time)
         .collect();
-    let mut series: BTreeMap<Labels, Parts> = BTreeMap::new();
+    let mut series: BTreeMap<Labels, Sources> = BTreeMap::new();
     for (bi, block) in blocks.iter().enumerate() {
         block.for_each_series(|id, labels, chunks| {
             if opts.matchers.iter().any(|m| matches_all(m, labels)) {
                 series
                     .entry(labels.clone())
                     .or_default()
+                    .blocks
                     .push((bi, id, chunks.to_vec()));
             }
             Ok(())
         })?;
     }
+    for (labels, hs) in read_head(dir, min_valid)? {
+        if opts.matchers.iter().any(|m| matches_all(m, &labels)) {
+            series.entry(labels).or_default().head = Some(hs);
+        }
+    }
     let mut line = String::new();
-    for (labels, parts) in &series {
-        let samples = series_samples(&blocks, parts, opts)?;
+    for (labels, sources) in series {
+        let samples = series_samples(&blocks, sources, opts)?;
         line.clear();
         match format {
-            DumpFormat::Prom => write_prom(&mut line, labels, &samples),
-            DumpFormat::OpenMetrics => write_openmetrics(&mut line, labels, &samples),
+            DumpFormat::Prom => write_prom(&mut line, &labels, &samples),
+            DumpFormat::OpenMetrics => write_openmetrics(&mut line, &labels, &samples),
         }
         out.write_all(line.as_bytes()).map_err(TsdbError::Output)?;
     }
@@ -93,11 +115,11 @@ pub fn dump(
 /// The series' samples in time order, within the range, not deleted.
 fn series_samples(
     blocks: &[Block],
-    parts: &Parts,
+    sources: Sources,
     opts: &DumpOptions,
 ) -> Result<Vec<(i64, Value)>, TsdbError> {
     let mut samples: Vec<(i64, Value)> = Vec::new();
-    for (bi, id, chunks) in parts {
+    for (bi, id, chunks) in &sources.blocks {
         let block = &blocks[*bi];
         let deleted = block.tombstones().get(id).map(Vec::as_slice).unwrap_or(&[]);
         let keep = |t: i64| {
@@ -112,7 +134,17 @@ fn series_samples(
             decode_chunk(block, c, &keep, &mut samples)?;
         }
     }
-    if parts.len() > 1 && samples.windows(2).any(|w| w[0].0 >= w[1].0) {
+    let mut parts = sources.blocks.len();
+    if let Some(head) = sources.head {
+        parts += 1;
+        let deleted = head.deleted;
+        samples.extend(head.samples.into_iter().filter(|(t, _)| {
+            *t >= opts.min_time
+                && *t <= opts.max_time
+                && !deleted.iter().any(|(lo, hi)| lo <= t && t <= hi)
+        }));
+    }
+    if parts > 1 && samples.windows(2).any(|w| w[0].0 >= w[1].0) {
         // Overlapping blocks: keep one sample per timestamp, in order.
         samples.sort_by_key(|s| s.0);
         samples.dedup_by_key(|s| s.0);
