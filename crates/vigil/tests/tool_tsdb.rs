@@ -13,9 +13,12 @@
 //!   lists order equal counts arbitrarily (Go's unstable sort over map
 //!   order), so each list is compared as a set with a limit large enough
 //!   to print all of it, and by its counts alone with the default limit.
-//! - 2.42 has no `dump-openmetrics` and no `dump --match`: the former is
-//!   checked by round-tripping through promtool's backfill, the latter
-//!   against a filter of promtool's full dump.
+//! - 2.42 has no `dump-openmetrics`: it is checked by round-tripping
+//!   through promtool's backfill. 2.42 takes one `dump --match`; several
+//!   are checked against a filter of promtool's full dump.
+//! - `analyze --extended` prints 2.42's "Fullness" chart where 3.x prints
+//!   min/avg/max and a histogram per chunk property: only its presence is
+//!   checked.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -262,12 +265,23 @@ fn create_dump_list_against_promtool() {
     let range = ["--min-time=1700003000000", "--max-time=1700007200123"];
     let range = ["dump", range[0], range[1]];
     assert_eq!(ok(VIGIL, &range, &[&p]), ok("promtool", &range, &[&p]));
+    for m in [
+        "g{a=\"x1\"}",
+        "{__name__=~\"m.*\",s=~'00[1-3]'}",
+        "{c!~\"z1.*\", __name__=\"g\"}",
+        "{s=\"007\"}",
+    ] {
+        let m = format!("--match={m}");
+        let args = ["dump", m.as_str()];
+        assert_eq!(ok(VIGIL, &args, &[&p]), ok("promtool", &args, &[&p]), "{m}");
+    }
     let want: String = pd
         .lines()
-        .filter(|l| l.starts_with("{__name__=\"g\", a=\"x1\""))
+        .filter(|l| l.starts_with("{__name__=\"g\", a=\"x1\"") || l.contains("s=\"007\""))
         .flat_map(|l| [l, "\n"])
         .collect();
-    assert_eq!(ok(VIGIL, &["dump", "--match", "g{a=\"x1\"}"], &[&p]), want);
+    let args = ["dump", "--match", "g{a=\"x1\"}", "--match", "{s=\"007\"}"];
+    assert_eq!(ok(VIGIL, &args, &[&p]), want);
 
     // dump-openmetrics round-trips through promtool's backfill.
     let om = ok(VIGIL, &["dump-openmetrics"], &[&p]);
