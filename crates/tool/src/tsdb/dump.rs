@@ -41,6 +41,9 @@ pub enum DumpFormat {
     Prom,
     /// `tsdb dump-openmetrics`.
     OpenMetrics,
+    /// `tsdb dump --format=seriesjson`: each series' labels once, as a
+    /// JSON object.
+    SeriesJson,
 }
 
 /// One sample's value.
@@ -103,6 +106,8 @@ pub fn dump(
         match format {
             DumpFormat::Prom => write_prom(&mut line, &labels, &samples),
             DumpFormat::OpenMetrics => write_openmetrics(&mut line, &labels, &samples),
+            DumpFormat::SeriesJson if !samples.is_empty() => write_json(&mut line, &labels),
+            DumpFormat::SeriesJson => {}
         }
         out.write_all(line.as_bytes()).map_err(TsdbError::Output)?;
     }
@@ -232,6 +237,45 @@ fn condensed(labels: &Labels) -> String {
     s
 }
 
+/// Appends `s` as Go's `encoding/json` writes a string: quoted, with `<`,
+/// `>`, `&`, U+2028 and U+2029 escaped as `\u` sequences too.
+fn push_json_string(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// The labels as a JSON object with sorted keys (Go's `json.Marshal` of
+/// `labels.Labels`), on one line.
+fn write_json(out: &mut String, labels: &Labels) {
+    out.push('{');
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_string(out, l.name);
+        out.push(':');
+        push_json_string(out, l.value);
+    }
+    out.push_str("}\n");
+}
+
 fn write_openmetrics(out: &mut String, labels: &Labels, samples: &[(i64, Value)]) {
     use std::fmt::Write as _;
     let head = format!(
@@ -356,6 +400,17 @@ mod tests {
         assert_eq!(
             dump_all(dir.path(), DumpFormat::OpenMetrics, 0, 2000),
             "# EOF\n"
+        );
+    }
+
+    #[test]
+    fn series_json() {
+        let l = Labels::from_pairs(&[("__name__", "m"), ("a", "<\"\\\n\u{1}é>")]);
+        let mut s = String::new();
+        write_json(&mut s, &l);
+        assert_eq!(
+            s,
+            "{\"__name__\":\"m\",\"a\":\"\\u003c\\\"\\\\\\n\\u0001é\\u003e\"}\n"
         );
     }
 

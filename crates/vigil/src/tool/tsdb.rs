@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use vigil_tool::tsdb::TsdbError;
 use vigil_tool::tsdb::analyze::{AnalyzeOptions, analyze};
 use vigil_tool::tsdb::backfill::{BackfillOptions, backfill};
@@ -27,8 +27,8 @@ pub(crate) enum TsdbCommand {
     Analyze(AnalyzeArgs),
     /// List tsdb blocks.
     List(ListArgs),
-    /// Dump data (series+samples) from a TSDB.
-    Dump(DumpArgs),
+    /// Dump data (series+samples or optionally just series) from a TSDB.
+    Dump(DumpFormatArgs),
     /// [Experimental] Dump samples from a TSDB into OpenMetrics text format,
     /// excluding native histograms and staleness markers, which are not
     /// representable in OpenMetrics.
@@ -65,6 +65,25 @@ pub(crate) struct DumpArgs {
     /// Database path.
     #[arg(value_name = "db path", default_value = DEFAULT_DB)]
     path: PathBuf,
+}
+
+/// Output formats of `tsdb dump`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// `{labels} value timestamp` per sample.
+    Prom,
+    /// Each series' labels once, as JSON.
+    Seriesjson,
+}
+
+/// Arguments of `tsdb dump`.
+#[derive(Debug, Args)]
+pub(crate) struct DumpFormatArgs {
+    /// Output format of the dump.
+    #[arg(long, value_enum, default_value_t = Format::Prom)]
+    format: Format,
+    #[command(flatten)]
+    dump: DumpArgs,
 }
 
 /// Arguments of `tsdb create-blocks-from`.
@@ -156,7 +175,13 @@ pub(crate) fn run(cmd: TsdbCommand) -> anyhow::Result<ExitCode> {
             list(&a.path, a.human_readable)
                 .and_then(|t| stdout.write_all(t.as_bytes()).map_err(TsdbError::Output)),
         ),
-        TsdbCommand::Dump(a) => run_dump(a, DumpFormat::Prom, &mut stdout),
+        TsdbCommand::Dump(a) => {
+            let format = match a.format {
+                Format::Prom => DumpFormat::Prom,
+                Format::Seriesjson => DumpFormat::SeriesJson,
+            };
+            run_dump(a.dump, format, &mut stdout)
+        }
         TsdbCommand::DumpOpenmetrics(a) => run_dump(a, DumpFormat::OpenMetrics, &mut stdout),
         TsdbCommand::CreateBlocksFrom(a) => run_backfill(a, &mut stdout),
         TsdbCommand::Analyze(a) => run_analyze(a, &mut stdout),
