@@ -192,16 +192,17 @@ fn append_block(input: &Input, samples: &[Sample]) -> Result<HashMap<u32, HeadSe
 
 /// The head's `computeChunkEndTime`.
 fn chunk_end_time(start: i64, cur: i64, max_t: i64, ratio_to_full: f64) -> i64 {
-    let n = (max_t - start) as f64 / ((cur - start + 1) as f64 * ratio_to_full);
+    let span = max_t.wrapping_sub(start) as f64;
+    let n = span / ((cur.wrapping_sub(start).wrapping_add(1)) as f64 * ratio_to_full);
     if n <= 1.0 {
         return max_t;
     }
-    (start as f64 + (max_t - start) as f64 / n.floor()) as i64
+    (start as f64 + span / n.floor()) as i64
 }
 
 /// The head's `rangeForTimestamp` (Go's truncating division).
 fn range_for_timestamp(t: i64, width: i64) -> i64 {
-    (t / width) * width + width
+    (t / width).wrapping_mul(width).wrapping_add(width)
 }
 
 /// A chunk being built: encoder, first and last timestamp.
@@ -238,7 +239,10 @@ fn head_chunks(
             next_at = chunk_end_time(c.mint, c.maxt, next_at, 4.0);
         }
         let mut c = if t >= next_at || n >= SAMPLES_PER_CHUNK * 2 {
-            done.push(c);
+            // (Only at the very end of time can a chunk be cut empty.)
+            if n > 0 {
+                done.push(c);
+            }
             next_at = range_for_timestamp(t, chunk_range);
             new(t)
         } else {
@@ -312,10 +316,11 @@ pub fn backfill(
     // Go's division truncates towards zero; samples before the aligned
     // start are never reached, as in promtool.
     let start = duration * (mint / duration);
-    let mut by_block: BTreeMap<i64, Vec<Sample>> = BTreeMap::new();
+    let mut by_block: BTreeMap<i128, Vec<Sample>> = BTreeMap::new();
     for s in &parsed.samples {
         if s.t >= start {
-            let k = (s.t - start) / duration;
+            // In i128: the distance may not fit an i64.
+            let k = (i128::from(s.t) - i128::from(start)) / i128::from(duration);
             by_block.entry(k).or_default().push(*s);
         }
     }
@@ -384,6 +389,12 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("out of order sample (line 5003"), "{err}");
+        let extremes = "a 1 -9223372036854775.808\na 2 0\na 3 9223372036854775.807\n# EOF\n";
+        let opts = BackfillOptions::default();
+        let metas = backfill(extremes.as_bytes(), dir.path(), &opts, &mut Vec::new()).unwrap();
+        // As in promtool, the aligned start rounds towards zero, past the
+        // earliest sample, which is then left out.
+        assert_eq!(metas.len(), 2);
         let err = backfill(
             b"a 1\n# EOF\n",
             dir.path(),
