@@ -51,10 +51,10 @@ pub enum TsdbError {
     #[error("no blocks found")]
     NoBlocks,
     /// The requested block does not exist (analyze).
-    #[error("open block {path}: no such block")]
+    #[error("invalid block ID {id}")]
     NoSuchBlock {
-        /// The block directory looked for.
-        path: PathBuf,
+        /// The block ID asked for.
+        id: String,
     },
     /// `create-blocks-from openmetrics` rejected its input.
     #[error("{0}")]

@@ -62,8 +62,8 @@ pub fn analyze(dir: &Path, opts: &AnalyzeOptions) -> Result<String, TsdbError> {
         None => last_block_id(dir)?,
     };
     let path = dir.join(&id);
-    if !path.join("meta.json").is_file() {
-        return Err(TsdbError::NoSuchBlock { path });
+    if !path.exists() {
+        return Err(TsdbError::NoSuchBlock { id });
     }
     let block = Block::open(&path)?;
     let meta = block.meta();
