@@ -202,9 +202,38 @@ fn decode_chunk(
     Ok(())
 }
 
+/// Whether `name` is a label name of the legacy character set.
+fn is_legacy_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Labels as Prometheus 3.x's `Labels.String()` prints them:
+/// `{a="1", b="2"}`, with names outside the legacy character set quoted.
+fn labels_string(labels: &Labels) -> String {
+    let mut s = String::from("{");
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        if is_legacy_name(l.name) {
+            s.push_str(l.name);
+        } else {
+            let _ = vigil_model::quote::write_quoted(&mut s, l.name);
+        }
+        s.push('=');
+        let _ = vigil_model::quote::write_quoted(&mut s, l.value);
+    }
+    s.push('}');
+    s
+}
+
 fn write_prom(out: &mut String, labels: &Labels, samples: &[(i64, Value)]) {
     use std::fmt::Write as _;
-    let ls = labels.to_string();
+    let ls = labels_string(labels);
     for (t, v) in samples {
         out.push_str(&ls);
         out.push(' ');
@@ -401,6 +430,12 @@ mod tests {
             dump_all(dir.path(), DumpFormat::OpenMetrics, 0, 2000),
             "# EOF\n"
         );
+    }
+
+    #[test]
+    fn utf8_label_names_are_quoted() {
+        let l = Labels::from_pairs(&[("__name__", "a.b"), ("c.d", "1"), ("_e1", "2")]);
+        assert_eq!(labels_string(&l), r#"{__name__="a.b", _e1="2", "c.d"="1"}"#);
     }
 
     #[test]
