@@ -289,11 +289,18 @@ fn create_dump_list_against_promtool() {
     let (_tmp2, p2, _, _) = backfill_both(&om);
     assert!(parse_dump(&ok("promtool", &["dump"], &[&p2])) == parse_dump(&pd));
 
-    // (c) list, byte for byte, plain and human-readable.
+    // (c) list, byte for byte, plain and human-readable, on promtool's
+    // blocks and on Vigil's.
     assert_eq!(ok(VIGIL, &["list"], &[&p]), pl);
     assert_eq!(
         ok(VIGIL, &["list", "-r"], &[&p]),
         ok("promtool", &["list", "-r"], &[&p])
+    );
+    assert_eq!(ok(VIGIL, &["list"], &[&v]), vl);
+    // And dump of Vigil's blocks, byte for byte.
+    assert_eq!(
+        ok(VIGIL, &["dump"], &[&v]),
+        ok("promtool", &["dump"], &[&v])
     );
 }
 
@@ -320,10 +327,16 @@ fn analyze_against_promtool() {
     if !have_promtool() {
         return;
     }
-    let (_tmp, p, _v, _) = backfill_both(&generate());
-    for limit in ["--limit=1000", "--limit=20"] {
-        let (wh, wl) = analyze_parts(&ok("promtool", &["analyze", limit], &[&p]));
-        let (gh, gl) = analyze_parts(&ok(VIGIL, &["analyze", limit], &[&p]));
+    let (_tmp, p, v, _) = backfill_both(&generate());
+    // promtool's blocks with both limits, and Vigil's blocks.
+    let cases = [
+        (&p, "--limit=1000"),
+        (&p, "--limit=20"),
+        (&v, "--limit=1000"),
+    ];
+    for (dir, limit) in cases {
+        let (wh, wl) = analyze_parts(&ok("promtool", &["analyze", limit], &[dir]));
+        let (gh, gl) = analyze_parts(&ok(VIGIL, &["analyze", limit], &[dir]));
         assert_eq!(gh, wh, "header");
         assert_eq!(gl.len(), 6);
         assert_eq!(
