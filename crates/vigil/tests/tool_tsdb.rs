@@ -533,3 +533,29 @@ fn dump_reads_the_head_from_the_wal_like_promtool() {
     assert!(!up.is_empty());
     assert_eq!(ok(VIGIL, &["dump", "--match", "up"], &[&data]), up);
 }
+
+/// Where no chunk outgrows 1005 bytes (the one cutting rule 3.x added),
+/// Vigil's blocks have exactly promtool's chunk counts: chunks are cut
+/// where the head cuts them.
+#[test]
+fn chunks_are_cut_where_the_head_cuts_them() {
+    if !have_promtool() {
+        return;
+    }
+    let counters: String = generate()
+        .lines()
+        .filter(|l| !l.starts_with("g{") && *l != "# TYPE g gauge")
+        .flat_map(|l| [l, "\n"])
+        .collect();
+    let (_tmp, p, v, _) = backfill_both(&counters);
+    let chunks = |dir: &Path| -> Vec<String> {
+        ok("promtool", &["list"], &[dir])
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().nth(5).unwrap_or("").to_owned())
+            .collect()
+    };
+    let want = chunks(&p);
+    assert_eq!(want, ["600", "600"]);
+    assert_eq!(chunks(&v), want);
+}
