@@ -68,7 +68,7 @@ pub fn escape_families(families: &[MetricFamily], scheme: EscapingScheme) -> Vec
 /// the shortest digits that round-trip, in exponent form (`1e+06`,
 /// `1.5e-07`) when the decimal exponent is below -4 or at least 6, and
 /// `+Inf`, `-Inf`, `NaN` for the special values.
-pub(crate) fn push_go_float(out: &mut String, v: f64) {
+pub fn push_go_float(out: &mut String, v: f64) {
     if v.is_nan() {
         out.push_str("NaN");
         return;

@@ -3,10 +3,13 @@
 //!
 //! - [`check_metrics`]: `vigil tool check metrics`, linting an exposition
 //!   with the rules of [`promlint`] and counting series per family.
+//! - [`tsdb`]: `vigil tool tsdb` (`list`, `dump`, `dump-openmetrics`,
+//!   `create-blocks-from openmetrics`, `analyze`).
 
 pub mod check_metrics;
 pub mod error;
 pub mod promlint;
+pub mod tsdb;
 
 pub use check_metrics::{CheckMetricsOptions, CheckMetricsReport};
 pub use error::CheckMetricsError;

@@ -2,6 +2,7 @@
 //! 1 failure, 3 lint problems.
 
 mod check_metrics;
+mod tsdb;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,9 @@ enum ToolCommand {
     /// Check the resources for validity.
     #[command(subcommand)]
     Check(CheckCommand),
+    /// Run tsdb commands.
+    #[command(subcommand)]
+    Tsdb(tsdb::TsdbCommand),
 }
 
 /// `vigil tool check` subcommands; `config` and `rules` join later.
@@ -40,5 +44,6 @@ enum CheckCommand {
 pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
+        ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
     }
 }
