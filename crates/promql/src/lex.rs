@@ -1,0 +1,1015 @@
+//! PromQL lexer: turns a query into tokens with byte positions.
+//!
+//! The lexer is modal like Prometheus' own: inside `{…}` only label-matcher
+//! tokens exist, right after `[` a small duration-expression grammar applies,
+//! and the keyword table decides between identifiers and keywords. Lexing stops
+//! at the first error, which becomes a final [`Kind::Error`] token.
+
+use std::fmt::Write as _;
+
+/// The kind of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[allow(missing_docs)]
+pub enum Kind {
+    Eof,
+    Error,
+    Identifier,
+    MetricIdentifier,
+    Number,
+    Duration,
+    String,
+    LeftParen,
+    RightParen,
+    LeftBrace,
+    RightBrace,
+    LeftBracket,
+    RightBracket,
+    Comma,
+    Eql,
+    Colon,
+    // Operators.
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+    Pow,
+    EqlC,
+    Neq,
+    Lte,
+    Lss,
+    Gte,
+    Gtr,
+    TrimUpper,
+    TrimLower,
+    EqlRegex,
+    NeqRegex,
+    At,
+    Land,
+    Lor,
+    Lunless,
+    Atan2,
+    // Aggregators.
+    Avg,
+    Bottomk,
+    Count,
+    CountValues,
+    Group,
+    Max,
+    Min,
+    Quantile,
+    Stddev,
+    Stdvar,
+    Sum,
+    Topk,
+    Limitk,
+    LimitRatio,
+    // Keywords.
+    Bool,
+    By,
+    GroupLeft,
+    GroupRight,
+    Fill,
+    FillLeft,
+    FillRight,
+    Ignoring,
+    Offset,
+    Smoothed,
+    Anchored,
+    On,
+    Without,
+    // Preprocessors.
+    Start,
+    End,
+    Step,
+    Range,
+    MaxOf,
+    MinOf,
+}
+
+impl Kind {
+    /// Whether this is a binary/matching operator token.
+    pub fn is_operator(self) -> bool {
+        use Kind::*;
+        matches!(
+            self,
+            Add | Sub
+                | Mul
+                | Div
+                | Mod
+                | Pow
+                | EqlC
+                | Neq
+                | Lte
+                | Lss
+                | Gte
+                | Gtr
+                | TrimUpper
+                | TrimLower
+                | EqlRegex
+                | NeqRegex
+                | At
+                | Land
+                | Lor
+                | Lunless
+                | Atan2
+        )
+    }
+
+    /// Whether this is an aggregation operator.
+    pub fn is_aggregator(self) -> bool {
+        use Kind::*;
+        matches!(
+            self,
+            Avg | Bottomk
+                | Count
+                | CountValues
+                | Group
+                | Max
+                | Min
+                | Quantile
+                | Stddev
+                | Stdvar
+                | Sum
+                | Topk
+                | Limitk
+                | LimitRatio
+        )
+    }
+
+    /// Whether this is a modifier keyword (`by`, `offset`, `bool`, …).
+    pub fn is_keyword(self) -> bool {
+        use Kind::*;
+        matches!(
+            self,
+            Bool | By
+                | GroupLeft
+                | GroupRight
+                | Fill
+                | FillLeft
+                | FillRight
+                | Ignoring
+                | Offset
+                | Smoothed
+                | Anchored
+                | On
+                | Without
+        )
+    }
+
+    /// Whether the token can name a metric (keywords that double as names).
+    pub fn is_metric_identifier(self) -> bool {
+        use Kind::*;
+        self.is_aggregator()
+            || matches!(
+                self,
+                By | Fill
+                    | FillLeft
+                    | FillRight
+                    | Identifier
+                    | Land
+                    | Lor
+                    | Lunless
+                    | MetricIdentifier
+                    | Offset
+                    | Without
+                    | Start
+                    | End
+                    | Step
+                    | Range
+                    | Anchored
+                    | Smoothed
+                    | MaxOf
+                    | MinOf
+            )
+    }
+
+    /// Whether the token may be used as a label name in grouping clauses.
+    pub fn is_maybe_label(self) -> bool {
+        use Kind::*;
+        self.is_metric_identifier()
+            || matches!(self, Bool | GroupLeft | GroupRight | Ignoring | On | Atan2)
+    }
+
+    /// Whether this token has a fixed spelling (Prometheus' `ItemTypeStr`).
+    fn has_fixed_text(self) -> bool {
+        use Kind::*;
+        !matches!(
+            self,
+            Eof | Error | Identifier | MetricIdentifier | Number | Duration | String
+        )
+    }
+
+    /// Canonical text of operator and keyword tokens.
+    pub fn as_str(self) -> &'static str {
+        use Kind::*;
+        match self {
+            Eof => "EOF",
+            Error => "error",
+            Identifier => "identifier",
+            MetricIdentifier => "metric identifier",
+            Number => "number",
+            Duration => "duration",
+            String => "string",
+            LeftParen => "(",
+            RightParen => ")",
+            LeftBrace => "{",
+            RightBrace => "}",
+            LeftBracket => "[",
+            RightBracket => "]",
+            Comma => ",",
+            Eql => "=",
+            Colon => ":",
+            Add => "+",
+            Sub => "-",
+            Mul => "*",
+            Div => "/",
+            Mod => "%",
+            Pow => "^",
+            EqlC => "==",
+            Neq => "!=",
+            Lte => "<=",
+            Lss => "<",
+            Gte => ">=",
+            Gtr => ">",
+            TrimUpper => "</",
+            TrimLower => ">/",
+            EqlRegex => "=~",
+            NeqRegex => "!~",
+            At => "@",
+            Land => "and",
+            Lor => "or",
+            Lunless => "unless",
+            Atan2 => "atan2",
+            Avg => "avg",
+            Bottomk => "bottomk",
+            Count => "count",
+            CountValues => "count_values",
+            Group => "group",
+            Max => "max",
+            Min => "min",
+            Quantile => "quantile",
+            Stddev => "stddev",
+            Stdvar => "stdvar",
+            Sum => "sum",
+            Topk => "topk",
+            Limitk => "limitk",
+            LimitRatio => "limit_ratio",
+            Bool => "bool",
+            By => "by",
+            GroupLeft => "group_left",
+            GroupRight => "group_right",
+            Fill => "fill",
+            FillLeft => "fill_left",
+            FillRight => "fill_right",
+            Ignoring => "ignoring",
+            Offset => "offset",
+            Smoothed => "smoothed",
+            Anchored => "anchored",
+            On => "on",
+            Without => "without",
+            Start => "start",
+            End => "end",
+            Step => "step",
+            Range => "range",
+            MaxOf => "max_of",
+            MinOf => "min_of",
+        }
+    }
+}
+
+/// Looks up a (lower-cased) word in the keyword table.
+fn keyword(word: &str) -> Option<Kind> {
+    use Kind::*;
+    Some(match word {
+        "and" => Land,
+        "or" => Lor,
+        "unless" => Lunless,
+        "atan2" => Atan2,
+        "sum" => Sum,
+        "avg" => Avg,
+        "count" => Count,
+        "min" => Min,
+        "max" => Max,
+        "group" => Group,
+        "stddev" => Stddev,
+        "stdvar" => Stdvar,
+        "topk" => Topk,
+        "bottomk" => Bottomk,
+        "count_values" => CountValues,
+        "quantile" => Quantile,
+        "limitk" => Limitk,
+        "limit_ratio" => LimitRatio,
+        "offset" => Offset,
+        "smoothed" => Smoothed,
+        "anchored" => Anchored,
+        "by" => By,
+        "without" => Without,
+        "on" => On,
+        "ignoring" => Ignoring,
+        "group_left" => GroupLeft,
+        "group_right" => GroupRight,
+        "fill" => Fill,
+        "fill_left" => FillLeft,
+        "fill_right" => FillRight,
+        "bool" => Bool,
+        "start" => Start,
+        "end" => End,
+        "step" => Step,
+        "range" => Range,
+        "max_of" => MaxOf,
+        "min_of" => MinOf,
+        "inf" | "nan" => Number,
+        _ => return None,
+    })
+}
+
+fn duration_keyword(word: &str) -> Option<Kind> {
+    match word {
+        "step" => Some(Kind::Step),
+        "range" => Some(Kind::Range),
+        "max_of" => Some(Kind::MaxOf),
+        "min_of" => Some(Kind::MinOf),
+        _ => None,
+    }
+}
+
+/// One token: its kind and byte range in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// What the token is.
+    pub kind: Kind,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// For [`Kind::Error`] tokens, the lexer's message.
+    pub message: Option<String>,
+}
+
+impl Token {
+    /// The token's text in `input`.
+    pub fn text<'a>(&self, input: &'a str) -> &'a str {
+        input.get(self.start..self.end).unwrap_or("")
+    }
+
+    /// Describes the token as Prometheus does in "unexpected …" messages.
+    pub fn describe(&self, input: &str) -> String {
+        let val = self.text(input);
+        match self.kind {
+            Kind::Eof => "end of input".to_string(),
+            Kind::Error => self.message.clone().unwrap_or_default(),
+            k if k.has_fixed_text() => item_string(k, val),
+            k => format!("{} {}", k.as_str(), item_string(k, val)),
+        }
+    }
+}
+
+/// Prometheus' `Item.String()`.
+fn item_string(kind: Kind, val: &str) -> String {
+    if kind == Kind::Identifier || kind == Kind::MetricIdentifier {
+        return vigil_model::quote::quote(val);
+    }
+    if kind.is_keyword() {
+        return format!("<{val}>");
+    }
+    if kind.is_operator() {
+        return format!("<op:{val}>");
+    }
+    if kind.is_aggregator() {
+        return format!("<aggr:{val}>");
+    }
+    if val.chars().count() > 10 {
+        let short: String = val.chars().take(10).collect();
+        return format!("{}...", vigil_model::quote::quote(&short));
+    }
+    vigil_model::quote::quote(val)
+}
+
+/// Formats a character as Go's `%q` verb does for runes.
+pub(crate) fn quote_rune(c: Option<char>) -> String {
+    let Some(c) = c else {
+        return "'\\uffffffff'".to_string();
+    };
+    match c {
+        '\'' => "'\\''".to_string(),
+        '\\' => "'\\\\'".to_string(),
+        '"' => "'\"'".to_string(),
+        _ => {
+            let q = vigil_model::quote::quote(&c.to_string());
+            let inner = &q[1..q.len() - 1];
+            format!("'{inner}'")
+        }
+    }
+}
+
+/// Formats a character as Go's `%#U` verb does: `U+0063 'c'`.
+fn unicode_desc(c: Option<char>) -> String {
+    match c {
+        None => "U+FFFFFFFFFFFFFFFF".to_string(),
+        Some(c) => {
+            let mut s = format!("U+{:04X}", c as u32);
+            if !c.is_control() {
+                let _ = write!(s, " '{c}'");
+            }
+            s
+        }
+    }
+}
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
+fn is_alpha(c: char) -> bool {
+    c == '_' || c.is_ascii_alphabetic()
+}
+
+fn is_alnum(c: char) -> bool {
+    is_alpha(c) || c.is_ascii_digit()
+}
+
+fn is_alnum_opt(c: Option<char>) -> bool {
+    c.is_some_and(is_alnum)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Statements,
+    DurationExpr,
+}
+
+/// The lexer. Use [`lex`] to get all tokens at once.
+#[derive(Debug)]
+struct Lexer<'a> {
+    input: &'a str,
+    pos: usize,
+    start: usize,
+    width: usize,
+    state: State,
+    paren_depth: i64,
+    brace_open: bool,
+    bracket_open: bool,
+    got_colon: bool,
+    got_duration: bool,
+    tokens: Vec<Token>,
+    done: bool,
+}
+
+/// Lexes the whole input. The result always ends with an [`Kind::Eof`] or a
+/// [`Kind::Error`] token; comments are dropped.
+pub fn lex(input: &str) -> Vec<Token> {
+    let mut l = Lexer {
+        input,
+        pos: 0,
+        start: 0,
+        width: 0,
+        state: State::Statements,
+        paren_depth: 0,
+        brace_open: false,
+        bracket_open: false,
+        got_colon: false,
+        got_duration: false,
+        tokens: Vec::new(),
+        done: false,
+    };
+    while !l.done {
+        match l.state {
+            State::Statements if l.brace_open => l.inside_braces(),
+            State::Statements => l.statements(),
+            State::DurationExpr => l.duration_expr(),
+        }
+    }
+    l.tokens
+}
+
+impl Lexer<'_> {
+    fn next(&mut self) -> Option<char> {
+        match self.input[self.pos..].chars().next() {
+            Some(c) => {
+                self.width = c.len_utf8();
+                self.pos += self.width;
+                Some(c)
+            }
+            None => {
+                self.width = 0;
+                None
+            }
+        }
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.input[self.pos..].chars().next()
+    }
+
+    fn backup(&mut self) {
+        self.pos -= self.width;
+        self.width = 0;
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek() {
+            Some(c) if valid.contains(c) => {
+                self.next();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn is(&self, valid: &str) -> bool {
+        self.peek().is_some_and(|c| valid.contains(c))
+    }
+
+    fn emit(&mut self, kind: Kind) {
+        self.tokens.push(Token {
+            kind,
+            start: self.start,
+            end: self.pos,
+            message: None,
+        });
+        self.start = self.pos;
+    }
+
+    fn error(&mut self, message: String) {
+        self.tokens.push(Token {
+            kind: Kind::Error,
+            start: self.start,
+            end: self.input.len(),
+            message: Some(message),
+        });
+        self.done = true;
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek().is_some_and(is_space) {
+            self.next();
+        }
+        self.start = self.pos;
+    }
+
+    fn line_comment(&mut self) {
+        while let Some(c) = self.peek() {
+            if c == '\n' || c == '\r' {
+                break;
+            }
+            self.next();
+        }
+        self.start = self.pos;
+    }
+
+    fn statements(&mut self) {
+        if self.input[self.pos..].starts_with('#') {
+            self.line_comment();
+            return;
+        }
+        let Some(r) = self.next() else {
+            if self.paren_depth != 0 {
+                self.error("unclosed left parenthesis".into());
+            } else if self.bracket_open {
+                self.error("unclosed left bracket".into());
+            } else {
+                self.emit(Kind::Eof);
+                self.done = true;
+            }
+            return;
+        };
+        match r {
+            ',' => self.emit(Kind::Comma),
+            c if is_space(c) => self.skip_spaces(),
+            '*' => self.emit(Kind::Mul),
+            '/' => self.emit(Kind::Div),
+            '%' => self.emit(Kind::Mod),
+            '+' => self.emit(Kind::Add),
+            '-' => self.emit(Kind::Sub),
+            '^' => self.emit(Kind::Pow),
+            '=' => match self.peek() {
+                Some('=') => {
+                    self.next();
+                    self.emit(Kind::EqlC);
+                }
+                Some('~') => self.error("unexpected character after '=': '~'".into()),
+                _ => self.emit(Kind::Eql),
+            },
+            '!' => {
+                let t = self.next();
+                if t == Some('=') {
+                    self.emit(Kind::Neq);
+                } else {
+                    self.error(format!("unexpected character after '!': {}", quote_rune(t)));
+                }
+            }
+            '<' => match self.peek() {
+                Some('=') => {
+                    self.next();
+                    self.emit(Kind::Lte);
+                }
+                Some('/') => {
+                    self.next();
+                    self.emit(Kind::TrimUpper);
+                }
+                _ => self.emit(Kind::Lss),
+            },
+            '>' => match self.peek() {
+                Some('=') => {
+                    self.next();
+                    self.emit(Kind::Gte);
+                }
+                Some('/') => {
+                    self.next();
+                    self.emit(Kind::TrimLower);
+                }
+                _ => self.emit(Kind::Gtr),
+            },
+            c if c.is_ascii_digit()
+                || (c == '.' && self.peek().is_some_and(|d| d.is_ascii_digit())) =>
+            {
+                self.backup();
+                self.number_or_duration();
+            }
+            '"' | '\'' => self.string(r),
+            '`' => self.raw_string(),
+            c if is_alpha(c) || c == ':' => {
+                if !self.bracket_open {
+                    self.backup();
+                    self.keyword_or_identifier();
+                    return;
+                }
+                if c == ':' {
+                    if self.got_colon {
+                        self.error("unexpected colon ':'".into());
+                        return;
+                    }
+                    self.emit(Kind::Colon);
+                    self.got_colon = true;
+                    return;
+                }
+                if !self.duration_keyword_at(c) {
+                    self.error(format!(
+                        "unexpected character: {}, expected ':'",
+                        quote_rune(Some(c))
+                    ));
+                }
+            }
+            '(' => {
+                self.emit(Kind::LeftParen);
+                self.paren_depth += 1;
+            }
+            ')' => {
+                self.emit(Kind::RightParen);
+                self.paren_depth -= 1;
+                if self.paren_depth < 0 {
+                    self.error("unexpected right parenthesis ')'".into());
+                }
+            }
+            '{' => {
+                self.emit(Kind::LeftBrace);
+                self.brace_open = true;
+            }
+            '[' => {
+                if self.bracket_open {
+                    self.error("unexpected left bracket '['".into());
+                    return;
+                }
+                self.got_colon = false;
+                self.emit(Kind::LeftBracket);
+                self.skip_spaces();
+                self.bracket_open = true;
+                self.state = State::DurationExpr;
+            }
+            ']' => {
+                if !self.bracket_open {
+                    self.error("unexpected right bracket ']'".into());
+                    return;
+                }
+                self.emit(Kind::RightBracket);
+                self.bracket_open = false;
+            }
+            '@' => self.emit(Kind::At),
+            c => self.error(format!("unexpected character: {}", quote_rune(Some(c)))),
+        }
+    }
+
+    /// Tries to read `step`, `range`, `max_of` or `min_of` whose first
+    /// character `c` has already been consumed.
+    fn duration_keyword_at(&mut self, c: char) -> bool {
+        if !matches!(c.to_ascii_lowercase(), 's' | 'r' | 'm') {
+            return false;
+        }
+        while self.peek().is_some_and(is_alpha) {
+            self.next();
+        }
+        let word = self.input[self.start..self.pos].to_ascii_lowercase();
+        match duration_keyword(&word) {
+            Some(k) => {
+                self.emit(k);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn duration_expr(&mut self) {
+        let Some(r) = self.next() else {
+            self.error("unexpected end of input in duration expression".into());
+            return;
+        };
+        match r {
+            ']' => {
+                self.emit(Kind::RightBracket);
+                self.bracket_open = false;
+                self.got_colon = false;
+                self.state = State::Statements;
+            }
+            ':' => {
+                self.emit(Kind::Colon);
+                if !self.got_duration {
+                    self.error("unexpected colon before duration in duration expression".into());
+                } else if self.got_colon {
+                    self.error("unexpected repeated colon in duration expression".into());
+                } else {
+                    self.got_colon = true;
+                }
+            }
+            '(' => {
+                self.emit(Kind::LeftParen);
+                self.paren_depth += 1;
+            }
+            ')' => {
+                self.emit(Kind::RightParen);
+                self.paren_depth -= 1;
+                if self.paren_depth < 0 {
+                    self.error("unexpected right parenthesis ')'".into());
+                }
+            }
+            c if is_space(c) => self.skip_spaces(),
+            '+' => self.emit(Kind::Add),
+            '-' => self.emit(Kind::Sub),
+            '*' => self.emit(Kind::Mul),
+            '/' => self.emit(Kind::Div),
+            '%' => self.emit(Kind::Mod),
+            '^' => self.emit(Kind::Pow),
+            ',' => self.emit(Kind::Comma),
+            c if c.is_ascii_digit()
+                || (c == '.' && self.peek().is_some_and(|d| d.is_ascii_digit())) =>
+            {
+                self.backup();
+                self.got_duration = true;
+                self.state = State::Statements;
+                self.number_or_duration();
+            }
+            c => {
+                if !self.duration_keyword_at(c) {
+                    self.error(format!(
+                        "unexpected character in duration expression: {}",
+                        quote_rune(Some(c))
+                    ));
+                }
+            }
+        }
+    }
+
+    fn inside_braces(&mut self) {
+        if self.input[self.pos..].starts_with('#') {
+            self.line_comment();
+            return;
+        }
+        let Some(r) = self.next() else {
+            self.error("unexpected end of input inside braces".into());
+            return;
+        };
+        match r {
+            c if is_space(c) => self.skip_spaces(),
+            c if is_alpha(c) => {
+                while is_alnum_opt(self.peek()) {
+                    self.next();
+                }
+                self.emit(Kind::Identifier);
+            }
+            ',' => self.emit(Kind::Comma),
+            '"' | '\'' => self.string(r),
+            '`' => self.raw_string(),
+            '=' => {
+                if self.peek() == Some('~') {
+                    self.next();
+                    self.emit(Kind::EqlRegex);
+                } else {
+                    self.emit(Kind::Eql);
+                }
+            }
+            '!' => match self.next() {
+                Some('~') => self.emit(Kind::NeqRegex),
+                Some('=') => self.emit(Kind::Neq),
+                nr => self.error(format!(
+                    "unexpected character after '!' inside braces: {}",
+                    quote_rune(nr)
+                )),
+            },
+            '{' => self.error("unexpected left brace '{'".into()),
+            '}' => {
+                self.emit(Kind::RightBrace);
+                self.brace_open = false;
+            }
+            c => self.error(format!(
+                "unexpected character inside braces: {}",
+                quote_rune(Some(c))
+            )),
+        }
+    }
+
+    fn keyword_or_identifier(&mut self) {
+        while self.peek().is_some_and(|c| is_alnum(c) || c == ':') {
+            self.next();
+        }
+        let word = &self.input[self.start..self.pos];
+        match keyword(&word.to_ascii_lowercase()) {
+            Some(k @ (Kind::Fill | Kind::FillLeft | Kind::FillRight)) => {
+                if self.followed_by_left_paren() {
+                    self.emit(k);
+                } else {
+                    self.emit(Kind::Identifier);
+                }
+            }
+            Some(k) => self.emit(k),
+            None if word.contains(':') => self.emit(Kind::MetricIdentifier),
+            None => self.emit(Kind::Identifier),
+        }
+    }
+
+    fn followed_by_left_paren(&self) -> bool {
+        self.input[self.pos..]
+            .chars()
+            .find(|c| !is_space(*c))
+            .is_some_and(|c| c == '(')
+    }
+
+    fn number_or_duration(&mut self) {
+        if self.scan_number() {
+            self.emit(Kind::Number);
+            return;
+        }
+        if self.accept_remaining_duration() {
+            self.backup();
+            self.emit(Kind::Duration);
+            return;
+        }
+        let text = &self.input[self.start..self.pos];
+        self.error(format!(
+            "bad number or duration syntax: {}",
+            vigil_model::quote::quote(text)
+        ));
+    }
+
+    fn accept_remaining_duration(&mut self) -> bool {
+        if !self.accept("smhdwy") {
+            return false;
+        }
+        self.accept("s");
+        while self.accept("0123456789") {
+            while self.accept("0123456789") {}
+            if !self.accept("smhdw") {
+                return false;
+            }
+            self.accept("s");
+        }
+        let c = self.next();
+        !is_alnum_opt(c)
+    }
+
+    fn scan_number(&mut self) -> bool {
+        let initial = self.pos;
+        let mut digits = "0123456789";
+        if self.accept("0") && self.accept("xX") {
+            self.accept("_");
+            digits = "0123456789abcdefABCDEF";
+        }
+        let hex = digits.len() > 10;
+        self.accept(".");
+        self.accept(digits);
+        let mut dot = false;
+        let mut exp = false;
+        while self.is(digits) || self.is("._eE") {
+            if self.is(".") && dot {
+                self.accept(".");
+                return false;
+            }
+            if self.is("eE") && exp {
+                self.accept("eE");
+                return false;
+            }
+            if self.accept(".") {
+                dot = true;
+                if self.accept("_.") || hex {
+                    return false;
+                }
+                continue;
+            }
+            if self.accept("eE") {
+                exp = true;
+                self.accept("+-");
+                if self.accept("._eE") || self.peek().is_none() {
+                    return false;
+                }
+                continue;
+            }
+            if self.accept("_") {
+                if self.accept("._eE") || self.peek().is_none() {
+                    return false;
+                }
+                continue;
+            }
+            while self.accept(digits) {}
+        }
+        if self.pos == initial {
+            return false;
+        }
+        !is_alnum_opt(self.peek())
+    }
+
+    fn string(&mut self, quote: char) {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if let Err(msg) = self.escape(quote) {
+                        self.error(msg);
+                        return;
+                    }
+                }
+                None | Some('\n') => {
+                    self.error("unterminated quoted string".into());
+                    return;
+                }
+                Some('\u{fffd}') => {
+                    self.error("invalid UTF-8 rune".into());
+                    return;
+                }
+                Some(c) if c == quote => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(Kind::String);
+    }
+
+    fn escape(&mut self, quote: char) -> Result<(), String> {
+        let mut ch = self.next();
+        let (mut n, base, max) = match ch {
+            Some('a' | 'b' | 'f' | 'n' | 'r' | 't' | 'v' | '\\') => return Ok(()),
+            Some(c) if c == quote => return Ok(()),
+            Some('0'..='7') => (3, 8, 255),
+            Some('x') => {
+                ch = self.next();
+                (2, 16, 255)
+            }
+            Some('u') => {
+                ch = self.next();
+                (4, 16, 0x10ffff)
+            }
+            Some('U') => {
+                ch = self.next();
+                (8, 16, 0x10ffff)
+            }
+            None => return Err("escape sequence not terminated".into()),
+            Some(c) => return Err(format!("unknown escape sequence {}", unicode_desc(Some(c)))),
+        };
+        let mut x: u32 = 0;
+        while n > 0 {
+            let d = ch.and_then(|c| c.to_digit(16)).unwrap_or(16);
+            if d >= base {
+                if ch.is_none() {
+                    return Err("escape sequence not terminated".into());
+                }
+                return Err(format!(
+                    "illegal character {} in escape sequence",
+                    unicode_desc(ch)
+                ));
+            }
+            x = x.wrapping_mul(base).wrapping_add(d);
+            n -= 1;
+            if n > 0 {
+                ch = self.next();
+            }
+        }
+        if x > max || (0xD800..0xE000).contains(&x) {
+            return Err("escape sequence is an invalid Unicode code point".into());
+        }
+        Ok(())
+    }
+
+    fn raw_string(&mut self) {
+        loop {
+            match self.next() {
+                None => {
+                    self.error("unterminated raw string".into());
+                    return;
+                }
+                Some('\u{fffd}') => {
+                    self.error("invalid UTF-8 rune".into());
+                    return;
+                }
+                Some('`') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(Kind::String);
+    }
+}

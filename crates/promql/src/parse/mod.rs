@@ -1,0 +1,281 @@
+//! The PromQL parser: a hand-written precedence-climbing parser over the
+//! lexer's tokens that accepts Prometheus' language and reports its errors.
+//!
+//! Submodules: [`expr`] (operators, calls, aggregations, modifiers),
+//! [`selector`] (vector selectors, label matchers, grouping labels),
+//! [`duration`] (duration expressions, ranges, offsets), [`number`]
+//! (Go-compatible number and duration literal conversion) and [`check`]
+//! (the type checks Prometheus runs after a successful parse).
+
+mod check;
+mod duration;
+mod expr;
+mod number;
+mod selector;
+
+use crate::ast::{Expr, NumberLiteral, PosRange};
+use crate::error::{ParseError, ParseErrors};
+use crate::lex::{Kind, Token, lex};
+
+pub use number::{format_duration, parse_duration};
+
+/// Feature switches, mirroring Prometheus' parser options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ParseOptions {
+    /// Allow experimental functions and `limitk`/`limit_ratio`.
+    pub experimental_functions: bool,
+    /// Allow duration arithmetic, `step()`, `range()`, `min_of`, `max_of`.
+    pub duration_expressions: bool,
+    /// Allow the `anchored` and `smoothed` modifiers.
+    pub extended_range_selectors: bool,
+    /// Allow `fill`, `fill_left` and `fill_right` on binary operators.
+    pub binop_fill_modifiers: bool,
+}
+
+impl ParseOptions {
+    /// Every experimental feature switched on (what the test scripts use).
+    pub fn all() -> ParseOptions {
+        ParseOptions {
+            experimental_functions: true,
+            duration_expressions: true,
+            extended_range_selectors: true,
+            binop_fill_modifiers: true,
+        }
+    }
+}
+
+/// Parses a query with every experimental feature enabled.
+pub fn parse(input: &str) -> Result<Expr, ParseErrors> {
+    parse_with(input, ParseOptions::all())
+}
+
+/// Parses a query with the given feature switches.
+pub fn parse_with(input: &str, opts: ParseOptions) -> Result<Expr, ParseErrors> {
+    let mut p = Parser::new(input, opts);
+    let result = p.parse_top();
+    match result {
+        Ok(mut e) if p.errors.is_empty() => {
+            p.check(&mut e);
+            if p.errors.is_empty() {
+                return Ok(e);
+            }
+            Err(ParseErrors(p.errors))
+        }
+        _ => Err(ParseErrors(p.errors)),
+    }
+}
+
+/// Maximum nesting of expressions; deeper input is rejected rather than
+/// risking the stack.
+const MAX_DEPTH: usize = 200;
+
+/// Marker for a syntax error that stops parsing (already recorded).
+#[derive(Debug)]
+pub(crate) struct Abort;
+
+pub(crate) type PResult<T> = Result<T, Abort>;
+
+#[derive(Debug)]
+pub(crate) struct Parser<'a> {
+    input: &'a str,
+    tokens: Vec<Token>,
+    idx: usize,
+    errors: Vec<ParseError>,
+    opts: ParseOptions,
+    depth: usize,
+    last_closing: usize,
+    lex_error_reported: bool,
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a str, opts: ParseOptions) -> Parser<'a> {
+        Parser {
+            input,
+            tokens: lex(input),
+            idx: 0,
+            errors: Vec::new(),
+            opts,
+            depth: 0,
+            last_closing: 0,
+            lex_error_reported: false,
+        }
+    }
+
+    fn parse_top(&mut self) -> PResult<Expr> {
+        if self.peek().kind == Kind::Eof {
+            self.error_at(PosRange::default(), "no expression found in input");
+            return Err(Abort);
+        }
+        let e = self.expr(0)?;
+        if self.peek().kind != Kind::Eof {
+            return Err(self.unexpected("", ""));
+        }
+        Ok(e)
+    }
+
+    /// The current (not yet consumed) token.
+    fn peek(&self) -> &Token {
+        let i = self.idx.min(self.tokens.len().saturating_sub(1));
+        &self.tokens[i]
+    }
+
+    fn peek_kind(&self) -> Kind {
+        self.tokens
+            .get(self.idx)
+            .or(self.tokens.last())
+            .map_or(Kind::Eof, |t| t.kind)
+    }
+
+    /// The token after the current one.
+    fn peek2_kind(&self) -> Kind {
+        match self.tokens.get(self.idx + 1) {
+            Some(t) => t.kind,
+            None => Kind::Eof,
+        }
+    }
+
+    /// Consumes the current token and returns it.
+    fn advance(&mut self) -> Token {
+        let t = self.peek().clone();
+        if !matches!(t.kind, Kind::Eof | Kind::Error) {
+            self.idx += 1;
+        }
+        if matches!(
+            t.kind,
+            Kind::RightBrace
+                | Kind::RightParen
+                | Kind::RightBracket
+                | Kind::Number
+                | Kind::Duration
+        ) {
+            self.last_closing = t.end;
+        }
+        t
+    }
+
+    fn accept(&mut self, kind: Kind) -> Option<Token> {
+        if self.peek_kind() == kind {
+            Some(self.advance())
+        } else {
+            None
+        }
+    }
+
+    fn text(&self, t: &Token) -> &'a str {
+        t.text(self.input)
+    }
+
+    /// Records a non-fatal error.
+    fn error_at(&mut self, pos: PosRange, msg: impl Into<String>) {
+        self.report_pending_lex_error();
+        self.errors.push(ParseError::new(self.input, pos, msg));
+    }
+
+    /// When the look-ahead is a lexer error, Prometheus records it before any
+    /// error of the construct that ends just before it.
+    fn report_pending_lex_error(&mut self) {
+        if self.lex_error_reported {
+            return;
+        }
+        let t = self.peek();
+        if t.kind == Kind::Error {
+            let e = ParseError::new(
+                self.input,
+                PosRange::new(t.start, self.input.len()),
+                t.message.clone().unwrap_or_default(),
+            );
+            self.lex_error_reported = true;
+            self.errors.push(e);
+        }
+    }
+
+    /// Records an "unexpected <token>" error for the current token (or the
+    /// lexer's error if that is what the current token is).
+    fn unexpected(&mut self, context: &str, expected: &str) -> Abort {
+        let t = self.peek().clone();
+        if t.kind == Kind::Error {
+            self.report_pending_lex_error();
+            return Abort;
+        }
+        let mut msg = format!("unexpected {}", t.describe(self.input));
+        if !context.is_empty() {
+            msg.push_str(" in ");
+            msg.push_str(context);
+        }
+        if !expected.is_empty() {
+            msg.push_str(", expected ");
+            msg.push_str(expected);
+        }
+        self.error_at(PosRange::new(t.start, t.end), msg);
+        Abort
+    }
+
+    fn expect(&mut self, kind: Kind, context: &str, expected: &str) -> PResult<Token> {
+        match self.accept(kind) {
+            Some(t) => Ok(t),
+            None => Err(self.unexpected(context, expected)),
+        }
+    }
+
+    /// Enters one nesting level.
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let t = self.peek().clone();
+            self.error_at(
+                PosRange::new(t.start, t.end),
+                format!("query is nested too deeply (more than {MAX_DEPTH} levels)"),
+            );
+            return Err(Abort);
+        }
+        Ok(())
+    }
+
+    /// Unquotes a string token's text, recording an error on failure.
+    fn unquote_token(&mut self, t: &Token) -> String {
+        let raw = self.text(t);
+        match crate::unquote::unquote(raw) {
+            Ok(s) => s,
+            Err(e) => {
+                let q = vigil_model::quote::quote(raw);
+                self.error_at(
+                    PosRange::new(t.start, t.end),
+                    format!("error unquoting string {q}: {e}"),
+                );
+                String::new()
+            }
+        }
+    }
+
+    /// Converts a NUMBER or DURATION token into a literal.
+    fn number_literal(&mut self, t: &Token) -> NumberLiteral {
+        let text = self.text(t);
+        let pos = PosRange::new(t.start, t.end);
+        if t.kind == Kind::Duration {
+            let val = match parse_duration(text) {
+                Ok(ns) => ns as f64 / 1e9,
+                Err(e) => {
+                    self.error_at(pos, e);
+                    0.0
+                }
+            };
+            return NumberLiteral {
+                val,
+                duration: true,
+                pos,
+            };
+        }
+        let val = match number::parse_number(text) {
+            Ok(v) => v,
+            Err(e) => {
+                self.error_at(pos, format!("error parsing number: {e}"));
+                0.0
+            }
+        };
+        NumberLiteral {
+            val,
+            duration: false,
+            pos,
+        }
+    }
+}
