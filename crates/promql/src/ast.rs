@@ -525,8 +525,9 @@ impl Expr {
         }
     }
 
-    /// Returns a copy with every position set to zero, for comparing trees
-    /// that came from different texts.
+    /// Returns a copy with every position set to zero and selector matchers in
+    /// sorted order, for comparing trees that came from different texts (the
+    /// printer sorts matchers).
     pub fn without_positions(&self) -> Expr {
         let mut e = self.clone();
         e.clear_positions();
@@ -544,6 +545,7 @@ impl Expr {
             Expr::StringLiteral(s) => s.pos = PosRange::default(),
             Expr::VectorSelector(v) => {
                 v.pos = PosRange::default();
+                v.matchers.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
                 opt(&mut v.offset_expr);
             }
             Expr::MatrixSelector(m) => {

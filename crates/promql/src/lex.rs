@@ -656,10 +656,13 @@ impl Lexer<'_> {
                 self.paren_depth += 1;
             }
             ')' => {
-                self.emit(Kind::RightParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
+                    // Prometheus replaces the token with the error.
+                    self.start = self.pos;
                     self.error("unexpected right parenthesis ')'".into());
+                } else {
+                    self.emit(Kind::RightParen);
                 }
             }
             '{' => {
@@ -722,12 +725,15 @@ impl Lexer<'_> {
                 self.state = State::Statements;
             }
             ':' => {
-                self.emit(Kind::Colon);
-                if !self.got_duration {
-                    self.error("unexpected colon before duration in duration expression".into());
-                } else if self.got_colon {
-                    self.error("unexpected repeated colon in duration expression".into());
+                if !self.got_duration || self.got_colon {
+                    self.start = self.pos;
+                    self.error(if self.got_duration {
+                        "unexpected repeated colon in duration expression".into()
+                    } else {
+                        "unexpected colon before duration in duration expression".into()
+                    });
                 } else {
+                    self.emit(Kind::Colon);
                     self.got_colon = true;
                 }
             }
@@ -736,10 +742,13 @@ impl Lexer<'_> {
                 self.paren_depth += 1;
             }
             ')' => {
-                self.emit(Kind::RightParen);
                 self.paren_depth -= 1;
                 if self.paren_depth < 0 {
+                    // Prometheus replaces the token with the error.
+                    self.start = self.pos;
                     self.error("unexpected right parenthesis ')'".into());
+                } else {
+                    self.emit(Kind::RightParen);
                 }
             }
             c if is_space(c) => self.skip_spaces(),

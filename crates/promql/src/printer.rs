@@ -12,6 +12,14 @@ use crate::ast::{
 };
 use crate::parse::format_duration;
 
+/// Quotes a string; U+FFFD (which stands for bytes that were not UTF-8 and
+/// which the lexer rejects when written literally) is escaped.
+fn write_str_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    let mut q = String::with_capacity(s.len() + 2);
+    write_quoted(&mut q, s)?;
+    f.write_str(&q.replace('\u{fffd}', "\\ufffd"))
+}
+
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
 pub(crate) fn format_float(v: f64) -> String {
     if v.is_nan() {
@@ -33,7 +41,7 @@ fn write_labels(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
         if is_legacy_label_name(l) {
             f.write_str(l)?;
         } else {
-            write_quoted(f, l)?;
+            write_str_quoted(f, l)?;
         }
     }
     Ok(())
@@ -83,7 +91,7 @@ fn write_selector_body(f: &mut fmt::Formatter<'_>, vs: &VectorSelector) -> fmt::
                 && m.value() == vs.name
                 && !m.value().is_empty())
         })
-        .map(|m| m.to_string())
+        .map(|m| m.to_string().replace('\u{fffd}', "\\ufffd"))
         .collect();
     parts.sort();
     f.write_str(&vs.name)?;
@@ -208,7 +216,7 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::NumberLiteral(n) => write_number(f, n),
-            Expr::StringLiteral(s) => write_quoted(f, &s.val),
+            Expr::StringLiteral(s) => write_str_quoted(f, &s.val),
             Expr::VectorSelector(vs) => write_selector(f, vs),
             Expr::MatrixSelector(m) => match m.vector.as_ref() {
                 Expr::VectorSelector(vs) => {

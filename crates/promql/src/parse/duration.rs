@@ -189,14 +189,14 @@ impl Parser<'_> {
             }
             (Some(op), _) => {
                 let inner = self.duration_atom(OFFSET_CTX)?;
-                let dop = if op.kind == Kind::Sub {
-                    DurationOp::Sub
-                } else {
-                    DurationOp::Add
-                };
+                if op.kind == Kind::Add {
+                    // A unary plus changes nothing; dropping it keeps printing
+                    // and re-parsing stable.
+                    return Ok(inner);
+                }
                 let end = inner.pos().end;
                 Ok(Expr::Duration(DurationExpr {
-                    op: dop,
+                    op: DurationOp::Sub,
                     lhs: None,
                     rhs: Some(Box::new(inner)),
                     wrapped: false,
