@@ -545,7 +545,7 @@ impl Expr {
             Expr::StringLiteral(s) => s.pos = PosRange::default(),
             Expr::VectorSelector(v) => {
                 v.pos = PosRange::default();
-                v.matchers.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+                v.matchers.sort_by_key(|m| m.to_string());
                 opt(&mut v.offset_expr);
             }
             Expr::MatrixSelector(m) => {

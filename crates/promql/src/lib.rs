@@ -1,6 +1,6 @@
 //! Vigil's PromQL front end (Prometheus 3.x language).
 //!
-//! - [`lex`]: the tokenizer, with byte positions.
+//! - [`lex`]/[`token`]: the tokenizer, with byte positions.
 //! - [`ast`]: the expression tree ([`Expr`]) and [`ValueType`].
 //! - [`functions`]: every PromQL function's signature.
 //! - [`parse`]/[`parse_with`]: the parser, producing Prometheus' exact error
@@ -14,6 +14,7 @@ pub mod functions;
 pub mod lex;
 mod parse;
 pub mod printer;
+pub mod token;
 mod unquote;
 
 pub use ast::{

@@ -37,7 +37,7 @@ fn duration_binop(kind: Kind) -> Option<(DurationOp, u8)> {
 
 /// Largest magnitude (in seconds) a duration literal may have.
 fn out_of_range(v: f64) -> bool {
-    v > 9_223_372_036.854_775 || v < -9_223_372_036.854_775
+    !(-9_223_372_036.854_775..=9_223_372_036.854_775).contains(&v)
 }
 
 fn to_nanos(v: f64) -> i64 {
@@ -225,10 +225,7 @@ impl Parser<'_> {
             Kind::LeftParen => self.duration_paren(ctx)?,
             _ => self.duration_atom(ctx)?,
         };
-        loop {
-            let Some((op, prec)) = duration_binop(self.peek_kind()) else {
-                break;
-            };
+        while let Some((op, prec)) = duration_binop(self.peek_kind()) {
             if prec < min_prec {
                 break;
             }

@@ -77,10 +77,7 @@ impl Parser<'_> {
     fn expr_inner(&mut self, min_prec: u8) -> PResult<Expr> {
         self.enter()?;
         let mut lhs = self.unary()?;
-        loop {
-            let Some(op) = binary_op(self.peek_kind()) else {
-                break;
-            };
+        while let Some(op) = binary_op(self.peek_kind()) {
             let prec = op.precedence();
             if prec < min_prec {
                 break;
