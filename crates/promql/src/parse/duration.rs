@@ -208,9 +208,9 @@ impl Parser<'_> {
 
     /// Duration arithmetic with the usual precedence.
     fn duration_expr(&mut self, min_prec: u8, ctx: Ctx) -> PResult<Expr> {
-        let saved = self.depth;
+        let saved = self.save();
         let r = self.duration_expr_inner(min_prec, ctx);
-        self.depth = saved;
+        self.restore(saved);
         r
     }
 
@@ -235,7 +235,7 @@ impl Parser<'_> {
             } else {
                 prec + 1
             };
-            self.enter()?;
+            self.grow()?;
             let rhs = self.duration_expr(next, ctx)?;
             self.experimental_duration(lhs.pos());
             let rhs_zero = matches!(&rhs, Expr::NumberLiteral(n) if n.val == 0.0);

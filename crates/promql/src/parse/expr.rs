@@ -68,9 +68,9 @@ struct BinModifiers {
 impl Parser<'_> {
     /// Parses an expression whose binary operators bind at least `min_prec`.
     pub(super) fn expr(&mut self, min_prec: u8) -> PResult<Expr> {
-        let saved = self.depth;
+        let saved = self.save();
         let r = self.expr_inner(min_prec);
-        self.depth = saved;
+        self.restore(saved);
         r
     }
 
@@ -85,8 +85,8 @@ impl Parser<'_> {
             self.advance();
             let mods = self.bin_modifiers()?;
             let next = if op.is_right_assoc() { prec } else { prec + 1 };
-            // A chain of operators deepens the tree just like nesting does.
-            self.enter()?;
+            // A chain of operators deepens the tree too.
+            self.grow()?;
             let rhs = self.expr(next)?;
             lhs = self.new_binary(lhs, op, mods, rhs);
         }

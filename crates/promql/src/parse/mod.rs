@@ -65,9 +65,13 @@ pub fn parse_with(input: &str, opts: ParseOptions) -> Result<Expr, ParseErrors> 
     }
 }
 
-/// Maximum nesting of expressions; deeper input is rejected rather than
-/// risking the stack.
-const MAX_DEPTH: usize = 200;
+/// Maximum nesting of parenthesised/argument/unary/subquery levels; deeper
+/// input is rejected rather than risking the stack.
+const MAX_DEPTH: usize = 128;
+
+/// Maximum height of the tree, where each operator of a chain such as
+/// `a + b + c` adds one level (checking and printing recurse over it).
+const MAX_HEIGHT: usize = 400;
 
 /// Marker for a syntax error that stops parsing (already recorded).
 #[derive(Debug)]
@@ -83,6 +87,7 @@ pub(crate) struct Parser<'a> {
     errors: Vec<ParseError>,
     opts: ParseOptions,
     depth: usize,
+    height: usize,
     last_closing: usize,
     lex_error_reported: bool,
 }
@@ -96,6 +101,7 @@ impl<'a> Parser<'a> {
             errors: Vec::new(),
             opts,
             depth: 0,
+            height: 0,
             last_closing: 0,
             lex_error_reported: false,
         }
@@ -220,15 +226,32 @@ impl<'a> Parser<'a> {
     /// Enters one nesting level.
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        self.grow()
+    }
+
+    /// Adds one level to the tree height (an operator in a chain).
+    fn grow(&mut self) -> PResult<()> {
+        self.height += 1;
+        if self.depth > MAX_DEPTH || self.height > MAX_HEIGHT {
             let t = self.peek().clone();
             self.error_at(
                 PosRange::new(t.start, t.end),
-                format!("query is nested too deeply (more than {MAX_DEPTH} levels)"),
+                format!(
+                    "query is nested too deeply (more than {MAX_DEPTH} levels or {MAX_HEIGHT} chained operators)"
+                ),
             );
             return Err(Abort);
         }
         Ok(())
+    }
+
+    /// Saves the nesting counters, to be restored with [`Parser::restore`].
+    fn save(&self) -> (usize, usize) {
+        (self.depth, self.height)
+    }
+
+    fn restore(&mut self, saved: (usize, usize)) {
+        (self.depth, self.height) = saved;
     }
 
     /// Unquotes a string token's text, recording an error on failure.
