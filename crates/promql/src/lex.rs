@@ -613,3 +613,114 @@ impl Lexer<'_> {
         self.emit(Kind::String);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(input: &str) -> Vec<(Kind, &str)> {
+        lex(input)
+            .into_iter()
+            .map(|t| {
+                let text = if t.kind == Kind::Error {
+                    t.message.map_or("", |m| Box::leak(m.into_boxed_str()))
+                } else {
+                    &input[t.start..t.end]
+                };
+                (t.kind, text)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tokens_and_positions() {
+        use Kind::*;
+        assert_eq!(
+            kinds("sum by (a) (rate(x:y{b=~\"c\"}[5m:1m] offset -1h30m @ end()))"),
+            vec![
+                (Sum, "sum"),
+                (By, "by"),
+                (LeftParen, "("),
+                (Identifier, "a"),
+                (RightParen, ")"),
+                (LeftParen, "("),
+                (Identifier, "rate"),
+                (LeftParen, "("),
+                (MetricIdentifier, "x:y"),
+                (LeftBrace, "{"),
+                (Identifier, "b"),
+                (EqlRegex, "=~"),
+                (String, "\"c\""),
+                (RightBrace, "}"),
+                (LeftBracket, "["),
+                (Duration, "5m"),
+                (Colon, ":"),
+                (Duration, "1m"),
+                (RightBracket, "]"),
+                (Offset, "offset"),
+                (Sub, "-"),
+                (Duration, "1h30m"),
+                (At, "@"),
+                (End, "end"),
+                (LeftParen, "("),
+                (RightParen, ")"),
+                (RightParen, ")"),
+                (RightParen, ")"),
+                (Eof, ""),
+            ]
+        );
+        let toks = lex("  foo # c\n + 1");
+        assert_eq!((toks[0].start, toks[0].end), (2, 5));
+        assert_eq!((toks[1].kind, toks[1].start), (Kind::Add, 11));
+    }
+
+    #[test]
+    fn numbers_and_keywords() {
+        use Kind::*;
+        assert_eq!(kinds("0x1F")[0], (Number, "0x1F"));
+        assert_eq!(kinds("1_000.5e-3")[0], (Number, "1_000.5e-3"));
+        assert_eq!(kinds("NaN")[0], (Number, "NaN"));
+        assert_eq!(kinds("iNf")[0], (Number, "iNf"));
+        assert_eq!(kinds("1y2w")[0], (Duration, "1y2w"));
+        assert_eq!(kinds("100ms")[0], (Duration, "100ms"));
+        assert_eq!(kinds("AND")[0], (Land, "AND"));
+        assert_eq!(kinds("fill (")[0], (Fill, "fill"));
+        assert_eq!(kinds("fill + 1")[0], (Identifier, "fill"));
+        assert_eq!(kinds("a </ b")[1], (TrimUpper, "</"));
+        assert_eq!(kinds("a >/ b")[1], (TrimLower, ">/"));
+    }
+
+    #[test]
+    fn errors() {
+        let err = |q: &str| kinds(q).pop().map(|(_, m)| m.to_string());
+        assert_eq!(err("\"abc"), Some("unterminated quoted string".into()));
+        assert_eq!(err("`abc"), Some("unterminated raw string".into()));
+        assert_eq!(
+            err(r#""\q""#),
+            Some("unknown escape sequence U+0071 'q'".into())
+        );
+        assert_eq!(
+            err(r#""\xZZ""#),
+            Some("illegal character U+005A 'Z' in escape sequence".into())
+        );
+        assert_eq!(
+            err(r#""\uD800""#),
+            Some("escape sequence is an invalid Unicode code point".into())
+        );
+        assert_eq!(
+            err("1.2.3"),
+            Some("bad number or duration syntax: \"1.2.\"".into())
+        );
+        assert_eq!(err("foo[5m"), Some("unclosed left bracket".into()));
+        assert_eq!(err("foo[5m]]"), Some("unexpected right bracket ']'".into()));
+        assert_eq!(
+            err("{a=\"b\""),
+            Some("unexpected end of input inside braces".into())
+        );
+        assert_eq!(
+            err("a ! b"),
+            Some("unexpected character after '!': ' '".into())
+        );
+        assert_eq!(err("$"), Some("unexpected character: '$'".into()));
+    }
+}

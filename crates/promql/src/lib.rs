@@ -24,6 +24,8 @@ pub use ast::{
 };
 pub use error::{ParseError, ParseErrors};
 pub use functions::{FUNCTIONS, Function, get_function};
-pub use parse::{ParseOptions, format_duration, parse, parse_duration, parse_with};
+pub use parse::{
+    ParseOptions, format_duration, parse, parse_duration, parse_metric_selector, parse_with,
+};
 pub use printer::format_query;
 pub use unquote::unquote;

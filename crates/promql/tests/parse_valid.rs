@@ -668,3 +668,29 @@ fn feature_flags() {
     );
     assert!(parse_with("rate(foo[5m])", strict).is_ok());
 }
+
+#[test]
+fn metric_selectors() {
+    use vigil_promql::parse_metric_selector;
+    let ms = parse_metric_selector(r#"foo{bar="baz", "a.b"=~"x.*"}"#).expect("parses");
+    assert_eq!(ms.len(), 3);
+    assert_eq!(ms[2].name(), "__name__");
+    assert!(parse_metric_selector("{}").is_ok_and(|m| m.is_empty()));
+    let err = |q: &str| {
+        parse_metric_selector(q)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        err("foo + bar"),
+        Err("1:5: parse error: unexpected <op:+>".into())
+    );
+    assert_eq!(
+        err(""),
+        Err("1:1: parse error: unexpected end of input".into())
+    );
+    assert_eq!(
+        err("rate(x[5m])"),
+        Err("1:5: parse error: unexpected \"(\"".into())
+    );
+}

@@ -13,6 +13,8 @@ mod expr;
 mod number;
 mod selector;
 
+use vigil_model::Matcher;
+
 use crate::ast::{Expr, NumberLiteral, PosRange};
 use crate::error::{ParseError, ParseErrors};
 use crate::lex::{Kind, Token, lex};
@@ -61,6 +63,18 @@ pub fn parse_with(input: &str, opts: ParseOptions) -> Result<Expr, ParseErrors> 
             }
             Err(ParseErrors(p.errors))
         }
+        _ => Err(ParseErrors(p.errors)),
+    }
+}
+
+/// Parses a lone series selector (`foo{bar="baz"}`, as in the HTTP API's
+/// `match[]`) into its matchers. Like Prometheus, no type checks apply, so an
+/// empty-matching selector such as `{}` is accepted here.
+pub fn parse_metric_selector(input: &str) -> Result<Vec<Matcher>, ParseErrors> {
+    let mut p = Parser::new(input, ParseOptions::all());
+    let result = p.metric_selector_top();
+    match result {
+        Ok(m) if p.errors.is_empty() => Ok(m),
         _ => Err(ParseErrors(p.errors)),
     }
 }
@@ -117,6 +131,25 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("", ""));
         }
         Ok(e)
+    }
+
+    fn metric_selector_top(&mut self) -> PResult<Vec<Matcher>> {
+        let k = self.peek_kind();
+        let e = if k == Kind::LeftBrace {
+            self.vector_selector(None)?
+        } else if k.is_metric_identifier() {
+            let t = self.advance();
+            self.vector_selector(Some(t))?
+        } else {
+            return Err(self.unexpected("", ""));
+        };
+        if self.peek_kind() != Kind::Eof {
+            return Err(self.unexpected("", ""));
+        }
+        match e {
+            Expr::VectorSelector(vs) => Ok(vs.matchers),
+            _ => Ok(Vec::new()),
+        }
     }
 
     /// The current (not yet consumed) token.
