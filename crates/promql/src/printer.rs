@@ -33,6 +33,23 @@ pub(crate) fn format_float(v: f64) -> String {
     }
 }
 
+/// Go's `%v` for a float (`strconv.FormatFloat(v, 'g', -1, 64)`): shortest
+/// digits, exponent form below 1e-4 and from 1e6 on.
+pub(crate) fn format_float_g(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return format_float(v);
+    }
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
+    } else {
+        format_float(v)
+    }
+}
+
 fn write_labels(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
     for (i, l) in labels.iter().enumerate() {
         if i > 0 {
@@ -162,14 +179,14 @@ fn write_binary(f: &mut fmt::Formatter<'_>, b: &BinaryExpr) -> fmt::Result {
         }
         match (vm.fill_lhs, vm.fill_rhs) {
             (Some(l), Some(r)) if l == r || (l.is_nan() && r.is_nan()) => {
-                write!(f, " fill ({})", format_float(l))?
+                write!(f, " fill ({})", format_float_g(l))?
             }
             (l, r) => {
                 if let Some(l) = l {
-                    write!(f, " fill_left ({})", format_float(l))?;
+                    write!(f, " fill_left ({})", format_float_g(l))?;
                 }
                 if let Some(r) = r {
-                    write!(f, " fill_right ({})", format_float(r))?;
+                    write!(f, " fill_right ({})", format_float_g(r))?;
                 }
             }
         }

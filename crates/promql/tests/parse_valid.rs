@@ -694,3 +694,14 @@ fn metric_selectors() {
         Err("1:5: parse error: unexpected \"(\"".into())
     );
 }
+
+#[test]
+fn fill_values_print_like_go() {
+    assert_eq!(p("a + fill(1000000) b").to_string(), "a + fill (1e+06) b");
+    assert_eq!(p("a + fill(-0.5) b").to_string(), "a + fill (-0.5) b");
+    assert_eq!(
+        p("a + fill_left(1) fill_right(0.00001) b").to_string(),
+        "a + fill_left (1) fill_right (1e-05) b"
+    );
+    assert_eq!(p("a + fill(Inf) b").to_string(), "a + fill (+Inf) b");
+}
