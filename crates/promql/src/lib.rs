@@ -6,13 +6,15 @@
 //! - [`parse`]/[`parse_with`]: the parser, producing Prometheus' exact error
 //!   messages ([`ParseErrors`] displays like `1:5: parse error: …`).
 //! - [`printer`]: `Display` for [`Expr`] in canonical form, and
-//!   [`format_query`].
+//!   [`format_query`] (which splits long queries over lines as
+//!   Prometheus' prettier does, see [`Expr::pretty`]).
 
 pub mod ast;
 pub mod error;
 pub mod functions;
 pub mod lex;
 mod parse;
+mod pretty;
 pub mod printer;
 pub mod token;
 mod unquote;

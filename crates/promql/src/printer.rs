@@ -278,7 +278,8 @@ impl fmt::Display for Expr {
     }
 }
 
-/// Parses and re-prints a query in canonical form.
+/// Parses a query and returns it as the `format_query` API does
+/// (canonical form, long expressions split over indented lines).
 pub fn format_query(query: &str) -> Result<String, crate::ParseErrors> {
-    Ok(crate::parse(query)?.to_string())
+    Ok(crate::parse(query)?.pretty(0))
 }
