@@ -525,6 +525,42 @@ impl Expr {
         }
     }
 
+    /// The direct sub-expressions, in source order (duration expressions
+    /// of ranges, steps and offsets included).
+    pub fn children(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = Vec::new();
+        match self {
+            Expr::NumberLiteral(_) | Expr::StringLiteral(_) => {}
+            Expr::VectorSelector(v) => out.extend(v.offset_expr.as_deref()),
+            Expr::MatrixSelector(m) => {
+                out.push(&m.vector);
+                out.extend(m.range_expr.as_deref());
+            }
+            Expr::Subquery(s) => {
+                out.push(&s.expr);
+                out.extend(s.range_expr.as_deref());
+                out.extend(s.step_expr.as_deref());
+                out.extend(s.offset_expr.as_deref());
+            }
+            Expr::Call(c) => out.extend(c.args.iter()),
+            Expr::Aggregate(a) => {
+                out.extend(a.param.as_deref());
+                out.push(&a.expr);
+            }
+            Expr::Binary(b) => {
+                out.push(&b.lhs);
+                out.push(&b.rhs);
+            }
+            Expr::Unary(u) => out.push(&u.expr),
+            Expr::Paren(p) => out.push(&p.expr),
+            Expr::Duration(d) => {
+                out.extend(d.lhs.as_deref());
+                out.extend(d.rhs.as_deref());
+            }
+        }
+        out
+    }
+
     /// Returns a copy with every position set to zero and selector matchers in
     /// sorted order, for comparing trees that came from different texts (the
     /// printer sorts matchers).

@@ -705,3 +705,18 @@ fn fill_values_print_like_go() {
     );
     assert_eq!(p("a + fill(Inf) b").to_string(), "a + fill (+Inf) b");
 }
+
+#[test]
+fn children_in_source_order() {
+    let e = p("topk(3, rate(foo[5m]) + bar)");
+    let kids = e.children();
+    assert_eq!(kids.len(), 2);
+    assert_eq!(kids[0].to_string(), "3");
+    assert_eq!(kids[1].children().len(), 2);
+    // Positions point back into the query.
+    let q = "sum(rate(foo[5m]))";
+    let e = p(q);
+    let call = e.children()[0];
+    let pos = call.pos();
+    assert_eq!(&q[pos.start..pos.end], "rate(foo[5m])");
+}

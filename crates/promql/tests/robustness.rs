@@ -100,6 +100,14 @@ const PIECES: &[&str] = &[
     "9.5e10",
 ];
 
+/// Iterations per randomized test (`VIGIL_FUZZ_ITERS` overrides).
+fn iters() -> usize {
+    std::env::var("VIGIL_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+}
+
 fn run(input: &str) {
     // Either outcome is fine; printing must not panic either.
     if let Ok(e) = parse(input) {
@@ -110,8 +118,11 @@ fn run(input: &str) {
 
 #[test]
 fn random_token_soup() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for _ in 0..20_000 {
+    let seed = std::env::var("VIGIL_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let mut rng = Rng(seed.unwrap_or(0x9e37_79b9_7f4a_7c15));
+    for _ in 0..iters() {
         let n = (rng.next() % 12) as usize + 1;
         let mut q = String::new();
         for _ in 0..n {
@@ -127,7 +138,7 @@ fn random_token_soup() {
 #[test]
 fn random_bytes() {
     let mut rng = Rng(12345);
-    for _ in 0..20_000 {
+    for _ in 0..iters() {
         let n = (rng.next() % 24) as usize;
         let bytes: Vec<u8> = (0..n).map(|_| (rng.next() % 128) as u8).collect();
         if let Ok(s) = std::str::from_utf8(&bytes) {

@@ -102,6 +102,12 @@ fn collect(dir: &PathBuf) -> Vec<Case> {
     cases
 }
 
+/// Every node's position must lie inside the query.
+fn positions_ok(e: &Expr, len: usize) -> bool {
+    let p = e.pos();
+    p.start <= p.end && p.end <= len && e.children().iter().all(|c| positions_ok(c, len))
+}
+
 fn same(a: &Expr, b: &Expr) -> bool {
     format!("{:?}", a.without_positions()) == format!("{:?}", b.without_positions())
 }
@@ -124,6 +130,10 @@ fn scripts_parse() {
         match parse(&c.query) {
             Ok(e) => {
                 parsed += 1;
+                if !positions_ok(&e, c.query.len()) {
+                    roundtrip_failures
+                        .push(format!("{}:{}: {}: bad positions", c.file, c.line, c.query));
+                }
                 let printed = e.to_string();
                 match parse(&printed) {
                     Ok(e2) if same(&e, &e2) => {}
