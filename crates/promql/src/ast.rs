@@ -68,25 +68,42 @@ impl fmt::Display for ValueType {
 
 /// Binary operators, including set operators and the histogram trim operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum BinaryOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
+    /// `^`
     Pow,
+    /// `atan2`
     Atan2,
+    /// `==`
     Eql,
+    /// `!=`
     Neq,
+    /// `<=`
     Lte,
+    /// `<`
     Lss,
+    /// `>=`
     Gte,
+    /// `>`
     Gtr,
+    /// `</`
     TrimUpper,
+    /// `>/`
     TrimLower,
+    /// `and`
     And,
+    /// `or`
     Or,
+    /// `unless`
     Unless,
 }
 
@@ -154,21 +171,34 @@ impl fmt::Display for BinaryOp {
 
 /// Aggregation operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum AggregateOp {
+    /// `sum`
     Sum,
+    /// `avg`
     Avg,
+    /// `count`
     Count,
+    /// `min`
     Min,
+    /// `max`
     Max,
+    /// `group`
     Group,
+    /// `stddev`
     Stddev,
+    /// `stdvar`
     Stdvar,
+    /// `topk`
     Topk,
+    /// `bottomk`
     Bottomk,
+    /// `count_values`
     CountValues,
+    /// `quantile`
     Quantile,
+    /// `limitk`
     Limitk,
+    /// `limit_ratio`
     LimitRatio,
 }
 
@@ -226,17 +256,26 @@ pub enum UnaryOp {
 
 /// Operators of duration expressions (inside `[…]` and after `offset`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum DurationOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
+    /// `^`
     Pow,
+    /// `step`
     Step,
+    /// `range`
     Range,
+    /// `min_of`
     MinOf,
+    /// `max_of`
     MaxOf,
 }
 
@@ -472,18 +511,28 @@ pub struct DurationExpr {
 
 /// A PromQL expression.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
 pub enum Expr {
+    /// `1.5`, `0x1f`, `Inf`, or a duration used as a number (`5m`).
     NumberLiteral(NumberLiteral),
+    /// `"text"`.
     StringLiteral(StringLiteral),
+    /// `foo{bar="baz"}`.
     VectorSelector(VectorSelector),
+    /// `foo[5m]`.
     MatrixSelector(MatrixSelector),
+    /// `expr[1h:1m]`.
     Subquery(SubqueryExpr),
+    /// `rate(…)`.
     Call(Call),
+    /// `sum by (job) (…)`.
     Aggregate(AggregateExpr),
+    /// `a + b`.
     Binary(BinaryExpr),
+    /// `-a`.
     Unary(UnaryExpr),
+    /// `(a)`.
     Paren(ParenExpr),
+    /// A duration expression (only inside ranges, steps and offsets).
     Duration(DurationExpr),
 }
 

@@ -5,81 +5,150 @@ use std::fmt::Write as _;
 
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum Kind {
+    /// End of input.
     Eof,
+    /// A lexing error (the message is in the token).
     Error,
+    /// An identifier without colons.
     Identifier,
+    /// An identifier containing a colon.
     MetricIdentifier,
+    /// A number (including `Inf` and `NaN`).
     Number,
+    /// A duration such as `5m`.
     Duration,
+    /// A quoted string, quotes included.
     String,
+    /// `(`
     LeftParen,
+    /// `)`
     RightParen,
+    /// `{`
     LeftBrace,
+    /// `}`
     RightBrace,
+    /// `[`
     LeftBracket,
+    /// `]`
     RightBracket,
+    /// `,`
     Comma,
+    /// `=`
     Eql,
+    /// `:`
     Colon,
     // Operators.
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
+    /// `^`
     Pow,
+    /// `==`
     EqlC,
+    /// `!=`
     Neq,
+    /// `<=`
     Lte,
+    /// `<`
     Lss,
+    /// `>=`
     Gte,
+    /// `>`
     Gtr,
+    /// `</`
     TrimUpper,
+    /// `>/`
     TrimLower,
+    /// `=~`
     EqlRegex,
+    /// `!~`
     NeqRegex,
+    /// `@`
     At,
+    /// `and`
     Land,
+    /// `or`
     Lor,
+    /// `unless`
     Lunless,
+    /// `atan2`
     Atan2,
     // Aggregators.
+    /// `avg`
     Avg,
+    /// `bottomk`
     Bottomk,
+    /// `count`
     Count,
+    /// `count_values`
     CountValues,
+    /// `group`
     Group,
+    /// `max`
     Max,
+    /// `min`
     Min,
+    /// `quantile`
     Quantile,
+    /// `stddev`
     Stddev,
+    /// `stdvar`
     Stdvar,
+    /// `sum`
     Sum,
+    /// `topk`
     Topk,
+    /// `limitk`
     Limitk,
+    /// `limit_ratio`
     LimitRatio,
     // Keywords.
+    /// `bool`
     Bool,
+    /// `by`
     By,
+    /// `group_left`
     GroupLeft,
+    /// `group_right`
     GroupRight,
+    /// `fill`
     Fill,
+    /// `fill_left`
     FillLeft,
+    /// `fill_right`
     FillRight,
+    /// `ignoring`
     Ignoring,
+    /// `offset`
     Offset,
+    /// `smoothed`
     Smoothed,
+    /// `anchored`
     Anchored,
+    /// `on`
     On,
+    /// `without`
     Without,
     // Preprocessors.
+    /// `start`
     Start,
+    /// `end`
     End,
+    /// `step`
     Step,
+    /// `range`
     Range,
+    /// `max_of`
     MaxOf,
+    /// `min_of`
     MinOf,
 }
 
