@@ -366,8 +366,11 @@ pub struct NumberLiteral {
 /// A string literal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StringLiteral {
-    /// The unquoted value.
+    /// The unquoted value (invalid UTF-8 replaced by U+FFFD).
     pub val: String,
+    /// The exact bytes, when escapes produced something that is not UTF-8
+    /// (as Go strings may); `None` when `val` is exact.
+    pub bytes: Option<Vec<u8>>,
     /// Position in the query.
     pub pos: PosRange,
 }

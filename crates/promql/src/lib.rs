@@ -30,4 +30,4 @@ pub use parse::{
     ParseOptions, format_duration, parse, parse_duration, parse_metric_selector, parse_with,
 };
 pub use printer::format_query;
-pub use unquote::unquote;
+pub use unquote::{unquote, unquote_bytes};

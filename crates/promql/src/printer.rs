@@ -20,6 +20,32 @@ fn write_str_quoted(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     f.write_str(&q.replace('\u{fffd}', "\\ufffd"))
 }
 
+/// Go's `strconv.Quote` of a byte string: bytes that are not UTF-8 are
+/// written as `\xNN`.
+pub(crate) fn quote_bytes(b: &[u8]) -> String {
+    let mut out = String::from("\"");
+    let mut rest = b;
+    while !rest.is_empty() {
+        let (valid, bad) = match std::str::from_utf8(rest) {
+            Ok(s) => (s, 0),
+            Err(e) => {
+                let n = e.valid_up_to();
+                let valid = std::str::from_utf8(&rest[..n]).unwrap_or("");
+                (valid, e.error_len().unwrap_or(rest.len() - n))
+            }
+        };
+        let q = vigil_model::quote::quote(valid);
+        out.push_str(&q[1..q.len() - 1]);
+        let start = valid.len();
+        for byte in &rest[start..start + bad] {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+        rest = &rest[start + bad..];
+    }
+    out.push('"');
+    out
+}
+
 /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`.
 pub(crate) fn format_float(v: f64) -> String {
     if v.is_nan() {
@@ -233,7 +259,10 @@ impl fmt::Display for Expr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Expr::NumberLiteral(n) => write_number(f, n),
-            Expr::StringLiteral(s) => write_str_quoted(f, &s.val),
+            Expr::StringLiteral(s) => match &s.bytes {
+                Some(b) => f.write_str(&quote_bytes(b)),
+                None => write_str_quoted(f, &s.val),
+            },
             Expr::VectorSelector(vs) => write_selector(f, vs),
             Expr::MatrixSelector(m) => match m.vector.as_ref() {
                 Expr::VectorSelector(vs) => {

@@ -2,7 +2,15 @@
 //! (where single quotes may hold any number of characters), raw `` `…` ``.
 
 /// Unquotes a string token as written in the query, quotes included.
+/// Escapes such as `\xff` that produce invalid UTF-8 are replaced by U+FFFD;
+/// [`unquote_bytes`] keeps the exact bytes.
 pub fn unquote(s: &str) -> Result<String, &'static str> {
+    unquote_bytes(s).map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+/// Unquotes a string token into its exact bytes (Go strings may hold bytes
+/// that are not UTF-8, written as `\xNN` or octal escapes).
+pub fn unquote_bytes(s: &str) -> Result<Vec<u8>, &'static str> {
     let bytes = s.as_bytes();
     if bytes.len() < 2 {
         return Err("invalid syntax");
@@ -17,16 +25,16 @@ pub fn unquote(s: &str) -> Result<String, &'static str> {
             if body.contains('`') {
                 return Err("invalid syntax");
             }
-            Ok(body.replace('\r', ""))
+            Ok(body.replace('\r', "").into_bytes())
         }
         b'"' | b'\'' => unescape(body, quote as char),
         _ => Err("invalid syntax"),
     }
 }
 
-fn unescape(body: &str, quote: char) -> Result<String, &'static str> {
+fn unescape(body: &str, quote: char) -> Result<Vec<u8>, &'static str> {
     if !body.contains('\\') && !body.contains(quote) && !body.contains('\n') {
-        return Ok(body.to_string());
+        return Ok(body.as_bytes().to_vec());
     }
     let mut out: Vec<u8> = Vec::with_capacity(body.len());
     let mut chars = body.chars();
@@ -85,5 +93,5 @@ fn unescape(body: &str, quote: char) -> Result<String, &'static str> {
             out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
         }
     }
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    Ok(out)
 }

@@ -720,3 +720,19 @@ fn children_in_source_order() {
     let pos = call.pos();
     assert_eq!(&q[pos.start..pos.end], "rate(foo[5m])");
 }
+
+#[test]
+fn strings_keep_bytes_that_are_not_utf8() {
+    match p(r#""a\xc5z""#) {
+        Expr::StringLiteral(s) => {
+            assert_eq!(s.bytes.as_deref(), Some(&b"a\xc5z"[..]));
+            assert_eq!(s.val, "a\u{fffd}z");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p(r#""a\xc5z""#).to_string(), r#""a\xc5z""#);
+    match p(r#""plain""#) {
+        Expr::StringLiteral(s) => assert!(s.bytes.is_none()),
+        other => panic!("{other:?}"),
+    }
+}

@@ -236,9 +236,17 @@ impl Parser<'_> {
             }
             Kind::String => {
                 let t = self.advance();
-                let val = self.unquote_token(&t);
+                let raw = self.unquote_token_bytes(&t);
+                let (val, bytes) = match String::from_utf8(raw) {
+                    Ok(s) => (s, None),
+                    Err(e) => {
+                        let b = e.into_bytes();
+                        (String::from_utf8_lossy(&b).into_owned(), Some(b))
+                    }
+                };
                 Ok(Expr::StringLiteral(StringLiteral {
                     val,
+                    bytes,
                     pos: PosRange::new(t.start, t.end),
                 }))
             }

@@ -289,16 +289,21 @@ impl<'a> Parser<'a> {
 
     /// Unquotes a string token's text, recording an error on failure.
     fn unquote_token(&mut self, t: &Token) -> String {
+        String::from_utf8_lossy(&self.unquote_token_bytes(t)).into_owned()
+    }
+
+    /// Unquotes a string token into its exact bytes.
+    fn unquote_token_bytes(&mut self, t: &Token) -> Vec<u8> {
         let raw = self.text(t);
-        match crate::unquote::unquote(raw) {
-            Ok(s) => s,
+        match crate::unquote::unquote_bytes(raw) {
+            Ok(b) => b,
             Err(e) => {
                 let q = vigil_model::quote::quote(raw);
                 self.error_at(
                     PosRange::new(t.start, t.end),
                     format!("error unquoting string {q}: {e}"),
                 );
-                String::new()
+                Vec::new()
             }
         }
     }
