@@ -4,6 +4,49 @@
 use vigil_promql::parse;
 
 const CASES: &[(&str, &str)] = &[
+    // Inside an aggregation, errors without a closer context name it.
+    (
+        "sum(foo bar)",
+        "1:9: parse error: unexpected identifier \"bar\" in aggregation",
+    ),
+    (
+        "sum by (a) foo",
+        "1:12: parse error: unexpected identifier \"foo\" in aggregation",
+    ),
+    (
+        "sum(rate(x[5m]) +)",
+        "1:18: parse error: unexpected \")\" in aggregation",
+    ),
+    (
+        "sum(x) by (a) bar",
+        "1:15: parse error: unexpected identifier \"bar\"",
+    ),
+    (
+        "rate(foo bar)",
+        "1:10: parse error: unexpected identifier \"bar\"",
+    ),
+    // Subquery and offset contexts.
+    ("foo[5m:1m", "1:10: parse error: unclosed left bracket"),
+    (
+        "foo[5m 1m]",
+        "1:8: parse error: unexpected duration \"1m\" in subquery or range, expected \":\" or \"]\"",
+    ),
+    (
+        "foo offset bar",
+        "1:12: parse error: unexpected identifier \"bar\" in offset, expected number, duration, step(), or range()",
+    ),
+    (
+        "foo @ bar",
+        "1:7: parse error: unexpected identifier \"bar\" in @, expected timestamp",
+    ),
+    (
+        "foo[(5m]",
+        "1:8: parse error: unexpected \"]\" in subquery or range selector, expected number, duration, step(), or range()",
+    ),
+    (
+        "a + on(b) group_left(c, d e",
+        "1:27: parse error: unexpected identifier \"e\" in grouping opts, expected \",\" or \")\"",
+    ),
     ("", "1:1: parse error: no expression found in input"),
     (
         "# just a comment\n\n",

@@ -353,12 +353,14 @@ impl Parser<'_> {
         let mut grouping = Vec::new();
         let mut without = false;
         let mut has_modifier = false;
+        self.in_aggregation += 1;
         if matches!(self.peek_kind(), Kind::By | Kind::Without) {
             without = self.advance().kind == Kind::Without;
             grouping = self.grouping_labels()?;
             has_modifier = true;
         }
         let args = self.call_body("aggregation")?;
+        self.in_aggregation -= 1;
         if !has_modifier && matches!(self.peek_kind(), Kind::By | Kind::Without) {
             without = self.advance().kind == Kind::Without;
             grouping = self.grouping_labels()?;

@@ -102,6 +102,10 @@ pub(crate) struct Parser<'a> {
     opts: ParseOptions,
     depth: usize,
     height: usize,
+    /// How many aggregation bodies enclose the current position; generic
+    /// syntax errors inside one are reported "in aggregation", as
+    /// Prometheus' error recovery does.
+    in_aggregation: usize,
     last_closing: usize,
     lex_error_reported: bool,
 }
@@ -116,6 +120,7 @@ impl<'a> Parser<'a> {
             opts,
             depth: 0,
             height: 0,
+            in_aggregation: 0,
             last_closing: 0,
             lex_error_reported: false,
         }
@@ -237,6 +242,11 @@ impl<'a> Parser<'a> {
             return Abort;
         }
         let mut msg = format!("unexpected {}", t.describe(self.input));
+        let context = if context.is_empty() && self.in_aggregation > 0 {
+            "aggregation"
+        } else {
+            context
+        };
         if !context.is_empty() {
             msg.push_str(" in ");
             msg.push_str(context);
