@@ -175,3 +175,20 @@ fn deep_nesting_is_rejected_not_fatal() {
     let q = format!("{}1{}", "(".repeat(100), ")".repeat(100));
     assert!(parse(&q).is_ok());
 }
+
+#[test]
+fn random_regex_matchers() {
+    const ALPHABET: &[u8] = br"()[]{}*+?\|^$.-az09,:<>P!=_";
+    let mut rng = Rng(424_242);
+    for _ in 0..iters() {
+        let n = (rng.next() % 10) as usize;
+        let pattern: String = (0..n)
+            .map(|_| ALPHABET[(rng.next() % ALPHABET.len() as u64) as usize] as char)
+            .collect();
+        run(&format!("{{a=~`{pattern}`}}"));
+    }
+    assert_eq!(
+        parse("foo{a=~\"(\"}").map_err(|e| e.to_string()),
+        Err("1:5: parse error: error parsing regexp: missing closing ): `(`".to_string())
+    );
+}

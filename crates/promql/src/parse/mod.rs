@@ -4,13 +4,15 @@
 //! Submodules: [`expr`] (operators, calls, aggregations, modifiers),
 //! [`selector`] (vector selectors, label matchers, grouping labels),
 //! [`duration`] (duration expressions, ranges, offsets), [`number`]
-//! (Go-compatible number and duration literal conversion) and [`check`]
+//! (Go-compatible number and duration literal conversion), [`regex_error`]
+//! (Go's messages for bad regexes) and [`check`]
 //! (the type checks Prometheus runs after a successful parse).
 
 mod check;
 mod duration;
 mod expr;
 mod number;
+mod regex_error;
 mod selector;
 
 use vigil_model::Matcher;

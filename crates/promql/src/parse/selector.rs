@@ -132,7 +132,9 @@ impl Parser<'_> {
         match Matcher::new(mt, name, value) {
             Ok(m) => Some(m),
             Err(e) => {
-                self.error_at(pos, e.to_string());
+                let msg =
+                    super::regex_error::go_regex_error(value).unwrap_or_else(|| e.to_string());
+                self.error_at(pos, msg);
                 None
             }
         }
