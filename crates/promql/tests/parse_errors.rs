@@ -25,6 +25,20 @@ const CASES: &[(&str, &str)] = &[
         "rate(foo bar)",
         "1:10: parse error: unexpected identifier \"bar\"",
     ),
+    // A lexer error right after a construct: Prometheus reports it first only
+    // when it had to read that token to finish the construct.
+    (
+        "non_existent() )",
+        "1:1: parse error: unknown function with name \"non_existent\"",
+    ),
+    (
+        "sum() )",
+        "1:8: parse error: unexpected right parenthesis ')'",
+    ),
+    (
+        "sum by (a) () )",
+        "1:1: parse error: no arguments for aggregate expression provided",
+    ),
     // Subquery and offset contexts.
     ("foo[5m:1m", "1:10: parse error: unclosed left bracket"),
     (

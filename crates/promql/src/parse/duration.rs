@@ -119,7 +119,7 @@ impl Parser<'_> {
         if let Expr::NumberLiteral(n) = &d
             && n.val <= 0.0
         {
-            self.error_at(n.pos, "duration must be greater than 0");
+            self.error_at_lookahead(n.pos, "duration must be greater than 0");
             return Ok(zero());
         }
         Ok(d)
@@ -143,7 +143,7 @@ impl Parser<'_> {
                     (&mut vs.offset, &mut vs.offset_expr)
                 }
                 _ => {
-                    self.error_at(pos, "ranges only allowed for vector selectors");
+                    self.error_at_lookahead(pos, "ranges only allowed for vector selectors");
                     return Ok(e);
                 }
             },
@@ -152,7 +152,7 @@ impl Parser<'_> {
                 (&mut sq.offset, &mut sq.offset_expr)
             }
             _ => {
-                self.error_at(
+                self.error_at_lookahead(
                     pos,
                     "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
                 );
@@ -160,7 +160,7 @@ impl Parser<'_> {
             }
         };
         if *slot_ns != 0 || slot_expr.is_some() {
-            self.error_at(pos, "offset may not be set multiple times");
+            self.error_at_lookahead(pos, "offset may not be set multiple times");
         } else {
             *slot_ns = ns;
             *slot_expr = de;
@@ -245,7 +245,7 @@ impl Parser<'_> {
                 } else {
                     "modulo by zero"
                 };
-                self.error_at(PosRange::new(op_tok.start, op_tok.end), msg);
+                self.error_at_lookahead(PosRange::new(op_tok.start, op_tok.end), msg);
                 lhs = zero();
                 continue;
             }
@@ -277,7 +277,7 @@ impl Parser<'_> {
                 let t = self.advance();
                 let lit = self.number_literal(&t);
                 if out_of_range(lit.val) {
-                    self.error_at(lit.pos, "duration out of range");
+                    self.error_at_lookahead(lit.pos, "duration out of range");
                     return Ok(zero());
                 }
                 Ok(Expr::NumberLiteral(lit))
@@ -332,7 +332,7 @@ impl Parser<'_> {
             lit.val = -lit.val;
         }
         if out_of_range(lit.val) {
-            self.error_at(PosRange::new(op.start, op.end), "duration out of range");
+            self.error_at_lookahead(PosRange::new(op.start, op.end), "duration out of range");
             return zero();
         }
         lit.pos.start = op.start;
@@ -358,7 +358,7 @@ impl Parser<'_> {
                 }
             }
             _ => {
-                self.error_at(
+                self.error_at_lookahead(
                     PosRange::new(op.start, op.end),
                     "expected number literal or duration expression",
                 );
@@ -369,7 +369,7 @@ impl Parser<'_> {
 
     fn experimental_duration(&mut self, pos: PosRange) {
         if !self.opts.duration_expressions {
-            self.error_at(pos, "experimental duration expression is not enabled");
+            self.error_at_lookahead(pos, "experimental duration expression is not enabled");
         }
     }
 }

@@ -103,7 +103,7 @@ impl Parser<'_> {
             matching: Some(mods.matching),
         });
         if fill && !self.opts.binop_fill_modifiers {
-            self.error_at(
+            self.error_at_lookahead(
                 e.pos(),
                 "binop fill modifiers are experimental and not enabled",
             );
@@ -366,14 +366,22 @@ impl Parser<'_> {
             grouping = self.grouping_labels()?;
         }
         let pos = PosRange::new(op_tok.start, self.last_closing);
+        // Without a leading `by`/`without`, Prometheus reads one more token
+        // (looking for a trailing one) before it checks the arguments.
+        let lookahead = !has_modifier;
         if args.is_empty() {
-            self.error_at(pos, "no arguments for aggregate expression provided");
+            self.agg_error_at(
+                lookahead,
+                pos,
+                "no arguments for aggregate expression provided",
+            );
             return Ok(placeholder(pos));
         }
         let mut desired = 1;
         if op.has_param() {
             if op.is_experimental() && !self.opts.experimental_functions {
-                self.error_at(
+                self.agg_error_at(
+                    lookahead,
                     pos,
                     format!(
                         "{op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions"
@@ -384,7 +392,8 @@ impl Parser<'_> {
             desired = 2;
         }
         if args.len() != desired {
-            self.error_at(
+            self.agg_error_at(
+                lookahead,
                 pos,
                 format!(
                     "wrong number of arguments for aggregate expression provided, expected {desired}, got {}",
@@ -410,6 +419,14 @@ impl Parser<'_> {
             without,
             pos,
         }))
+    }
+
+    fn agg_error_at(&mut self, lookahead: bool, pos: PosRange, msg: impl Into<String>) {
+        if lookahead {
+            self.error_at_lookahead(pos, msg);
+        } else {
+            self.error_at(pos, msg);
+        }
     }
 
     fn at_modifier(&mut self, mut e: Expr) -> PResult<Expr> {

@@ -213,12 +213,18 @@ impl<'a> Parser<'a> {
 
     /// Records a non-fatal error.
     fn error_at(&mut self, pos: PosRange, msg: impl Into<String>) {
-        self.report_pending_lex_error();
         self.errors.push(ParseError::new(self.input, pos, msg));
     }
 
-    /// When the look-ahead is a lexer error, Prometheus records it before any
-    /// error of the construct that ends just before it.
+    /// Records a non-fatal error of a construct whose end Prometheus' parser
+    /// only recognises after reading the next token: if that token is a
+    /// lexer error, it is reported first.
+    fn error_at_lookahead(&mut self, pos: PosRange, msg: impl Into<String>) {
+        self.report_pending_lex_error();
+        self.error_at(pos, msg);
+    }
+
+    /// Records the look-ahead's lexer error, if it is one and not yet reported.
     fn report_pending_lex_error(&mut self) {
         if self.lex_error_reported {
             return;
