@@ -39,6 +39,15 @@ const CASES: &[(&str, &str)] = &[
         "sum by (a) () )",
         "1:1: parse error: no arguments for aggregate expression provided",
     ),
+    // Grouping labels must be non-empty UTF-8.
+    (
+        "sum by (\"\\xff\") (x)",
+        "1:9: parse error: invalid label name for grouping: \"\\xff\"",
+    ),
+    (
+        "sum by (\"\") (x)",
+        "1:9: parse error: invalid label name for grouping: \"\"",
+    ),
     // Subquery and offset contexts.
     ("foo[5m:1m", "1:10: parse error: unclosed left bracket"),
     (

@@ -158,7 +158,19 @@ impl Parser<'_> {
                 return Err(self.unexpected(GROUP_CTX, "label"));
             };
             let label = if t.kind == Kind::String {
-                self.unquote_token(&t)
+                let bytes = self.unquote_token_bytes(&t);
+                match String::from_utf8(bytes) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let b = e.into_bytes();
+                        let quoted = crate::printer::quote_bytes(&b);
+                        self.error_at(
+                            PosRange::new(t.start, t.end),
+                            format!("invalid label name for grouping: {quoted}"),
+                        );
+                        String::from_utf8_lossy(&b).into_owned()
+                    }
+                }
             } else {
                 self.text(&t).to_string()
             };
