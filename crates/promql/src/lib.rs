@@ -12,6 +12,7 @@
 pub mod ast;
 pub mod error;
 pub mod functions;
+pub mod fuzzing;
 pub mod lex;
 mod parse;
 mod pretty;

@@ -299,7 +299,12 @@ impl fmt::Display for Expr {
             Expr::Binary(b) => write_binary(f, b),
             Expr::Unary(u) => {
                 let op = if u.op == UnaryOp::Sub { "-" } else { "+" };
-                write!(f, "{op}{}", u.expr)
+                // A leading `+` of the operand (`+Inf`, or a no-op unary
+                // plus) would re-parse as one more unary operator and grow
+                // with every print; dropping it keeps the meaning and makes
+                // printing a fixed point (Prometheus' printer lacks this).
+                let inner = u.expr.to_string();
+                write!(f, "{op}{}", inner.strip_prefix('+').unwrap_or(&inner))
             }
             Expr::Paren(p) => write!(f, "({})", p.expr),
             Expr::Duration(d) => write_duration(f, d),
