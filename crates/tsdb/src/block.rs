@@ -12,4 +12,6 @@ mod writer;
 pub use meta::{BlockDesc, BlockMeta, BlockMetaCompaction, BlockStats, new_ulid};
 pub use reader::Block;
 pub use tombstones::{Tombstones, read_tombstones, write_tombstones};
-pub use writer::{BlockWriter, EncodedChunk, SAMPLES_PER_CHUNK, TMP_SUFFIX, xor_chunks};
+pub use writer::{
+    BlockWriter, EncodedChunk, SAMPLES_PER_CHUNK, TMP_SUFFIX, encoded_xor, xor_chunks,
+};

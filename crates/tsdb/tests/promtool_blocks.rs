@@ -11,8 +11,8 @@ use std::process::Command;
 
 use common::{Series, assert_same, generate, have, parse_dump, to_openmetrics};
 use vigil_model::Labels;
-use vigil_tsdb::block::{Block, BlockWriter, EncodedChunk, xor_chunks};
-use vigil_tsdb::chunkenc::{Encoding, XorIter};
+use vigil_tsdb::block::{Block, BlockWriter, encoded_xor, xor_chunks};
+use vigil_tsdb::chunkenc::XorIter;
 
 fn labels_of(key: &str) -> Labels {
     let s = key
@@ -32,16 +32,7 @@ fn promtool_dumps_vigil_block() {
     let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
     for (key, samples) in &want {
         let chunks = xor_chunks(samples).unwrap();
-        let enc: Vec<EncodedChunk<'_>> = chunks
-            .iter()
-            .map(|(c, lo, hi, n)| EncodedChunk {
-                encoding: Encoding::Xor,
-                data: c.bytes(),
-                mint: *lo,
-                maxt: *hi,
-                samples: *n,
-            })
-            .collect();
+        let enc = encoded_xor(&chunks);
         mint = mint.min(samples[0].0);
         maxt = maxt.max(samples[samples.len() - 1].0);
         w.add_series(labels_of(key), &enc).unwrap();

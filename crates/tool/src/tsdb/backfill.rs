@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 
 use vigil_exposition::{Entry, OpenMetricsParser, Parser};
 use vigil_model::{Labels, LabelsBuilder};
-use vigil_tsdb::block::{Block, BlockMeta, BlockWriter, EncodedChunk};
-use vigil_tsdb::chunkenc::{Encoding, XorChunk};
+use vigil_tsdb::block::{Block, BlockMeta, BlockWriter, encoded_xor};
+use vigil_tsdb::chunkenc::XorChunk;
 
 use super::TsdbError;
 use super::list::table;
@@ -282,16 +282,7 @@ fn write_block(
     let mut w = BlockWriter::new(out_dir)?;
     for (labels, s) in &series {
         let chunks = head_chunks(&s.samples, chunk_range)?;
-        let enc: Vec<EncodedChunk<'_>> = chunks
-            .iter()
-            .map(|(c, lo, hi, n)| EncodedChunk {
-                encoding: Encoding::Xor,
-                data: c.bytes(),
-                mint: *lo,
-                maxt: *hi,
-                samples: *n,
-            })
-            .collect();
+        let enc = encoded_xor(&chunks);
         if let (Some(first), Some(last)) = (s.samples.first(), s.samples.last()) {
             mint = mint.min(first.0);
             maxt = maxt.max(last.0);

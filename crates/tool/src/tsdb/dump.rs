@@ -327,7 +327,9 @@ fn write_openmetrics(out: &mut String, labels: &Labels, samples: &[(i64, Value)]
 #[cfg(test)]
 mod tests {
     use vigil_model::{CounterResetHint, Span};
-    use vigil_tsdb::block::{BlockWriter, EncodedChunk, Tombstones, write_tombstones, xor_chunks};
+    use vigil_tsdb::block::{
+        BlockWriter, EncodedChunk, Tombstones, encoded_xor, write_tombstones, xor_chunks,
+    };
     use vigil_tsdb::chunkenc::{CounterResetHeader, HistogramChunk};
 
     use super::*;
@@ -335,16 +337,7 @@ mod tests {
     fn write_float_block(dir: &Path, name: &str, samples: &[(i64, f64)]) -> String {
         let mut w = BlockWriter::new(dir).unwrap();
         let chunks = xor_chunks(samples).unwrap();
-        let enc: Vec<EncodedChunk<'_>> = chunks
-            .iter()
-            .map(|(c, lo, hi, n)| EncodedChunk {
-                encoding: Encoding::Xor,
-                data: c.bytes(),
-                mint: *lo,
-                maxt: *hi,
-                samples: *n,
-            })
-            .collect();
+        let enc = encoded_xor(&chunks);
         w.add_series(Labels::from_pairs(&[("__name__", name)]), &enc)
             .unwrap();
         let (lo, hi) = (samples[0].0, samples[samples.len() - 1].0);

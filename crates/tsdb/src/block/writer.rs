@@ -55,6 +55,20 @@ pub fn xor_chunks(samples: &[(i64, f64)]) -> Result<Vec<(XorChunk, i64, i64, u64
     Ok(out)
 }
 
+/// Borrows chunks as [`xor_chunks`] returns them, for [`BlockWriter::add_series`].
+pub fn encoded_xor(chunks: &[(XorChunk, i64, i64, u64)]) -> Vec<EncodedChunk<'_>> {
+    chunks
+        .iter()
+        .map(|(c, mint, maxt, samples)| EncodedChunk {
+            encoding: Encoding::Xor,
+            data: c.bytes(),
+            mint: *mint,
+            maxt: *maxt,
+            samples: *samples,
+        })
+        .collect()
+}
+
 /// Chunk segment files `chunks/000001`, … of at most 512 MiB each.
 #[derive(Debug)]
 struct ChunkFiles {
