@@ -1,0 +1,299 @@
+//! Opening a head: replaying `<dir>/wal`, repairing a damaged tail, and
+//! opening the WAL for new appends.
+//!
+//! Records are read in order in batches. Each batch is decoded on worker
+//! threads (decoding is most of the cost), its series records are then
+//! applied in WAL order, and its samples are applied by the workers, each
+//! owning the series whose `ref % workers` is its number — so every series
+//! sees its samples in WAL order, exactly as the appender applied them.
+//!
+//! Damage (a torn write, a bad checksum) ends replay: everything before it
+//! is kept, the damaged segment is cut at the damaged record (the good
+//! prefix is copied to a new file that is renamed over it, as Prometheus'
+//! repair does) and later segments are deleted, so the next start is clean.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use super::series::SeriesHandle;
+use super::{Head, HeadOptions};
+use crate::error::Error;
+use crate::record::{RecordType, RefSample, RefSeries, decode_samples, decode_series};
+use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
+
+/// Bytes of records decoded per batch.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// What replaying the WAL found.
+#[derive(Debug, Default, Clone)]
+pub struct ReplayReport {
+    /// Segments read.
+    pub segments: usize,
+    /// Records read.
+    pub records: u64,
+    /// Series records' entries applied.
+    pub series: u64,
+    /// Samples added to series.
+    pub samples: u64,
+    /// Samples whose series reference no series record introduced.
+    pub unknown_refs: u64,
+    /// Samples refused as their series refused them when appended (out of
+    /// order or duplicate; a lost race between commits).
+    pub rejected_samples: u64,
+    /// Records of types the head does not keep yet (histograms, exemplars,
+    /// metadata, tombstones, mmap markers) or of unknown type.
+    pub skipped_records: u64,
+    /// Records with a valid checksum that failed to decode, skipped.
+    pub bad_records: u64,
+    /// Series entries refused (reference too large or held by other labels).
+    pub bad_series: u64,
+    /// Where the WAL was damaged, if it was; it has been repaired.
+    pub corruption: Option<Corruption>,
+}
+
+enum Decoded {
+    Series(Vec<RefSeries>),
+    Samples(Vec<RefSample>),
+    Skipped,
+    Bad,
+}
+
+impl Head {
+    /// Opens the head stored in `dir`: replays `dir/wal` (created if
+    /// missing), repairs a damaged WAL tail, then starts a new WAL segment
+    /// for appends. Returns the head and what replay found.
+    ///
+    /// Damage in the WAL is not an error: the samples before it are kept,
+    /// [`ReplayReport::corruption`] says where it was, and the WAL is cut
+    /// there. Errors are I/O failures only.
+    pub fn open(dir: &Path, opts: HeadOptions) -> Result<(Head, ReplayReport), Error> {
+        let wal_dir = dir.join("wal");
+        std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
+        let mut head = Head::with_wal(opts, None);
+        let report = replay(&head, &wal_dir)?;
+        if let Some(c) = &report.corruption {
+            repair(&wal_dir, c)?;
+        }
+        let w = WalWriter::open(
+            &wal_dir,
+            head.opts.wal_segment_size,
+            head.opts.wal_compression,
+        )?;
+        head.wal = Some(Mutex::new(w));
+        Ok((head, report))
+    }
+}
+
+fn threads(opts: &HeadOptions) -> usize {
+    match opts.replay_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+struct Replayer<'a> {
+    head: &'a Head,
+    workers: usize,
+    /// WAL refs of series records whose labels already had another ref.
+    aliases: HashMap<u64, u64>,
+    report: ReplayReport,
+}
+
+fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
+    let mut rp = Replayer {
+        head,
+        workers: threads(&head.opts),
+        aliases: HashMap::new(),
+        report: ReplayReport::default(),
+    };
+    let mut batch: Vec<Vec<u8>> = Vec::new();
+    let mut batch_bytes = 0;
+    'segments: for (n, path) in list_segments(wal_dir)? {
+        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        rp.report.segments += 1;
+        let mut r = SegmentReader::new(n, &data);
+        loop {
+            match r.next_record() {
+                Ok(Some(rec)) => {
+                    batch_bytes += rec.len();
+                    batch.push(rec.to_vec());
+                    if batch_bytes >= BATCH_BYTES {
+                        rp.batch(std::mem::take(&mut batch));
+                        batch_bytes = 0;
+                    }
+                }
+                Ok(None) => break,
+                Err(c) => {
+                    rp.report.corruption = Some(c);
+                    break 'segments;
+                }
+            }
+        }
+    }
+    rp.batch(batch);
+    Ok(rp.report)
+}
+
+fn decode(rec: &[u8]) -> Decoded {
+    match RecordType::of(rec) {
+        Some(RecordType::Series) => {
+            let mut v = Vec::new();
+            match decode_series(rec, &mut v) {
+                Ok(()) => Decoded::Series(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
+        Some(RecordType::Samples) => {
+            let mut v = Vec::new();
+            match decode_samples(rec, &mut v) {
+                Ok(()) => Decoded::Samples(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
+        _ => Decoded::Skipped,
+    }
+}
+
+impl Replayer<'_> {
+    fn batch(&mut self, records: Vec<Vec<u8>>) {
+        if records.is_empty() {
+            return;
+        }
+        self.report.records += records.len() as u64;
+        let decoded = self.decode_parallel(&records);
+        drop(records);
+        let mut shards: Vec<Vec<RefSample>> = vec![Vec::new(); self.workers];
+        for d in decoded {
+            match d {
+                Decoded::Series(series) => self.series(series),
+                Decoded::Samples(samples) => {
+                    for mut s in samples {
+                        if let Some(&to) = self.aliases.get(&s.series) {
+                            s.series = to;
+                        }
+                        shards[(s.series % self.workers as u64) as usize].push(s);
+                    }
+                }
+                Decoded::Skipped => self.report.skipped_records += 1,
+                Decoded::Bad => self.report.bad_records += 1,
+            }
+        }
+        self.apply_parallel(shards);
+    }
+
+    fn decode_parallel(&self, records: &[Vec<u8>]) -> Vec<Decoded> {
+        if self.workers <= 1 || records.len() < 2 {
+            return records.iter().map(|r| decode(r)).collect();
+        }
+        let per = records.len().div_ceil(self.workers);
+        std::thread::scope(|s| {
+            let jobs: Vec<_> = records
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(|r| decode(r)).collect::<Vec<_>>()))
+                .collect();
+            jobs.into_iter()
+                .flat_map(|j| j.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
+    fn series(&mut self, series: Vec<RefSeries>) {
+        for s in series {
+            if s.labels.is_empty() {
+                self.report.bad_series += 1;
+                continue;
+            }
+            match self.head.get_or_create(&s.labels, Some(s.series)) {
+                Ok(c) => {
+                    self.report.series += 1;
+                    c.handle.lock().logged = true;
+                    if u64::from(c.series_ref) != s.series {
+                        self.aliases.insert(s.series, u64::from(c.series_ref));
+                    }
+                }
+                Err(_) => self.report.bad_series += 1,
+            }
+        }
+    }
+
+    fn apply_parallel(&mut self, shards: Vec<Vec<RefSample>>) {
+        let head = self.head;
+        let results: Vec<ShardResult> = std::thread::scope(|s| {
+            let jobs: Vec<_> = shards
+                .into_iter()
+                .map(|shard| s.spawn(move || apply_shard(head, &shard)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or_default())
+                .collect()
+        });
+        for r in results {
+            self.report.samples += r.applied;
+            self.report.unknown_refs += r.unknown;
+            self.report.rejected_samples += r.rejected;
+            head.note_time_range(r.mint, r.maxt);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ShardResult {
+    applied: u64,
+    unknown: u64,
+    rejected: u64,
+    mint: i64,
+    maxt: i64,
+}
+
+impl Default for ShardResult {
+    fn default() -> ShardResult {
+        ShardResult {
+            applied: 0,
+            unknown: 0,
+            rejected: 0,
+            mint: i64::MAX,
+            maxt: i64::MIN,
+        }
+    }
+}
+
+fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
+    let mut res = ShardResult::default();
+    let range = head.opts.chunk_range;
+    let mut cached: Option<(u64, SeriesHandle)> = None;
+    for s in samples {
+        let handle = match &cached {
+            Some((r, h)) if *r == s.series => h,
+            _ => match head.series.get(s.series) {
+                Some(h) => &cached.insert((s.series, h)).1,
+                None => {
+                    res.unknown += 1;
+                    continue;
+                }
+            },
+        };
+        if handle.lock().append(s.t, s.v, range) {
+            res.applied += 1;
+            res.mint = res.mint.min(s.t);
+            res.maxt = res.maxt.max(s.t);
+        } else {
+            res.rejected += 1;
+        }
+    }
+    res
+}
+
+/// Cuts segment `c.segment` at `c.offset` and deletes the segments after it.
+fn repair(wal_dir: &Path, c: &Corruption) -> Result<(), Error> {
+    for (n, path) in list_segments(wal_dir)? {
+        if n > c.segment {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let path = wal_dir.join(segment_name(c.segment));
+    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let keep = &data[..c.offset.min(data.len())];
+    let tmp = wal_dir.join(format!("{}.repair", segment_name(c.segment)));
+    crate::fsutil::write_atomic(&tmp, &path, keep)
+}
