@@ -204,12 +204,17 @@ impl Replayer<'_> {
                 self.report.bad_series += 1;
                 continue;
             }
+            // New series must never reuse a reference the WAL mentions,
+            // even one that turned out to be an alias.
+            self.head.series.reserve_ref(s.series);
             match self.head.get_or_create(&s.labels, Some(s.series)) {
                 Ok(c) => {
                     self.report.series += 1;
                     c.handle.lock().logged = true;
                     if u64::from(c.series_ref) != s.series {
                         self.aliases.insert(s.series, u64::from(c.series_ref));
+                    } else {
+                        self.aliases.remove(&s.series);
                     }
                 }
                 Err(_) => self.report.bad_series += 1,

@@ -292,6 +292,12 @@ impl SeriesTable {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// Makes sure references handed out later are above `r`.
+    pub(crate) fn reserve_ref(&self, r: u64) {
+        self.next_ref
+            .fetch_max(r.saturating_add(1).min(MAX_REF + 1), Ordering::Relaxed);
+    }
+
     /// The series with reference `r`.
     pub(crate) fn get(&self, r: u64) -> Option<SeriesHandle> {
         let seg_idx = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
