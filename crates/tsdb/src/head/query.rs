@@ -138,7 +138,7 @@ mod tests {
         app.rollback();
 
         let m = Matcher::new(MatchType::Equal, "job", "a").unwrap();
-        let got: Vec<_> = head.select(0, i64::MAX, &[m.clone()]).collect();
+        let got: Vec<_> = head.select(0, i64::MAX, std::slice::from_ref(&m)).collect();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].0, a);
         assert_eq!(&got[0].1[..2], &[(1000, 1.0), (2000, 2.0)]);

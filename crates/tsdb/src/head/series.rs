@@ -220,7 +220,8 @@ impl Deref for SeriesHandle {
     }
 }
 
-/// Identity hasher: keys are already `xxh3` hashes.
+/// Hasher for keys that are already hashes (`u64`, used as is) or
+/// series references (`u32`, multiplied to spread their bits).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct IdHasher(u64);
 
@@ -235,6 +236,11 @@ impl Hasher for IdHasher {
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Series references are small and dense; spread them over all 64
+        // bits (the map uses the low bits for the slot, the top 7 as a tag).
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
@@ -309,7 +315,8 @@ impl SeriesTable {
     }
 
     fn stripe(&self, hash: u64) -> MutexGuard<'_, Stripe> {
-        let i = (hash as usize) % self.stripes.len();
+        // High bits pick the stripe; the stripe's map uses the low bits.
+        let i = ((hash >> 40) as usize) % self.stripes.len();
         self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -327,10 +334,13 @@ impl SeriesTable {
     }
 
     fn index(stripe: &mut Stripe, hash: u64, r: u32) {
-        if stripe.by_hash.contains_key(&hash) {
-            stripe.collisions.entry(hash).or_default().push(r);
-        } else {
-            stripe.by_hash.insert(hash, r);
+        match stripe.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                stripe.collisions.entry(hash).or_default().push(r);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(r);
+            }
         }
     }
 
