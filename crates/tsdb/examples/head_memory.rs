@@ -55,7 +55,11 @@ fn rss_bytes() -> usize {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(100_000);
-    let with_wal = args.iter().any(|a| a == "--wal");
+    let with_wal = args.iter().any(|a| a == "--wal" || a == "--replay");
+    let replay = args.iter().any(|a| a == "--replay");
+    let samples: Option<i64> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--samples=").and_then(|v| v.parse().ok()));
     let labels: Vec<Labels> = (0..n).map(series_labels).collect();
     let label_bytes: usize = labels.iter().map(Labels::heap_bytes).sum();
 
@@ -67,14 +71,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Head::in_memory(HeadOptions::default())
     };
     let start = Instant::now();
-    for (round, t) in [(0, 15_000i64), (1, 30_000)] {
+    // By default every series gets one sample and every other one a second;
+    // `--samples=K` gives every series K samples (a counter with jitter).
+    let rounds = samples.unwrap_or(2);
+    let mut total = 0u64;
+    let mut refs = Vec::with_capacity(n);
+    for round in 0..rounds {
+        let t = (round + 1) * 15_000;
         let mut app = head.appender();
         for (i, l) in labels.iter().enumerate() {
-            // Every series gets one sample, every other one a second.
-            if round == 1 && i % 2 == 1 {
+            if samples.is_none() && round == 1 && i % 2 == 1 {
                 continue;
             }
-            app.append(l, t, i as f64)?;
+            let v = (round * 10 + (i as i64 * 7 + round * 13) % 10) as f64;
+            // The first round finds series by labels, later ones by the
+            // reference it returned (as a scrape cache does).
+            if round == 0 {
+                refs.push(app.append(l, t, v)?);
+            } else {
+                app.append_ref(refs[i], t, v)?;
+            }
+            total += 1;
             if app.len() >= 10_000 {
                 app.commit()?;
                 app = head.appender();
@@ -86,17 +103,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let after = rss_bytes();
     let grown = after.saturating_sub(before);
     println!(
-        "{n} series ({} WAL), packed labels {:.1} B/series on average",
+        "{n} series ({} WAL), {total} samples, packed labels {:.1} B/series on average",
         if with_wal { "with" } else { "without" },
         label_bytes as f64 / n as f64
     );
     println!(
-        "RSS grew {:.1} MiB: {:.0} bytes per series; created in {:.2?} ({:.0} series/s)",
+        "RSS grew {:.1} MiB: {:.0} bytes per series; appended in {:.2?} ({:.0} samples/s)",
         grown as f64 / (1 << 20) as f64,
         grown as f64 / n as f64,
         took,
-        n as f64 / took.as_secs_f64()
+        total as f64 / took.as_secs_f64()
     );
     assert_eq!(head.stats().num_series, n);
+    if replay {
+        drop(head);
+        let start = Instant::now();
+        let (head, report) = Head::open(dir.path(), HeadOptions::default())?;
+        println!(
+            "replayed {} records, {} series, {} samples in {:.2?}",
+            report.records,
+            head.stats().num_series,
+            report.samples,
+            start.elapsed()
+        );
+    }
     Ok(())
 }

@@ -49,7 +49,8 @@ pub(crate) struct CutChunk {
 /// The mutable part of a series.
 #[derive(Debug, Default)]
 pub(crate) struct SeriesState {
-    /// The chunk being appended to; `None` until the first sample.
+    /// The chunk being appended to; `None` until the first sample, never
+    /// empty.
     pub(crate) open: Option<XorChunk>,
     /// Timestamp of the open chunk's first sample.
     pub(crate) open_mint: i64,
@@ -61,11 +62,11 @@ pub(crate) struct SeriesState {
 
 impl SeriesState {
     /// The last sample's timestamp and value.
+    ///
+    /// Reads only the chunk's inline appender state, not its bytes (which
+    /// would cost a cache miss per sample): an open chunk is never empty.
     pub(crate) fn last(&self) -> Option<(i64, f64)> {
         let c = self.open.as_ref()?;
-        if c.num_samples() == 0 {
-            return None;
-        }
         Some((c.last_timestamp(), c.last_value()))
     }
 
@@ -101,11 +102,19 @@ impl SeriesState {
         if must_cut {
             self.cut_open();
         }
-        let chunk = self.open.get_or_insert_with(XorChunk::new);
-        if chunk.num_samples() == 0 {
-            self.open_mint = t;
+        match &mut self.open {
+            Some(c) => c.append(t, v).is_ok(),
+            None => {
+                // Only a chunk holding a sample becomes the open chunk.
+                let mut c = XorChunk::new();
+                if c.append(t, v).is_err() {
+                    return false;
+                }
+                self.open = Some(c);
+                self.open_mint = t;
+                true
+            }
         }
-        chunk.append(t, v).is_ok()
     }
 
     /// Closes the open chunk, keeping its bytes at their exact size.
@@ -462,5 +471,14 @@ mod tests {
         assert_eq!(s.cut.len(), 1);
         assert!(!s.append(7_100_000, 3.0, 7_200_000));
         assert!(!s.append(7_200_000, 2.0, 7_200_000));
+    }
+}
+#[cfg(test)]
+mod size_tests {
+    /// The per-series memory budget depends on these sizes; see
+    /// `docs/design/2026-11-25-head.md`.
+    #[test]
+    fn series_slot_stays_small() {
+        assert!(std::mem::size_of::<std::sync::OnceLock<super::MemSeries>>() <= 136);
     }
 }
