@@ -5,7 +5,9 @@
 //! (`/proc/self/statm`) divided by N. The input label sets are built before
 //! the first measurement and kept alive, so only the head's memory counts.
 //!
-//! `cargo run --release -p vigil-tsdb --example head_memory -- [N] [--wal]`
+//! `cargo run --release -p vigil-tsdb --example head_memory -- [N] [--wal]
+//! [--samples=K] [--replay] [--dir=PATH]`: `--replay` reopens the head and
+//! times WAL replay; `--dir` keeps the head (and its WAL) in `PATH`.
 
 use std::time::Instant;
 
@@ -63,10 +65,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let labels: Vec<Labels> = (0..n).map(series_labels).collect();
     let label_bytes: usize = labels.iter().map(Labels::heap_bytes).sum();
 
-    let dir = tempfile::tempdir()?;
+    let keep: Option<std::path::PathBuf> = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--dir=").map(Into::into));
+    let tmp = tempfile::tempdir()?;
+    let dir = keep.as_deref().unwrap_or(tmp.path());
     let before = rss_bytes();
-    let head = if with_wal {
-        Head::open(dir.path(), HeadOptions::default())?.0
+    let head = if with_wal || keep.is_some() {
+        Head::open(dir, HeadOptions::default())?.0
     } else {
         Head::in_memory(HeadOptions::default())
     };
@@ -118,7 +124,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if replay {
         drop(head);
         let start = Instant::now();
-        let (head, report) = Head::open(dir.path(), HeadOptions::default())?;
+        let (head, report) = Head::open(dir, HeadOptions::default())?;
         println!(
             "replayed {} records, {} series, {} samples in {:.2?}",
             report.records,

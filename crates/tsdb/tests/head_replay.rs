@@ -254,3 +254,80 @@ fn unknown_refs_and_foreign_refs() {
     assert!(r > 1001);
     app.commit().unwrap();
 }
+
+#[test]
+fn checkpoint_then_later_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let wal = dir.path().join("wal");
+    let rec = |series: &[RefSeries], samples: &[RefSample]| {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        encode_series(&mut a, series);
+        encode_samples(&mut b, samples);
+        (a, b)
+    };
+    {
+        // checkpoint.00000001 covers segments 0 and 1.
+        let mut w = WalWriter::open(&wal.join("checkpoint.00000001"), None, false).unwrap();
+        let (a, b) = rec(
+            &[RefSeries {
+                series: 1,
+                labels: labels(1),
+            }],
+            &[RefSample {
+                series: 1,
+                t: 10,
+                v: 1.0,
+            }],
+        );
+        w.log(&[&a, &b]).unwrap();
+        // An unfinished checkpoint is ignored.
+        std::fs::create_dir_all(wal.join("checkpoint.00000005.tmp")).unwrap();
+        let mut w = WalWriter::open(&wal, None, false).unwrap();
+        // Segment 0: already in the checkpoint; its series must not be replayed.
+        let (a, b) = rec(
+            &[RefSeries {
+                series: 9,
+                labels: labels(9),
+            }],
+            &[RefSample {
+                series: 1,
+                t: 5,
+                v: 0.5,
+            }],
+        );
+        w.log(&[&a, &b]).unwrap();
+        w.next_segment().unwrap();
+        w.next_segment().unwrap();
+        // Segment 2: new data.
+        let (a, b) = rec(
+            &[RefSeries {
+                series: 2,
+                labels: labels(2),
+            }],
+            &[
+                RefSample {
+                    series: 1,
+                    t: 20,
+                    v: 2.0,
+                },
+                RefSample {
+                    series: 2,
+                    t: 20,
+                    v: 3.0,
+                },
+            ],
+        );
+        w.log(&[&a, &b]).unwrap();
+    }
+    let (head, report) = Head::open(dir.path(), opts()).unwrap();
+    assert!(report.corruption.is_none());
+    assert_eq!(report.series, 2);
+    assert_eq!(report.samples, 3);
+    assert_eq!(head.series_labels(9), None);
+    let m = Matcher::new(MatchType::Equal, "__name__", "metric").unwrap();
+    let got: Vec<_> = head
+        .select(i64::MIN, i64::MAX, &[m])
+        .map(|(_, s)| s)
+        .collect();
+    assert_eq!(got, [vec![(10, 1.0), (20, 2.0)], vec![(20, 3.0)]]);
+}

@@ -7,13 +7,16 @@
 //! owning the series whose `ref % workers` is its number — so every series
 //! sees its samples in WAL order, exactly as the appender applied them.
 //!
+//! A Prometheus checkpoint (`wal/checkpoint.N/`) is read first, then the
+//! segments after `N`, as Prometheus does.
+//!
 //! Damage (a torn write, a bad checksum) ends replay: everything before it
 //! is kept, the damaged segment is cut at the damaged record (the good
 //! prefix is copied to a new file that is renamed over it, as Prometheus'
 //! repair does) and later segments are deleted, so the next start is clean.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use super::series::SeriesHandle;
@@ -28,7 +31,7 @@ const BATCH_BYTES: usize = 16 << 20;
 /// What replaying the WAL found.
 #[derive(Debug, Default, Clone)]
 pub struct ReplayReport {
-    /// Segments read.
+    /// Segments read (checkpoint segments included).
     pub segments: usize,
     /// Records read.
     pub records: u64,
@@ -98,6 +101,31 @@ struct Replayer<'a> {
     /// WAL refs of series records whose labels already had another ref.
     aliases: HashMap<u64, u64>,
     report: ReplayReport,
+    /// Records read but not yet applied.
+    batch: Vec<Vec<u8>>,
+    batch_bytes: usize,
+}
+
+/// The newest `checkpoint.NNNNNNNN` directory in `wal_dir` and its number
+/// (names that do not parse, like `checkpoint.00000003.tmp`, are ignored).
+fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, Error> {
+    let mut best: Option<(PathBuf, u32)> = None;
+    let entries = std::fs::read_dir(wal_dir).map_err(|e| Error::io(wal_dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(wal_dir, e))?;
+        let name = entry.file_name();
+        let Some(n) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("checkpoint."))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if entry.path().is_dir() && best.as_ref().is_none_or(|(_, b)| n > *b) {
+            best = Some((entry.path(), n));
+        }
+    }
+    Ok(best)
 }
 
 fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
@@ -106,32 +134,23 @@ fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
         workers: threads(&head.opts),
         aliases: HashMap::new(),
         report: ReplayReport::default(),
+        batch: Vec::new(),
+        batch_bytes: 0,
     };
-    let mut batch: Vec<Vec<u8>> = Vec::new();
-    let mut batch_bytes = 0;
-    'segments: for (n, path) in list_segments(wal_dir)? {
-        let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-        rp.report.segments += 1;
-        let mut r = SegmentReader::new(n, &data);
-        loop {
-            match r.next_record() {
-                Ok(Some(rec)) => {
-                    batch_bytes += rec.len();
-                    batch.push(rec.to_vec());
-                    if batch_bytes >= BATCH_BYTES {
-                        rp.batch(std::mem::take(&mut batch));
-                        batch_bytes = 0;
-                    }
-                }
-                Ok(None) => break,
-                Err(c) => {
-                    rp.report.corruption = Some(c);
-                    break 'segments;
-                }
-            }
+    // A checkpoint (written by Prometheus when it truncates the WAL) holds
+    // the series and samples of the segments up to its number.
+    let mut first = 0;
+    if let Some((dir, n)) = last_checkpoint(wal_dir)? {
+        if let Some(c) = rp.segments(&dir, 0)? {
+            return Err(Error::Corrupt {
+                what: "WAL checkpoint",
+                message: format!("{}: {c}", dir.display()),
+            });
         }
+        first = n.saturating_add(1);
     }
-    rp.batch(batch);
+    rp.report.corruption = rp.segments(wal_dir, first)?;
+    rp.flush();
     Ok(rp.report)
 }
 
@@ -156,6 +175,40 @@ fn decode(rec: &[u8]) -> Decoded {
 }
 
 impl Replayer<'_> {
+    /// Reads the segments numbered `first` and up in `dir`, queueing their
+    /// records; stops at damage and returns where it is.
+    fn segments(&mut self, dir: &Path, first: u32) -> Result<Option<Corruption>, Error> {
+        for (n, path) in list_segments(dir)? {
+            if n < first {
+                continue;
+            }
+            let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            self.report.segments += 1;
+            let mut r = SegmentReader::new(n, &data);
+            loop {
+                match r.next_record() {
+                    Ok(Some(rec)) => {
+                        self.batch_bytes += rec.len();
+                        self.batch.push(rec.to_vec());
+                        if self.batch_bytes >= BATCH_BYTES {
+                            self.flush();
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(c) => return Ok(Some(c)),
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Applies the queued records.
+    fn flush(&mut self) {
+        let records = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        self.batch(records);
+    }
+
     fn batch(&mut self, records: Vec<Vec<u8>>) {
         if records.is_empty() {
             return;
