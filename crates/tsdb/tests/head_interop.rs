@@ -1,13 +1,16 @@
-//! The head's WAL interoperates with Prometheus: Debian's
+//! The head's WAL interoperates with Prometheus both ways: Debian's
 //! `promtool tsdb dump` replays a WAL that Vigil's head wrote and prints
-//! exactly the samples that were committed.
+//! exactly the samples that were committed, and the head replays the WAL of
+//! a Prometheus killed with SIGKILL while scraping itself.
 
 mod common;
 
-use std::process::Command;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{Series, assert_same, generate, have, parse_dump};
-use vigil_model::Labels;
+use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::head::{Head, HeadOptions};
 
 #[test]
@@ -54,4 +57,84 @@ fn promtool_replays_vigil_head_wal() {
     );
     let got = parse_dump(&String::from_utf8_lossy(&out.stdout));
     assert_same(&got, &want);
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn head_replays_prometheus_wal() {
+    if !have("prometheus") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = KillOnDrop(child);
+    // Let it scrape itself three times (bounded), then SIGKILL it.
+    let wal = data.join("wal");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(500));
+        let Ok(r) = vigil_tsdb::wal::WalReader::open(&wal) else {
+            continue;
+        };
+        let mut samples = 0;
+        let clean = r.for_each(|_, rec| samples += usize::from(rec.first() == Some(&2)));
+        if matches!(clean, Ok(None)) && samples >= 3 {
+            break;
+        }
+    }
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+
+    let (head, report) = Head::open(&data, HeadOptions::default()).unwrap();
+    assert_eq!(report.unknown_refs, 0, "{report:?}");
+    assert_eq!(report.bad_records, 0, "{report:?}");
+    assert!(report.series > 10 && report.samples > 10, "{report:?}");
+    let ms = [
+        Matcher::new(MatchType::Equal, "__name__", "up").unwrap(),
+        Matcher::new(MatchType::Equal, "job", "self").unwrap(),
+    ];
+    let up: Vec<_> = head.select(i64::MIN, i64::MAX, &ms).collect();
+    assert_eq!(up.len(), 1, "one up{{job=\"self\"}} series");
+    assert!(up[0].1.len() >= 3, "{:?}", up[0].1);
+    assert!(up[0].1.iter().all(|&(_, v)| v == 1.0), "{:?}", up[0].1);
+    // The head keeps appending to the same WAL; both survive a reopen.
+    let last = up[0].1.last().map_or(0, |s| s.0);
+    let mut app = head.appender();
+    app.append(&up[0].0, last + 1000, 1.0).unwrap();
+    app.commit().unwrap();
+    drop(head);
+    let (head, again) = Head::open(&data, HeadOptions::default()).unwrap();
+    assert_eq!(again.samples, report.samples + 1);
+    let up2: Vec<_> = head.select(i64::MIN, i64::MAX, &ms).collect();
+    assert_eq!(up2[0].1.len(), up[0].1.len() + 1);
+    println!("replayed Prometheus' WAL: {report:?}");
 }
