@@ -302,6 +302,49 @@ mod tests {
         assert_eq!(p.values("a"), ["0", "1", "2", "3", "4"]);
     }
 
+    /// Random matcher sets over random series, against the brute-force scan.
+    #[test]
+    fn random_matchers_agree_with_brute_force() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let names = ["a", "b", "c"];
+        let values = ["", "x", "y", "xy", "yx", "1", "10"];
+        let patterns = [
+            "", ".*", ".+", "x", "x|y", "x.*", ".*y", "[0-9]+", "|x", "(?i)X", "y?",
+        ];
+        let mut series = Vec::new();
+        let mut p = MemPostings::default();
+        for i in 0..200u32 {
+            let pairs: Vec<(&str, &str)> = names
+                .iter()
+                .map(|&n| (n, values[rnd(values.len() as u64) as usize]))
+                .collect();
+            let l = Labels::from_pairs(&pairs);
+            p.add(i, &l);
+            series.push(l);
+        }
+        for _ in 0..2000 {
+            let n = 1 + rnd(3) as usize;
+            let ms: Vec<Matcher> = (0..n)
+                .map(|_| {
+                    let name = names[rnd(3) as usize];
+                    match rnd(4) {
+                        0 => m(MatchType::Equal, name, values[rnd(7) as usize]),
+                        1 => m(MatchType::NotEqual, name, values[rnd(7) as usize]),
+                        2 => m(MatchType::Regexp, name, patterns[rnd(11) as usize]),
+                        _ => m(MatchType::NotRegexp, name, patterns[rnd(11) as usize]),
+                    }
+                })
+                .collect();
+            assert_eq!(p.for_matchers(&ms), brute(&series, &ms), "{ms:?}");
+        }
+    }
+
     #[test]
     fn out_of_order_refs_stay_sorted() {
         let mut p = MemPostings::default();

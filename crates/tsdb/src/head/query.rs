@@ -186,9 +186,45 @@ mod tests {
             }
         });
         assert_eq!(head.stats().num_series, 400);
+        assert_eq!(head.label_values("th"), ["0", "1", "2", "3"]);
         let m = Matcher::new(MatchType::Regexp, "th", ".+").unwrap();
         let all: Vec<_> = head.select(i64::MIN, i64::MAX, &[m]).collect();
         assert_eq!(all.len(), 400);
         assert!(all.iter().all(|(_, s)| s.len() == 50));
+    }
+
+    /// Readers run while appenders commit; every read sees, per series, a
+    /// gap-free prefix of what is being written.
+    #[test]
+    fn reads_during_appends_see_prefixes() {
+        let head = Head::in_memory(HeadOptions::default());
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for t in 0..300i64 {
+                    let mut app = head.appender();
+                    for i in 0..50 {
+                        let lbl = l(&[("i", &i.to_string())]);
+                        app.append(&lbl, t, t as f64).unwrap();
+                    }
+                    app.commit().unwrap();
+                }
+                done.store(true, std::sync::atomic::Ordering::Relaxed);
+            });
+            s.spawn(|| {
+                let m = Matcher::new(MatchType::Regexp, "i", ".+").unwrap();
+                let mut reads = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    for (_, samples) in head.select(i64::MIN, i64::MAX, std::slice::from_ref(&m)) {
+                        for (k, &(t, v)) in samples.iter().enumerate() {
+                            assert_eq!((t, v), (k as i64, k as f64));
+                        }
+                    }
+                    reads += 1;
+                }
+            });
+        });
+        let m = Matcher::new(MatchType::Equal, "i", "7").unwrap();
+        assert_eq!(head.select(0, i64::MAX, &[m]).next().unwrap().1.len(), 300);
     }
 }
