@@ -11,13 +11,15 @@
 //! - [`Head::select`], [`Head::label_names`], [`Head::label_values`] read
 //!   through in-memory postings with Prometheus' matcher semantics.
 //! - [`Head::open`] replays `<dir>/wal` in parallel and repairs a damaged tail.
+//! - [`Head::write_block`] persists a time range as a block.
 //!
 //! Not here yet: an out-of-order window (every sample older than its
 //! series' last one is rejected), native histograms in the head, writing cut
-//! chunks to `chunks_head/`, head → block compaction and series garbage
-//! collection, WAL checkpoints.
+//! chunks to `chunks_head/`, truncating the head after a block is written
+//! (dropping old chunks, series garbage collection), writing WAL checkpoints.
 
 mod appender;
+mod persist;
 mod postings;
 mod query;
 mod replay;

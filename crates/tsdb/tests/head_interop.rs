@@ -13,6 +13,42 @@ use common::{Series, assert_same, generate, have, parse_dump};
 use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::head::{Head, HeadOptions};
 
+/// Commits `want` in scrape order: one sample of every series per commit.
+fn fill(head: &Head, want: &Series) {
+    let series: Vec<(Labels, &Vec<(i64, f64)>)> = want
+        .iter()
+        .map(|(k, v)| {
+            let s = k
+                .trim_start_matches("{__name__=\"m_total\", s=\"")
+                .trim_end_matches("\"}");
+            (Labels::from_pairs(&[("__name__", "m_total"), ("s", s)]), v)
+        })
+        .collect();
+    // Scrape order: one sample of every series per commit.
+    for i in 0..720 {
+        let mut app = head.appender();
+        for (l, samples) in &series {
+            let (t, v) = samples[i];
+            app.append(l, t, v).unwrap();
+        }
+        app.commit().unwrap();
+    }
+}
+
+fn dump(dir: &std::path::Path) -> Series {
+    let out = Command::new("promtool")
+        .args(["tsdb", "dump"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "promtool tsdb dump failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    parse_dump(&String::from_utf8_lossy(&out.stdout))
+}
+
 #[test]
 fn promtool_replays_vigil_head_wal() {
     if !have("promtool") {
@@ -26,37 +62,38 @@ fn promtool_replays_vigil_head_wal() {
             ..HeadOptions::default()
         };
         let (head, _) = Head::open(dir.path(), opts).unwrap();
-        let series: Vec<(Labels, &Vec<(i64, f64)>)> = want
-            .iter()
-            .map(|(k, v)| {
-                let s = k
-                    .trim_start_matches("{__name__=\"m_total\", s=\"")
-                    .trim_end_matches("\"}");
-                (Labels::from_pairs(&[("__name__", "m_total"), ("s", s)]), v)
-            })
-            .collect();
-        // Scrape order: one sample of every series per commit.
-        for i in 0..720 {
-            let mut app = head.appender();
-            for (l, samples) in &series {
-                let (t, v) = samples[i];
-                app.append(l, t, v).unwrap();
-            }
-            app.commit().unwrap();
-        }
+        fill(&head, &want);
     }
-    let out = Command::new("promtool")
-        .args(["tsdb", "dump"])
-        .arg(dir.path())
-        .output()
+    assert_same(&dump(dir.path()), &want);
+}
+
+#[test]
+fn promtool_reads_blocks_written_from_the_head() {
+    if !have("promtool") {
+        return;
+    }
+    let want: Series = generate(20);
+    let head = Head::in_memory(HeadOptions::default());
+    fill(&head, &want);
+    let st = head.stats();
+    let dir = tempfile::tempdir().unwrap();
+    // Two blocks splitting the range; nothing for a range without samples.
+    let mid = st.min_time + (st.max_time - st.min_time) / 2;
+    let a = head
+        .write_block(dir.path(), st.min_time, mid)
+        .unwrap()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "promtool tsdb dump failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let got = parse_dump(&String::from_utf8_lossy(&out.stdout));
-    assert_same(&got, &want);
+    let b = head
+        .write_block(dir.path(), mid, st.max_time + 1)
+        .unwrap()
+        .unwrap();
+    assert!(head.write_block(dir.path(), 0, 1000).unwrap().is_none());
+    assert_eq!(a.stats.num_series, 20);
+    assert_eq!(a.stats.num_samples + b.stats.num_samples, 20 * 720);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // promtool opens the data directory as a whole, WAL included.
+    std::fs::create_dir(dir.path().join("wal")).unwrap();
+    assert_same(&dump(dir.path()), &want);
 }
 
 struct KillOnDrop(Child);

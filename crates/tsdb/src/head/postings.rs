@@ -51,7 +51,6 @@ impl MemPostings {
     }
 
     /// Every series reference, sorted.
-    #[cfg(test)]
     pub(crate) fn all(&self) -> &[u32] {
         &self.all
     }
