@@ -182,8 +182,16 @@ fn torn_tail_is_cut() {
     assert_eq!(prefix_len(&head), 49);
 }
 
+/// Samples of `labels(i)` as `(t, v)`, from a head.
+fn samples_of(head: &Head, i: usize) -> Vec<(i64, f64)> {
+    let m = Matcher::new(MatchType::Equal, "instance", format!("host-{i}")).unwrap();
+    head.select(i64::MIN, i64::MAX, &[m])
+        .flat_map(|(_, s)| s)
+        .collect()
+}
+
 #[test]
-fn unknown_refs_and_foreign_refs() {
+fn unknown_sparse_and_redefined_refs() {
     let dir = tempfile::tempdir().unwrap();
     let wal = dir.path().join("wal");
     {
@@ -196,8 +204,8 @@ fn unknown_refs_and_foreign_refs() {
                     series: 1000,
                     labels: labels(1),
                 },
-                // The same labels under another reference: later samples of
-                // 1001 go to series 1000.
+                // The same labels under another reference: samples of 1001
+                // go to the same series.
                 RefSeries {
                     series: 1001,
                     labels: labels(1),
@@ -205,6 +213,11 @@ fn unknown_refs_and_foreign_refs() {
                 RefSeries {
                     series: 5,
                     labels: labels(2),
+                },
+                // Sparse and beyond 32 bits: the head renumbers.
+                RefSeries {
+                    series: 1 << 40,
+                    labels: labels(4),
                 },
             ],
         );
@@ -237,22 +250,73 @@ fn unknown_refs_and_foreign_refs() {
                     t: 0,
                     v: 9.0,
                 },
+                RefSample {
+                    series: 1 << 40,
+                    t: 3,
+                    v: 4.0,
+                },
             ],
         );
-        w.log(&[&a, &b, &[42, 1, 2]]).unwrap();
+        // Reference 5 is redefined: later samples of 5 are labels(3)'s.
+        let mut c = Vec::new();
+        encode_series(
+            &mut c,
+            &[RefSeries {
+                series: 5,
+                labels: labels(3),
+            }],
+        );
+        let mut d = Vec::new();
+        encode_samples(
+            &mut d,
+            &[RefSample {
+                series: 5,
+                t: 7,
+                v: 7.0,
+            }],
+        );
+        w.log(&[&a, &b, &[42, 1, 2], &c, &d]).unwrap();
     }
+    let check = |head: &Head| {
+        assert_eq!(head.stats().num_series, 4);
+        assert_eq!(samples_of(head, 1), [(1, 1.0), (2, 2.0)]);
+        assert_eq!(samples_of(head, 2), [(1, 5.0)]);
+        assert_eq!(samples_of(head, 3), [(7, 7.0)]);
+        assert_eq!(samples_of(head, 4), [(3, 4.0)]);
+    };
     let (head, report) = Head::open(dir.path(), opts()).unwrap();
     assert_eq!(report.unknown_refs, 1);
     assert_eq!(report.rejected_samples, 1);
     assert_eq!(report.skipped_records, 1);
-    assert_eq!(report.samples, 3);
-    assert_eq!(head.series_labels(1000), Some(labels(1)));
-    assert_eq!(head.series_num_samples(1000), Some(2));
-    // New series get references past the largest replayed one.
+    assert_eq!(report.samples, 5);
+    check(&head);
+    // Appends after the renumbering, then a restart: the new series
+    // records make the new references mean the right series.
     let mut app = head.appender();
-    let r = app.append(&labels(3), 10, 1.0).unwrap();
-    assert!(r > 1001);
+    for i in 1..=4 {
+        app.append(&labels(i), 100, i as f64).unwrap();
+    }
+    app.append(&labels(9), 100, 9.0).unwrap();
     app.commit().unwrap();
+    drop(head);
+    let (head, report) = Head::open(dir.path(), opts()).unwrap();
+    assert_eq!(report.unknown_refs, 1);
+    assert_eq!(head.stats().num_series, 5);
+    for i in 1..=4 {
+        assert_eq!(samples_of(&head, i).last(), Some(&(100, i as f64)));
+    }
+    assert_eq!(samples_of(&head, 9), [(100, 9.0)]);
+    // And once more, appending by the references the replay handed out.
+    let mut app = head.appender();
+    for i in [1, 2, 3, 4, 9] {
+        app.append(&labels(i), 200, -(i as f64)).unwrap();
+    }
+    app.commit().unwrap();
+    drop(head);
+    let (head, _) = Head::open(dir.path(), opts()).unwrap();
+    for i in [1, 2, 3, 4, 9] {
+        assert_eq!(samples_of(&head, i).last(), Some(&(200, -(i as f64))));
+    }
 }
 
 #[test]
@@ -323,7 +387,7 @@ fn checkpoint_then_later_segments() {
     assert!(report.corruption.is_none());
     assert_eq!(report.series, 2);
     assert_eq!(report.samples, 3);
-    assert_eq!(head.series_labels(9), None);
+    assert_eq!(head.stats().num_series, 2);
     let m = Matcher::new(MatchType::Equal, "__name__", "metric").unwrap();
     let got: Vec<_> = head
         .select(i64::MIN, i64::MAX, &[m])

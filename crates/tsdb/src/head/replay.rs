@@ -1,6 +1,12 @@
 //! Opening a head: replaying `<dir>/wal`, repairing a damaged tail, and
 //! opening the WAL for new appends.
 //!
+//! The head numbers series densely in the order the WAL introduces them;
+//! a WAL reference means whatever its latest series record said (Prometheus
+//! may reuse one after a restart, and so may Vigil), so samples are
+//! resolved through that map in WAL order. Series whose new reference
+//! differs from the WAL's get a fresh series record with their next commit.
+//!
 //! Records are read in order in batches. Each batch is decoded on worker
 //! threads (decoding is most of the cost), its series records are then
 //! applied in WAL order, and its samples are applied by the workers, each
@@ -16,6 +22,7 @@
 //! repair does) and later segments are deleted, so the next start is clean.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -49,10 +56,77 @@ pub struct ReplayReport {
     pub skipped_records: u64,
     /// Records with a valid checksum that failed to decode, skipped.
     pub bad_records: u64,
-    /// Series entries refused (reference too large or held by other labels).
+    /// Series entries refused (empty label set, or the head is out of references).
     pub bad_series: u64,
     /// Where the WAL was damaged, if it was; it has been repaired.
     pub corruption: Option<Corruption>,
+}
+
+/// Hasher for WAL references: small dense integers, spread by a multiply.
+#[derive(Debug, Default, Clone, Copy)]
+struct RefHasher(u64);
+
+impl Hasher for RefHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type RefMap = HashMap<u64, u32, BuildHasherDefault<RefHasher>>;
+
+/// WAL references below this are mapped through a plain vector (they are
+/// dense in practice: Prometheus and Vigil count up from 1); others through
+/// a hash map.
+const DENSE_REFS: u64 = 1 << 24;
+
+/// WAL reference → head reference.
+#[derive(Debug, Default)]
+struct RefTable {
+    /// Indexed by WAL reference; 0 (never a head reference) means none.
+    dense: Vec<u32>,
+    sparse: RefMap,
+}
+
+impl RefTable {
+    fn get(&self, wal_ref: u64) -> Option<u32> {
+        if wal_ref < DENSE_REFS {
+            let r = *self.dense.get(wal_ref as usize)?;
+            (r != 0).then_some(r)
+        } else {
+            self.sparse.get(&wal_ref).copied()
+        }
+    }
+
+    fn insert(&mut self, wal_ref: u64, r: u32) {
+        if wal_ref < DENSE_REFS {
+            let i = wal_ref as usize;
+            if self.dense.len() <= i {
+                self.dense.resize((i + 1).max(self.dense.len() * 2), 0);
+            }
+            self.dense[i] = r;
+        } else {
+            self.sparse.insert(wal_ref, r);
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(u64, u32)) {
+        for (i, &r) in self.dense.iter().enumerate() {
+            if r != 0 {
+                f(i as u64, r);
+            }
+        }
+        for (&w, &r) in &self.sparse {
+            f(w, r);
+        }
+    }
 }
 
 enum Decoded {
@@ -98,8 +172,9 @@ fn threads(opts: &HeadOptions) -> usize {
 struct Replayer<'a> {
     head: &'a Head,
     workers: usize,
-    /// WAL refs of series records whose labels already had another ref.
-    aliases: HashMap<u64, u64>,
+    /// WAL reference → the head's reference, as defined by the latest series
+    /// record for it read so far.
+    refs: RefTable,
     report: ReplayReport,
     /// Records read but not yet applied.
     batch: Vec<Vec<u8>>,
@@ -132,7 +207,7 @@ fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
     let mut rp = Replayer {
         head,
         workers: threads(&head.opts),
-        aliases: HashMap::new(),
+        refs: RefTable::default(),
         report: ReplayReport::default(),
         batch: Vec::new(),
         batch_bytes: 0,
@@ -151,6 +226,7 @@ fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
     }
     rp.report.corruption = rp.segments(wal_dir, first)?;
     rp.flush();
+    rp.mark_logged();
     Ok(rp.report)
 }
 
@@ -222,10 +298,14 @@ impl Replayer<'_> {
                 Decoded::Series(series) => self.series(series),
                 Decoded::Samples(samples) => {
                     for mut s in samples {
-                        if let Some(&to) = self.aliases.get(&s.series) {
-                            s.series = to;
-                        }
-                        shards[(s.series % self.workers as u64) as usize].push(s);
+                        // Resolved here, in WAL order, so a reference that
+                        // a later series record redefines maps right.
+                        let Some(r) = self.refs.get(s.series) else {
+                            self.report.unknown_refs += 1;
+                            continue;
+                        };
+                        s.series = u64::from(r);
+                        shards[r as usize % self.workers].push(s);
                     }
                 }
                 Decoded::Skipped => self.report.skipped_records += 1,
@@ -257,22 +337,27 @@ impl Replayer<'_> {
                 self.report.bad_series += 1;
                 continue;
             }
-            // New series must never reuse a reference the WAL mentions,
-            // even one that turned out to be an alias.
-            self.head.series.reserve_ref(s.series);
-            match self.head.get_or_create(&s.labels, Some(s.series)) {
+            match self.head.get_or_create(&s.labels, None) {
                 Ok(c) => {
                     self.report.series += 1;
-                    c.handle.lock().logged = true;
-                    if u64::from(c.series_ref) != s.series {
-                        self.aliases.insert(s.series, u64::from(c.series_ref));
-                    } else {
-                        self.aliases.remove(&s.series);
-                    }
+                    self.refs.insert(s.series, c.series_ref);
                 }
                 Err(_) => self.report.bad_series += 1,
             }
         }
+    }
+
+    /// Marks as logged the series whose own reference the WAL's last series
+    /// record for that reference gives them; every other series gets a
+    /// series record under its new reference with its next commit.
+    fn mark_logged(&self) {
+        self.refs.for_each(|wal_ref, r| {
+            if wal_ref == u64::from(r) {
+                if let Some(h) = self.head.series.get(wal_ref) {
+                    h.lock().logged = true;
+                }
+            }
+        });
     }
 
     fn apply_parallel(&mut self, shards: Vec<Vec<RefSample>>) {

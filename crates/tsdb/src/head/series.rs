@@ -6,13 +6,9 @@
 //! so a [`SeriesHandle`] (an `Arc` of the segment plus an index) stays valid
 //! while the table grows. Lookup by labels goes through one of
 //! [`STRIPES`] striped hash maps keyed by [`Labels::hash64`]; equal hashes of
-//! different label sets are told apart by comparing the labels.
-//!
-//! Known limit: references index the table directly, so a WAL whose live
-//! series have very sparse references (a Prometheus WAL after long
-//! high-churn uptime) costs a whole segment (~139 KiB) per 1024-reference
-//! range touched. Remapping WAL references to dense ones on replay is the
-//! fix; it needs every series record to redefine its reference's mapping.
+//! different label sets are told apart by comparing the labels. References
+//! are handed out densely (replay renumbers WAL references), so the table
+//! has no holes.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -311,12 +307,6 @@ impl SeriesTable {
     /// Number of series.
     pub(crate) fn len(&self) -> usize {
         self.count.load(Ordering::Relaxed)
-    }
-
-    /// Makes sure references handed out later are above `r`.
-    pub(crate) fn reserve_ref(&self, r: u64) {
-        self.next_ref
-            .fetch_max(r.saturating_add(1).min(MAX_REF + 1), Ordering::Relaxed);
     }
 
     /// The series with reference `r`.
