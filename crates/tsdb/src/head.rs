@@ -161,12 +161,8 @@ impl Head {
     }
 
     /// The series with `labels`, created (and added to the postings) if new.
-    fn get_or_create(
-        &self,
-        labels: &Labels,
-        want_ref: Option<u64>,
-    ) -> Result<series::Created, series::CreateError> {
-        let c = self.series.get_or_create(labels, want_ref)?;
+    fn get_or_create(&self, labels: &Labels) -> Result<series::Created, series::CreateError> {
+        let c = self.series.get_or_create(labels)?;
         if c.created {
             self.postings
                 .write()

@@ -95,7 +95,7 @@ impl<'a> Appender<'a> {
         if labels.is_empty() {
             return Err(AppendError::EmptyLabels);
         }
-        let c = self.head.get_or_create(labels, None).map_err(|e| match e {
+        let c = self.head.get_or_create(labels).map_err(|e| match e {
             CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
         })?;
         self.add(c.series_ref, c.handle, t, v)

@@ -337,7 +337,7 @@ impl Replayer<'_> {
                 self.report.bad_series += 1;
                 continue;
             }
-            match self.head.get_or_create(&s.labels, None) {
+            match self.head.get_or_create(&s.labels) {
                 Ok(c) => {
                     self.report.series += 1;
                     self.refs.insert(s.series, c.series_ref);

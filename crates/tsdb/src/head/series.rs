@@ -277,7 +277,7 @@ pub(crate) struct Created {
 /// Why a series could not be created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CreateError {
-    /// The reference is beyond [`MAX_REF`].
+    /// All references up to [`MAX_REF`] are used.
     RefTooLarge,
     /// Another series already holds the reference.
     RefTaken,
@@ -350,12 +350,8 @@ impl SeriesTable {
     }
 
     /// The series with these labels, created with the next free reference
-    /// if there is none (or, with `want_ref`, with that reference — replay).
-    pub(crate) fn get_or_create(
-        &self,
-        labels: &Labels,
-        want_ref: Option<u64>,
-    ) -> Result<Created, CreateError> {
+    /// if there is none.
+    pub(crate) fn get_or_create(&self, labels: &Labels) -> Result<Created, CreateError> {
         let hash = labels.hash64();
         let mut stripe = self.stripe(hash);
         if let Some((series_ref, handle)) = self.find(&stripe, hash, labels) {
@@ -365,22 +361,10 @@ impl SeriesTable {
                 created: false,
             });
         }
-        let r = match want_ref {
-            Some(r) => {
-                if r > MAX_REF {
-                    return Err(CreateError::RefTooLarge);
-                }
-                self.next_ref.fetch_max(r + 1, Ordering::Relaxed);
-                r
-            }
-            None => {
-                let r = self.next_ref.fetch_add(1, Ordering::Relaxed);
-                if r > MAX_REF {
-                    return Err(CreateError::RefTooLarge);
-                }
-                r
-            }
-        };
+        let r = self.next_ref.fetch_add(1, Ordering::Relaxed);
+        if r > MAX_REF {
+            return Err(CreateError::RefTooLarge);
+        }
         let handle = self.insert(r, labels.clone())?;
         let series_ref = r as u32;
         Self::index(&mut stripe, hash, series_ref);
@@ -424,14 +408,14 @@ mod tests {
         let t = SeriesTable::default();
         let a = Labels::from_pairs(&[("a", "1")]);
         let b = Labels::from_pairs(&[("a", "2")]);
-        let ca = t.get_or_create(&a, None).unwrap();
+        let ca = t.get_or_create(&a).unwrap();
         assert!(ca.created);
-        let again = t.get_or_create(&a, None).unwrap();
+        let again = t.get_or_create(&a).unwrap();
         assert!(!again.created);
         assert_eq!(again.series_ref, ca.series_ref);
         // Force a collision: index `b` under `a`'s hash by hand.
         let hash = a.hash64();
-        let cb = t.get_or_create(&b, None).unwrap();
+        let cb = t.get_or_create(&b).unwrap();
         {
             let mut s = t.stripe(hash);
             SeriesTable::index(&mut s, hash, cb.series_ref);
@@ -443,9 +427,10 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert!(t.get(5000).is_none());
         assert_eq!(
-            t.get_or_create(&Labels::from_pairs(&[("x", "y")]), Some(MAX_REF + 1))
-                .unwrap_err(),
-            CreateError::RefTooLarge
+            t.get_or_create(&Labels::from_pairs(&[("x", "y")]))
+                .map(|c| c.series_ref)
+                .ok(),
+            Some(3)
         );
     }
 
