@@ -143,7 +143,8 @@ impl Head {
     ///
     /// Damage in the WAL is not an error: the samples before it are kept,
     /// [`ReplayReport::corruption`] says where it was, and the WAL is cut
-    /// there. Errors are I/O failures only.
+    /// there. Errors are I/O failures, and damage inside a Prometheus
+    /// checkpoint (which cannot be cut without losing series).
     pub fn open(dir: &Path, opts: HeadOptions) -> Result<(Head, ReplayReport), Error> {
         let wal_dir = dir.join("wal");
         std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
