@@ -6,9 +6,11 @@
 //! - [`index`]: the block index (format v2) writer and reader;
 //! - [`block`]: block directories (`meta.json`, `tombstones`), written
 //!   atomically and read through `mmap`;
-//! - [`wal`] and [`record`]: WAL segments and every record type.
+//! - [`wal`] and [`record`]: WAL segments and every record type;
+//! - [`head`]: in-memory series, the appender (WAL before acknowledgement),
+//!   WAL replay and repair.
 //!
-//! The head (in-memory series, appender, WAL replay), compaction, retention
+//! Compaction, retention
 //! and the querier follow. Invariants: blocks are immutable once renamed into
 //! place; every read of on-disk data is checksummed and bounds-checked, and
 //! damage is an error naming the file and offset, never a panic.
@@ -18,6 +20,7 @@ pub mod chunkenc;
 pub mod chunks;
 pub mod error;
 mod fsutil;
+pub mod head;
 pub mod index;
 pub mod record;
 pub mod wal;

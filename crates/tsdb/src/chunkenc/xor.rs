@@ -101,6 +101,11 @@ impl XorChunk {
         self.t
     }
 
+    /// Value of the last appended sample (meaningless when empty).
+    pub(crate) fn last_value(&self) -> f64 {
+        self.v
+    }
+
     /// Appends a sample. Timestamps must not decrease (the head checks that);
     /// a chunk holds at most [`MAX_SAMPLES`].
     pub fn append(&mut self, t: i64, v: f64) -> Result<(), Error> {

@@ -1,0 +1,196 @@
+//! The head: the most recent samples, in memory, behind a write-ahead log.
+//!
+//! - [`Head::appender`] buffers samples; [`Appender::commit`] writes one
+//!   series record (for series the WAL has not seen) and one samples record to
+//!   the WAL, then adds the samples to their series. A committed sample
+//!   survives the process being killed.
+//! - Series live in a table that never moves them; each series' samples sit
+//!   behind its own mutex (an open XOR chunk cut every
+//!   [`SAMPLES_PER_CHUNK`] samples and at chunk-range boundaries, plus the cut
+//!   chunks' bytes).
+//! - [`Head::select`], [`Head::label_names`], [`Head::label_values`] read
+//!   through in-memory postings with Prometheus' matcher semantics.
+//! - [`Head::open`] replays `<dir>/wal` in parallel and repairs a damaged tail.
+//! - [`Head::write_block`] persists a time range as a block.
+//!
+//! Not here yet: an out-of-order window (every sample older than its
+//! series' last one is rejected), native histograms in the head, writing cut
+//! chunks to `chunks_head/`, truncating the head after a block is written
+//! (dropping old chunks, series garbage collection), writing WAL checkpoints.
+
+mod appender;
+mod persist;
+mod postings;
+mod query;
+mod replay;
+mod series;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
+
+pub use appender::{AppendError, Appender};
+pub use query::SelectIter;
+pub use replay::ReplayReport;
+pub use series::SAMPLES_PER_CHUNK;
+
+use vigil_model::Labels;
+
+use crate::wal::WalWriter;
+use postings::MemPostings;
+use series::SeriesTable;
+
+/// A series reference, as in WAL records (the head hands out values below 2³²).
+pub type SeriesRef = u64;
+
+/// Default chunk range (and block length): two hours in milliseconds.
+pub const DEFAULT_CHUNK_RANGE: i64 = 2 * 3600 * 1000;
+
+/// Settings for a [`Head`].
+#[derive(Debug, Clone)]
+pub struct HeadOptions {
+    /// Length of the head's blocks in milliseconds. Chunks never cross a
+    /// multiple of it, and appends older than half of it before the newest
+    /// sample are out of bounds.
+    pub chunk_range: i64,
+    /// WAL segment size; `None` for the default 128 MiB.
+    pub wal_segment_size: Option<usize>,
+    /// Snappy-compress WAL records (as Prometheus does by default).
+    pub wal_compression: bool,
+    /// Threads for WAL replay; 0 for one per available core.
+    pub replay_threads: usize,
+}
+
+impl Default for HeadOptions {
+    fn default() -> HeadOptions {
+        HeadOptions {
+            chunk_range: DEFAULT_CHUNK_RANGE,
+            wal_segment_size: None,
+            wal_compression: true,
+            replay_threads: 0,
+        }
+    }
+}
+
+/// Counts describing the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeadStats {
+    /// Number of series (with or without samples).
+    pub num_series: usize,
+    /// Oldest sample timestamp, `i64::MAX` when there are no samples.
+    pub min_time: i64,
+    /// Newest sample timestamp, `i64::MIN` when there are no samples.
+    pub max_time: i64,
+}
+
+/// In-memory series with their recent samples, optionally backed by a WAL.
+///
+/// `Head` is `Send + Sync`: share it (e.g. in an `Arc`) and append from
+/// many threads, each with its own [`Appender`].
+#[derive(Debug)]
+pub struct Head {
+    series: SeriesTable,
+    postings: RwLock<MemPostings>,
+    wal: Option<Mutex<WalWriter>>,
+    /// Serialises commits of a head without WAL, like the WAL lock does.
+    apply: Mutex<()>,
+    opts: HeadOptions,
+    min_time: AtomicI64,
+    max_time: AtomicI64,
+    min_valid_time: AtomicI64,
+}
+
+impl Head {
+    /// A head without a WAL: nothing survives the process (for tests and
+    /// benchmarks of the in-memory part).
+    pub fn in_memory(opts: HeadOptions) -> Head {
+        Head::with_wal(opts, None)
+    }
+
+    fn with_wal(opts: HeadOptions, wal: Option<WalWriter>) -> Head {
+        Head {
+            series: SeriesTable::default(),
+            postings: RwLock::new(MemPostings::default()),
+            wal: wal.map(Mutex::new),
+            apply: Mutex::new(()),
+            opts,
+            min_time: AtomicI64::new(i64::MAX),
+            max_time: AtomicI64::new(i64::MIN),
+            min_valid_time: AtomicI64::new(i64::MIN),
+        }
+    }
+
+    /// A new appender. Appenders are cheap; use one per batch (scrape).
+    pub fn appender(&self) -> Appender<'_> {
+        Appender::new(self)
+    }
+
+    /// Number of series, and the time range of the samples.
+    pub fn stats(&self) -> HeadStats {
+        HeadStats {
+            num_series: self.series.len(),
+            min_time: self.min_time.load(Ordering::Relaxed),
+            max_time: self.max_time.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Rejects appends older than `t` from now on (as out of bounds); used
+    /// once data up to `t` has been persisted in blocks.
+    pub fn set_min_valid_time(&self, t: i64) {
+        self.min_valid_time.fetch_max(t, Ordering::Relaxed);
+    }
+
+    /// The oldest timestamp an append may have now: the set minimum, and
+    /// no more than half a chunk range before the newest sample (as in
+    /// Prometheus without an out-of-order window).
+    pub fn appendable_min_valid_time(&self) -> i64 {
+        let floor = self.min_valid_time.load(Ordering::Relaxed);
+        let max = self.max_time.load(Ordering::Relaxed);
+        if max == i64::MIN {
+            return floor;
+        }
+        floor.max(max.saturating_sub(self.opts.chunk_range / 2))
+    }
+
+    /// Makes every sample committed so far durable against a machine crash
+    /// (`fsync` of the WAL); a no-op without WAL.
+    pub fn sync_wal(&self) -> Result<(), crate::Error> {
+        match &self.wal {
+            Some(w) => w.lock().unwrap_or_else(|e| e.into_inner()).sync(),
+            None => Ok(()),
+        }
+    }
+
+    /// The series with `labels`, created (and added to the postings) if new.
+    fn get_or_create(&self, labels: &Labels) -> Result<series::Created, series::CreateError> {
+        let c = self.series.get_or_create(labels)?;
+        if c.created {
+            self.postings
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(c.series_ref, labels);
+        }
+        Ok(c)
+    }
+
+    fn postings(&self) -> RwLockReadGuard<'_, MemPostings> {
+        self.postings.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn note_time_range(&self, mint: i64, maxt: i64) {
+        if mint <= maxt {
+            self.min_time.fetch_min(mint, Ordering::Relaxed);
+            self.max_time.fetch_max(maxt, Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Head>();
+    }
+}

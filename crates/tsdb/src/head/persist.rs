@@ -1,0 +1,69 @@
+//! Persisting a time range of the head as a block (the write half of head
+//! compaction; truncating the head afterwards is not done yet).
+
+use std::path::Path;
+
+use vigil_model::Labels;
+
+use super::Head;
+use crate::block::{BlockMeta, BlockWriter, EncodedChunk, xor_chunks};
+use crate::chunkenc::Encoding;
+use crate::error::Error;
+
+impl Head {
+    /// Writes the samples with `mint <= t < maxt` as a new block under the
+    /// data directory `parent` (Prometheus' layout; the block is renamed into
+    /// place only once complete) and returns its meta, or `None` when no
+    /// series has samples in the range (no block is written then).
+    ///
+    /// Samples are re-encoded into chunks of at most 120 samples. Appends
+    /// may continue meanwhile; a sample committed during the call may or may
+    /// not be included. The head itself is unchanged.
+    pub fn write_block(
+        &self,
+        parent: &Path,
+        mint: i64,
+        maxt: i64,
+    ) -> Result<Option<BlockMeta>, Error> {
+        if maxt <= mint {
+            return Err(Error::InvalidArgument(format!(
+                "empty block range [{mint}, {maxt})"
+            )));
+        }
+        let refs: Vec<u32> = self.postings().all().to_vec();
+        let mut series: Vec<(Labels, u32)> = refs
+            .into_iter()
+            .filter_map(|r| self.series.get(u64::from(r)).map(|s| (s.labels.clone(), r)))
+            .collect();
+        series.sort_unstable();
+        let mut w: Option<BlockWriter> = None;
+        let mut samples = Vec::new();
+        for (labels, r) in series {
+            let Some(s) = self.series.get(u64::from(r)) else {
+                continue;
+            };
+            samples.clear();
+            s.lock().samples_in(mint, maxt - 1, &mut samples);
+            if samples.is_empty() {
+                continue;
+            }
+            let chunks = xor_chunks(&samples)?;
+            let encoded: Vec<EncodedChunk<'_>> = chunks
+                .iter()
+                .map(|(c, cmint, cmaxt, n)| EncodedChunk {
+                    encoding: Encoding::Xor,
+                    data: c.bytes(),
+                    mint: *cmint,
+                    maxt: *cmaxt,
+                    samples: *n,
+                })
+                .collect();
+            let writer = match &mut w {
+                Some(w) => w,
+                None => w.insert(BlockWriter::new(parent)?),
+            };
+            writer.add_series(labels, &encoded)?;
+        }
+        w.map(|w| w.finish(mint, maxt)).transpose()
+    }
+}

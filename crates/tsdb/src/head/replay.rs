@@ -1,0 +1,443 @@
+//! Opening a head: replaying `<dir>/wal`, repairing a damaged tail, and
+//! opening the WAL for new appends.
+//!
+//! The head numbers series densely in the order the WAL introduces them;
+//! a WAL reference means whatever its latest series record said (Prometheus
+//! may reuse one after a restart, and so may Vigil), so samples are
+//! resolved through that map in WAL order. Series whose new reference
+//! differs from the WAL's get a fresh series record with their next commit.
+//!
+//! Records are read in order in batches. Each batch is decoded on worker
+//! threads (decoding is most of the cost), its series records are then
+//! applied in WAL order, and its samples are applied by the workers, each
+//! owning the series whose `ref % workers` is its number — so every series
+//! sees its samples in WAL order, exactly as the appender applied them.
+//!
+//! A Prometheus checkpoint (`wal/checkpoint.N/`) is read first, then the
+//! segments after `N`, as Prometheus does.
+//!
+//! Damage (a torn write, a bad checksum) ends replay: everything before it
+//! is kept, the damaged segment is cut at the damaged record (the good
+//! prefix is copied to a new file that is renamed over it, as Prometheus'
+//! repair does) and later segments are deleted, so the next start is clean.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::series::SeriesHandle;
+use super::{Head, HeadOptions};
+use crate::error::Error;
+use crate::record::{RecordType, RefSample, RefSeries, decode_samples, decode_series};
+use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
+
+/// Bytes of records decoded per batch.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// What replaying the WAL found.
+#[derive(Debug, Default, Clone)]
+pub struct ReplayReport {
+    /// Segments read (checkpoint segments included).
+    pub segments: usize,
+    /// Records read.
+    pub records: u64,
+    /// Series records' entries applied.
+    pub series: u64,
+    /// Samples added to series.
+    pub samples: u64,
+    /// Samples whose series reference no series record introduced.
+    pub unknown_refs: u64,
+    /// Samples refused as their series refused them when appended (out of
+    /// order or duplicate; a lost race between commits).
+    pub rejected_samples: u64,
+    /// Records of types the head does not keep yet (histograms, exemplars,
+    /// metadata, tombstones, mmap markers) or of unknown type.
+    pub skipped_records: u64,
+    /// Records with a valid checksum that failed to decode, skipped.
+    pub bad_records: u64,
+    /// Series entries refused (empty label set, or the head is out of references).
+    pub bad_series: u64,
+    /// Where the WAL was damaged, if it was; it has been repaired.
+    pub corruption: Option<Corruption>,
+}
+
+/// Hasher for WAL references: small dense integers, spread by a multiply.
+#[derive(Debug, Default, Clone, Copy)]
+struct RefHasher(u64);
+
+impl Hasher for RefHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type RefMap = HashMap<u64, u32, BuildHasherDefault<RefHasher>>;
+
+/// WAL references below this are mapped through a plain vector (they are
+/// dense in practice: Prometheus and Vigil count up from 1); others through
+/// a hash map.
+const DENSE_REFS: u64 = 1 << 24;
+
+/// WAL reference → head reference.
+#[derive(Debug, Default)]
+struct RefTable {
+    /// Indexed by WAL reference; 0 (never a head reference) means none.
+    dense: Vec<u32>,
+    sparse: RefMap,
+}
+
+impl RefTable {
+    fn get(&self, wal_ref: u64) -> Option<u32> {
+        if wal_ref < DENSE_REFS {
+            let r = *self.dense.get(wal_ref as usize)?;
+            (r != 0).then_some(r)
+        } else {
+            self.sparse.get(&wal_ref).copied()
+        }
+    }
+
+    fn insert(&mut self, wal_ref: u64, r: u32) {
+        if wal_ref < DENSE_REFS {
+            let i = wal_ref as usize;
+            if self.dense.len() <= i {
+                self.dense.resize((i + 1).max(self.dense.len() * 2), 0);
+            }
+            self.dense[i] = r;
+        } else {
+            self.sparse.insert(wal_ref, r);
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(u64, u32)) {
+        for (i, &r) in self.dense.iter().enumerate() {
+            if r != 0 {
+                f(i as u64, r);
+            }
+        }
+        for (&w, &r) in &self.sparse {
+            f(w, r);
+        }
+    }
+}
+
+enum Decoded {
+    Series(Vec<RefSeries>),
+    Samples(Vec<RefSample>),
+    Skipped,
+    Bad,
+}
+
+impl Head {
+    /// Opens the head stored in `dir`: replays `dir/wal` (created if
+    /// missing), repairs a damaged WAL tail, then starts a new WAL segment
+    /// for appends. Returns the head and what replay found.
+    ///
+    /// Damage in the WAL is not an error: the samples before it are kept,
+    /// [`ReplayReport::corruption`] says where it was, and the WAL is cut
+    /// there. Errors are I/O failures, and damage inside a Prometheus
+    /// checkpoint (which cannot be cut without losing series).
+    pub fn open(dir: &Path, opts: HeadOptions) -> Result<(Head, ReplayReport), Error> {
+        let wal_dir = dir.join("wal");
+        std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
+        let mut head = Head::with_wal(opts, None);
+        let report = replay(&head, &wal_dir)?;
+        if let Some(c) = &report.corruption {
+            repair(&wal_dir, c)?;
+        }
+        let w = WalWriter::open(
+            &wal_dir,
+            head.opts.wal_segment_size,
+            head.opts.wal_compression,
+        )?;
+        head.wal = Some(Mutex::new(w));
+        Ok((head, report))
+    }
+}
+
+fn threads(opts: &HeadOptions) -> usize {
+    match opts.replay_threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+struct Replayer<'a> {
+    head: &'a Head,
+    workers: usize,
+    /// WAL reference → the head's reference, as defined by the latest series
+    /// record for it read so far.
+    refs: RefTable,
+    report: ReplayReport,
+    /// Records read but not yet applied.
+    batch: Vec<Vec<u8>>,
+    batch_bytes: usize,
+}
+
+/// The newest `checkpoint.NNNNNNNN` directory in `wal_dir` and its number
+/// (names that do not parse, like `checkpoint.00000003.tmp`, are ignored).
+fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, Error> {
+    let mut best: Option<(PathBuf, u32)> = None;
+    let entries = std::fs::read_dir(wal_dir).map_err(|e| Error::io(wal_dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(wal_dir, e))?;
+        let name = entry.file_name();
+        let Some(n) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("checkpoint."))
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if entry.path().is_dir() && best.as_ref().is_none_or(|(_, b)| n > *b) {
+            best = Some((entry.path(), n));
+        }
+    }
+    Ok(best)
+}
+
+fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
+    let mut rp = Replayer {
+        head,
+        workers: threads(&head.opts),
+        refs: RefTable::default(),
+        report: ReplayReport::default(),
+        batch: Vec::new(),
+        batch_bytes: 0,
+    };
+    // A checkpoint (written by Prometheus when it truncates the WAL) holds
+    // the series and samples of the segments up to its number.
+    let mut first = 0;
+    if let Some((dir, n)) = last_checkpoint(wal_dir)? {
+        if let Some(c) = rp.segments(&dir, 0)? {
+            return Err(Error::Corrupt {
+                what: "WAL checkpoint",
+                message: format!("{}: {c}", dir.display()),
+            });
+        }
+        first = n.saturating_add(1);
+    }
+    rp.report.corruption = rp.segments(wal_dir, first)?;
+    rp.flush();
+    rp.mark_logged();
+    Ok(rp.report)
+}
+
+fn decode(rec: &[u8]) -> Decoded {
+    match RecordType::of(rec) {
+        Some(RecordType::Series) => {
+            let mut v = Vec::new();
+            match decode_series(rec, &mut v) {
+                Ok(()) => Decoded::Series(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
+        Some(RecordType::Samples) => {
+            let mut v = Vec::new();
+            match decode_samples(rec, &mut v) {
+                Ok(()) => Decoded::Samples(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
+        _ => Decoded::Skipped,
+    }
+}
+
+impl Replayer<'_> {
+    /// Reads the segments numbered `first` and up in `dir`, queueing their
+    /// records; stops at damage and returns where it is.
+    fn segments(&mut self, dir: &Path, first: u32) -> Result<Option<Corruption>, Error> {
+        for (n, path) in list_segments(dir)? {
+            if n < first {
+                continue;
+            }
+            let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            self.report.segments += 1;
+            let mut r = SegmentReader::new(n, &data);
+            loop {
+                match r.next_record() {
+                    Ok(Some(rec)) => {
+                        self.batch_bytes += rec.len();
+                        self.batch.push(rec.to_vec());
+                        if self.batch_bytes >= BATCH_BYTES {
+                            self.flush();
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(c) => return Ok(Some(c)),
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Applies the queued records.
+    fn flush(&mut self) {
+        let records = std::mem::take(&mut self.batch);
+        self.batch_bytes = 0;
+        self.batch(records);
+    }
+
+    fn batch(&mut self, records: Vec<Vec<u8>>) {
+        if records.is_empty() {
+            return;
+        }
+        self.report.records += records.len() as u64;
+        let decoded = self.decode_parallel(&records);
+        drop(records);
+        let mut shards: Vec<Vec<RefSample>> = vec![Vec::new(); self.workers];
+        for d in decoded {
+            match d {
+                Decoded::Series(series) => self.series(series),
+                Decoded::Samples(samples) => {
+                    for mut s in samples {
+                        // Resolved here, in WAL order, so a reference that
+                        // a later series record redefines maps right.
+                        let Some(r) = self.refs.get(s.series) else {
+                            self.report.unknown_refs += 1;
+                            continue;
+                        };
+                        s.series = u64::from(r);
+                        shards[r as usize % self.workers].push(s);
+                    }
+                }
+                Decoded::Skipped => self.report.skipped_records += 1,
+                Decoded::Bad => self.report.bad_records += 1,
+            }
+        }
+        self.apply_parallel(shards);
+    }
+
+    fn decode_parallel(&self, records: &[Vec<u8>]) -> Vec<Decoded> {
+        if self.workers <= 1 || records.len() < 2 {
+            return records.iter().map(|r| decode(r)).collect();
+        }
+        let per = records.len().div_ceil(self.workers);
+        std::thread::scope(|s| {
+            let jobs: Vec<_> = records
+                .chunks(per)
+                .map(|part| s.spawn(move || part.iter().map(|r| decode(r)).collect::<Vec<_>>()))
+                .collect();
+            jobs.into_iter()
+                .flat_map(|j| j.join().unwrap_or_default())
+                .collect()
+        })
+    }
+
+    fn series(&mut self, series: Vec<RefSeries>) {
+        for s in series {
+            if s.labels.is_empty() {
+                self.report.bad_series += 1;
+                continue;
+            }
+            match self.head.get_or_create(&s.labels) {
+                Ok(c) => {
+                    self.report.series += 1;
+                    self.refs.insert(s.series, c.series_ref);
+                }
+                Err(_) => self.report.bad_series += 1,
+            }
+        }
+    }
+
+    /// Marks as logged the series whose own reference the WAL's last series
+    /// record for that reference gives them; every other series gets a
+    /// series record under its new reference with its next commit.
+    fn mark_logged(&self) {
+        self.refs.for_each(|wal_ref, r| {
+            if wal_ref == u64::from(r) {
+                if let Some(h) = self.head.series.get(wal_ref) {
+                    h.lock().logged = true;
+                }
+            }
+        });
+    }
+
+    fn apply_parallel(&mut self, shards: Vec<Vec<RefSample>>) {
+        let head = self.head;
+        let results: Vec<ShardResult> = std::thread::scope(|s| {
+            let jobs: Vec<_> = shards
+                .into_iter()
+                .map(|shard| s.spawn(move || apply_shard(head, &shard)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or_default())
+                .collect()
+        });
+        for r in results {
+            self.report.samples += r.applied;
+            self.report.unknown_refs += r.unknown;
+            self.report.rejected_samples += r.rejected;
+            head.note_time_range(r.mint, r.maxt);
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ShardResult {
+    applied: u64,
+    unknown: u64,
+    rejected: u64,
+    mint: i64,
+    maxt: i64,
+}
+
+impl Default for ShardResult {
+    fn default() -> ShardResult {
+        ShardResult {
+            applied: 0,
+            unknown: 0,
+            rejected: 0,
+            mint: i64::MAX,
+            maxt: i64::MIN,
+        }
+    }
+}
+
+fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
+    let mut res = ShardResult::default();
+    let range = head.opts.chunk_range;
+    let mut cached: Option<(u64, SeriesHandle)> = None;
+    for s in samples {
+        let handle = match &cached {
+            Some((r, h)) if *r == s.series => h,
+            _ => match head.series.get(s.series) {
+                Some(h) => &cached.insert((s.series, h)).1,
+                None => {
+                    res.unknown += 1;
+                    continue;
+                }
+            },
+        };
+        if handle.lock().append(s.t, s.v, range) {
+            res.applied += 1;
+            res.mint = res.mint.min(s.t);
+            res.maxt = res.maxt.max(s.t);
+        } else {
+            res.rejected += 1;
+        }
+    }
+    res
+}
+
+/// Cuts segment `c.segment` at `c.offset` and deletes the segments after it.
+fn repair(wal_dir: &Path, c: &Corruption) -> Result<(), Error> {
+    for (n, path) in list_segments(wal_dir)? {
+        if n > c.segment {
+            std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
+    }
+    let path = wal_dir.join(segment_name(c.segment));
+    let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    let keep = &data[..c.offset.min(data.len())];
+    let tmp = wal_dir.join(format!("{}.repair", segment_name(c.segment)));
+    crate::fsutil::write_atomic(&tmp, &path, keep)
+}

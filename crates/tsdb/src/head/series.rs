@@ -1,0 +1,465 @@
+//! In-memory series and the table that finds them by reference or by labels.
+//!
+//! A series' labels never change; its samples live behind its own mutex so
+//! appenders to different series never contend. The reference → series table
+//! is a list of fixed-size segments that are allocated once and never moved,
+//! so a [`SeriesHandle`] (an `Arc` of the segment plus an index) stays valid
+//! while the table grows. Lookup by labels goes through one of
+//! [`STRIPES`] striped hash maps keyed by [`Labels::hash64`]; equal hashes of
+//! different label sets are told apart by comparing the labels. References
+//! are handed out densely (replay renumbers WAL references), so the table
+//! has no holes.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Deref;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+
+use vigil_model::Labels;
+
+use crate::chunkenc::{XorChunk, XorIter};
+
+/// Samples after which the open chunk is cut (Prometheus' target for
+/// 15 s scrape intervals: 120 samples = 30 min).
+pub const SAMPLES_PER_CHUNK: usize = 120;
+/// Number of series slots per table segment.
+const SEGMENT_LEN: usize = 1024;
+/// Number of stripe locks for creation by labels.
+pub(crate) const STRIPES: usize = 1024;
+/// Largest series reference the head accepts (postings hold `u32`).
+pub(crate) const MAX_REF: u64 = u32::MAX as u64;
+
+/// Why a sample cannot be appended to a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reject {
+    /// Older than the series' last sample.
+    OutOfOrder { last: i64 },
+    /// Same timestamp as the last sample, different value.
+    Duplicate,
+}
+
+/// A closed chunk of a series. Today its bytes are in memory; once head
+/// chunks are written to `chunks_head/`, `data` becomes a file reference.
+#[derive(Debug)]
+pub(crate) struct CutChunk {
+    pub(crate) mint: i64,
+    pub(crate) maxt: i64,
+    pub(crate) data: Box<[u8]>,
+}
+
+/// The mutable part of a series.
+#[derive(Debug, Default)]
+pub(crate) struct SeriesState {
+    /// The chunk being appended to; `None` until the first sample, never
+    /// empty.
+    pub(crate) open: Option<XorChunk>,
+    /// Timestamp of the open chunk's first sample.
+    pub(crate) open_mint: i64,
+    /// Closed chunks, oldest first.
+    pub(crate) cut: Vec<CutChunk>,
+    /// Whether the series record is known to be in the WAL.
+    pub(crate) logged: bool,
+}
+
+impl SeriesState {
+    /// The last sample's timestamp and value.
+    ///
+    /// Reads only the chunk's inline appender state, not its bytes (which
+    /// would cost a cache miss per sample): an open chunk is never empty.
+    pub(crate) fn last(&self) -> Option<(i64, f64)> {
+        let c = self.open.as_ref()?;
+        Some((c.last_timestamp(), c.last_value()))
+    }
+
+    /// Whether `(t, v)` may follow `last`: `Ok(true)` to append, `Ok(false)`
+    /// for an exact repeat of the last sample (a silent no-op).
+    pub(crate) fn check(last: Option<(i64, f64)>, t: i64, v: f64) -> Result<bool, Reject> {
+        match last {
+            None => Ok(true),
+            Some((lt, _)) if t > lt => Ok(true),
+            Some((lt, _)) if t < lt => Err(Reject::OutOfOrder { last: lt }),
+            // Same timestamp: compare bit patterns, so a repeated staleness
+            // marker (a NaN) is a repeat, and a NaN after a number is not.
+            Some((_, lv)) if lv.to_bits() == v.to_bits() => Ok(false),
+            Some(_) => Err(Reject::Duplicate),
+        }
+    }
+
+    /// Appends `(t, v)` if it may follow the last sample; returns whether it
+    /// did. Cuts the open chunk first when it holds [`SAMPLES_PER_CHUNK`]
+    /// samples or `t` falls past the chunk-range boundary after its start.
+    pub(crate) fn append(&mut self, t: i64, v: f64, chunk_range: i64) -> bool {
+        match Self::check(self.last(), t, v) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => return false,
+        }
+        let must_cut = match &self.open {
+            None => false,
+            Some(c) => {
+                c.num_samples() >= SAMPLES_PER_CHUNK
+                    || boundary_after(self.open_mint, chunk_range).is_some_and(|b| t >= b)
+            }
+        };
+        if must_cut {
+            self.cut_open();
+        }
+        match &mut self.open {
+            Some(c) => c.append(t, v).is_ok(),
+            None => {
+                // Only a chunk holding a sample becomes the open chunk.
+                let mut c = XorChunk::new();
+                if c.append(t, v).is_err() {
+                    return false;
+                }
+                self.open = Some(c);
+                self.open_mint = t;
+                true
+            }
+        }
+    }
+
+    /// Closes the open chunk, keeping its bytes at their exact size.
+    fn cut_open(&mut self) {
+        if let Some(c) = self.open.take() {
+            if c.num_samples() > 0 {
+                self.cut.push(CutChunk {
+                    mint: self.open_mint,
+                    maxt: c.last_timestamp(),
+                    data: c.bytes().into(),
+                });
+            }
+        }
+    }
+
+    /// Pushes the samples with `mint <= t <= maxt` to `out`, oldest first.
+    pub(crate) fn samples_in(&self, mint: i64, maxt: i64, out: &mut Vec<(i64, f64)>) {
+        for c in &self.cut {
+            if c.maxt < mint || c.mint > maxt {
+                continue;
+            }
+            push_range(&c.data, mint, maxt, out);
+        }
+        if let Some(c) = &self.open {
+            if c.num_samples() > 0 && self.open_mint <= maxt && c.last_timestamp() >= mint {
+                push_range(c.bytes(), mint, maxt, out);
+            }
+        }
+    }
+
+    /// Number of samples held.
+    pub(crate) fn num_samples(&self) -> usize {
+        let cut: usize = self
+            .cut
+            .iter()
+            .map(|c| crate::chunkenc::xor::num_samples(&c.data))
+            .sum();
+        cut + self.open.as_ref().map_or(0, XorChunk::num_samples)
+    }
+}
+
+fn push_range(bytes: &[u8], mint: i64, maxt: i64, out: &mut Vec<(i64, f64)>) {
+    // Chunks are built by this module, so decoding cannot fail; if it did,
+    // the samples decoded so far are what we have.
+    if let Ok(it) = XorIter::new(bytes) {
+        out.extend(
+            it.skip_while(|&(t, _)| t < mint)
+                .take_while(|&(t, _)| t <= maxt),
+        );
+    }
+}
+
+/// The first multiple of `range` after `t` (chunks do not cross it, so they
+/// fit the blocks compaction cuts); `None` on overflow or a bad range.
+fn boundary_after(t: i64, range: i64) -> Option<i64> {
+    if range <= 0 {
+        return None;
+    }
+    t.div_euclid(range).checked_add(1)?.checked_mul(range)
+}
+
+/// One series: immutable labels and the lock-protected samples.
+#[derive(Debug)]
+pub(crate) struct MemSeries {
+    pub(crate) labels: Labels,
+    pub(crate) state: Mutex<SeriesState>,
+}
+
+impl MemSeries {
+    /// Locks the series' state. A poisoned lock (a panic elsewhere while
+    /// holding it) still yields the state: every update keeps it consistent.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SeriesState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[derive(Debug)]
+struct Segment {
+    slots: Box<[OnceLock<MemSeries>]>,
+}
+
+impl Segment {
+    fn new() -> Segment {
+        Segment {
+            slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
+/// A cheap, clonable reference to a series in the table.
+#[derive(Debug, Clone)]
+pub(crate) struct SeriesHandle {
+    seg: Arc<Segment>,
+    idx: usize,
+}
+
+impl SeriesHandle {
+    /// A handle for slot `idx` of `seg`, if that slot holds a series.
+    fn new(seg: Arc<Segment>, idx: usize) -> Option<SeriesHandle> {
+        seg.slots.get(idx)?.get()?;
+        Some(SeriesHandle { seg, idx })
+    }
+}
+
+impl Deref for SeriesHandle {
+    type Target = MemSeries;
+    fn deref(&self) -> &MemSeries {
+        // `new` checked the slot is set, and a set `OnceLock` stays set.
+        self.seg.slots[self.idx]
+            .get()
+            .expect("series handles are only made for set slots")
+    }
+}
+
+/// Hasher for keys that are already hashes (`u64`, used as is) or
+/// series references (`u32`, multiplied to spread their bits).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Series references are small and dense; spread them over all 64
+        // bits (the map uses the low bits for the slot, the top 7 as a tag).
+        self.0 = u64::from(n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+/// One stripe of the labels → reference index.
+#[derive(Debug, Default)]
+struct Stripe {
+    /// The first series seen with a hash.
+    by_hash: IdMap<u32>,
+    /// Further series whose labels hash the same (rare).
+    collisions: IdMap<Vec<u32>>,
+}
+
+/// What [`SeriesTable::get_or_create`] found or made.
+#[derive(Debug)]
+pub(crate) struct Created {
+    pub(crate) handle: SeriesHandle,
+    pub(crate) series_ref: u32,
+    pub(crate) created: bool,
+}
+
+/// Why a series could not be created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CreateError {
+    /// All references up to [`MAX_REF`] are used.
+    RefTooLarge,
+    /// Another series already holds the reference.
+    RefTaken,
+}
+
+/// The reference → series table plus the labels → reference index.
+#[derive(Debug)]
+pub(crate) struct SeriesTable {
+    segments: RwLock<Vec<Option<Arc<Segment>>>>,
+    stripes: Box<[Mutex<Stripe>]>,
+    next_ref: AtomicU64,
+    count: AtomicUsize,
+}
+
+impl Default for SeriesTable {
+    fn default() -> SeriesTable {
+        SeriesTable {
+            segments: RwLock::new(Vec::new()),
+            stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
+            next_ref: AtomicU64::new(1),
+            count: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl SeriesTable {
+    /// Number of series.
+    pub(crate) fn len(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// The series with reference `r`.
+    pub(crate) fn get(&self, r: u64) -> Option<SeriesHandle> {
+        let seg_idx = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
+        let seg = {
+            let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
+            segs.get(seg_idx)?.as_ref()?.clone()
+        };
+        SeriesHandle::new(seg, (r % SEGMENT_LEN as u64) as usize)
+    }
+
+    fn stripe(&self, hash: u64) -> MutexGuard<'_, Stripe> {
+        // High bits pick the stripe; the stripe's map uses the low bits.
+        let i = ((hash >> 40) as usize) % self.stripes.len();
+        self.stripes[i].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn find(&self, stripe: &Stripe, hash: u64, labels: &Labels) -> Option<(u32, SeriesHandle)> {
+        let first = stripe.by_hash.get(&hash)?;
+        let more = stripe
+            .collisions
+            .get(&hash)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        std::iter::once(first).chain(more).find_map(|&r| {
+            let h = self.get(u64::from(r))?;
+            (h.labels == *labels).then_some((r, h))
+        })
+    }
+
+    fn index(stripe: &mut Stripe, hash: u64, r: u32) {
+        match stripe.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                stripe.collisions.entry(hash).or_default().push(r);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(r);
+            }
+        }
+    }
+
+    /// The series with these labels, created with the next free reference
+    /// if there is none.
+    pub(crate) fn get_or_create(&self, labels: &Labels) -> Result<Created, CreateError> {
+        let hash = labels.hash64();
+        let mut stripe = self.stripe(hash);
+        if let Some((series_ref, handle)) = self.find(&stripe, hash, labels) {
+            return Ok(Created {
+                handle,
+                series_ref,
+                created: false,
+            });
+        }
+        let r = self.next_ref.fetch_add(1, Ordering::Relaxed);
+        if r > MAX_REF {
+            return Err(CreateError::RefTooLarge);
+        }
+        let handle = self.insert(r, labels.clone())?;
+        let series_ref = r as u32;
+        Self::index(&mut stripe, hash, series_ref);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        Ok(Created {
+            handle,
+            series_ref,
+            created: true,
+        })
+    }
+
+    fn insert(&self, r: u64, labels: Labels) -> Result<SeriesHandle, CreateError> {
+        let seg_idx = (r / SEGMENT_LEN as u64) as usize;
+        let idx = (r % SEGMENT_LEN as u64) as usize;
+        let seg = {
+            let mut segs = self.segments.write().unwrap_or_else(|e| e.into_inner());
+            if segs.len() <= seg_idx {
+                segs.resize(seg_idx + 1, None);
+            }
+            segs[seg_idx]
+                .get_or_insert_with(|| Arc::new(Segment::new()))
+                .clone()
+        };
+        let series = MemSeries {
+            labels,
+            state: Mutex::new(SeriesState::default()),
+        };
+        seg.slots[idx]
+            .set(series)
+            .map_err(|_| CreateError::RefTaken)?;
+        SeriesHandle::new(seg, idx).ok_or(CreateError::RefTaken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_find_and_collide() {
+        let t = SeriesTable::default();
+        let a = Labels::from_pairs(&[("a", "1")]);
+        let b = Labels::from_pairs(&[("a", "2")]);
+        let ca = t.get_or_create(&a).unwrap();
+        assert!(ca.created);
+        let again = t.get_or_create(&a).unwrap();
+        assert!(!again.created);
+        assert_eq!(again.series_ref, ca.series_ref);
+        // Force a collision: index `b` under `a`'s hash by hand.
+        let hash = a.hash64();
+        let cb = t.get_or_create(&b).unwrap();
+        {
+            let mut s = t.stripe(hash);
+            SeriesTable::index(&mut s, hash, cb.series_ref);
+        }
+        let s = t.stripe(hash);
+        assert_eq!(t.find(&s, hash, &b).map(|x| x.0), Some(cb.series_ref));
+        assert_eq!(t.find(&s, hash, &a).map(|x| x.0), Some(ca.series_ref));
+        drop(s);
+        assert_eq!(t.len(), 2);
+        assert!(t.get(5000).is_none());
+        assert_eq!(
+            t.get_or_create(&Labels::from_pairs(&[("x", "y")]))
+                .map(|c| c.series_ref)
+                .ok(),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn chunks_cut_at_120_and_at_range_boundary() {
+        let mut s = SeriesState::default();
+        for i in 0..300 {
+            assert!(s.append(i * 1000, i as f64, 7_200_000));
+        }
+        assert_eq!(s.cut.len(), 2);
+        assert_eq!(s.num_samples(), 300);
+        let mut out = Vec::new();
+        s.samples_in(100_000, 130_000, &mut out);
+        assert_eq!(out.first(), Some(&(100_000, 100.0)));
+        assert_eq!(out.len(), 31);
+        let mut s = SeriesState::default();
+        s.append(7_199_000, 1.0, 7_200_000);
+        s.append(7_200_000, 2.0, 7_200_000);
+        assert_eq!(s.cut.len(), 1);
+        assert!(!s.append(7_100_000, 3.0, 7_200_000));
+        assert!(!s.append(7_200_000, 2.0, 7_200_000));
+    }
+}
+#[cfg(test)]
+mod size_tests {
+    /// The per-series memory budget depends on these sizes; see
+    /// `docs/design/2026-11-25-head.md`.
+    #[test]
+    fn series_slot_stays_small() {
+        assert!(std::mem::size_of::<std::sync::OnceLock<super::MemSeries>>() <= 136);
+    }
+}
