@@ -5,6 +5,7 @@
 //! - [`dump`]: `tsdb dump` and `tsdb dump-openmetrics`, every sample;
 //! - [`backfill`]: `tsdb create-blocks-from openmetrics`;
 //! - [`analyze`]: `tsdb analyze`, churn and cardinality of one block;
+//! - [`bench`]: `tsdb bench write`, promtool's write benchmark on the head;
 //! - [`selector`]: the series selectors `--match` takes;
 //! - [`format`]: Go's formatting of durations, times and byte sizes, and
 //!   its `text/tabwriter` alignment, which the output above relies on.
@@ -16,6 +17,7 @@
 
 pub mod analyze;
 pub mod backfill;
+pub mod bench;
 pub mod dump;
 pub mod format;
 mod head;
@@ -59,6 +61,9 @@ pub enum TsdbError {
     /// `create-blocks-from openmetrics` rejected its input.
     #[error("{0}")]
     Backfill(String),
+    /// `bench write` failed: a malformed series file or a rejected append.
+    #[error("{0}")]
+    Bench(String),
 }
 
 impl TsdbError {

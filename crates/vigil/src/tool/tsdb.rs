@@ -1,5 +1,5 @@
 //! `vigil tool tsdb`: promtool's `tsdb` commands (`list`, `dump`,
-//! `dump-openmetrics`, `create-blocks-from openmetrics`, `analyze`). Errors
+//! `dump-openmetrics`, `create-blocks-from openmetrics`, `analyze`, `bench write`). Errors
 //! are printed as promtool prints them, with exit code 1.
 
 use std::io::Write;
@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use vigil_tool::tsdb::TsdbError;
 use vigil_tool::tsdb::analyze::{AnalyzeOptions, analyze};
 use vigil_tool::tsdb::backfill::{BackfillOptions, backfill};
+use vigil_tool::tsdb::bench::{BenchWriteOptions, bench_write};
 use vigil_tool::tsdb::dump::{DumpFormat, DumpOptions, dump};
 use vigil_tool::tsdb::format::parse_go_duration;
 use vigil_tool::tsdb::list::list;
@@ -37,6 +38,36 @@ pub(crate) enum TsdbCommand {
     /// [Experimental] Import samples from input and produce TSDB blocks.
     #[command(name = "create-blocks-from")]
     CreateBlocksFrom(CreateBlocksArgs),
+    /// Run benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `vigil tool tsdb bench` subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Run a write performance benchmark.
+    Write(BenchWriteArgs),
+}
+
+/// Arguments of `tsdb bench write`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchWriteArgs {
+    /// Set the output path.
+    #[arg(long, default_value = "benchout")]
+    out: PathBuf,
+    /// Number of metrics to read.
+    #[arg(long, default_value_t = 10_000)]
+    metrics: usize,
+    /// Number of scrapes to simulate.
+    #[arg(long, default_value_t = 3000)]
+    scrapes: usize,
+    /// Input file with samples data.
+    #[arg(
+        value_name = "file",
+        default_value = "../../tsdb/testdata/20kseries.json"
+    )]
+    file: PathBuf,
 }
 
 /// Arguments of `tsdb list`.
@@ -185,6 +216,17 @@ pub(crate) fn run(cmd: TsdbCommand) -> anyhow::Result<ExitCode> {
         TsdbCommand::DumpOpenmetrics(a) => run_dump(a, DumpFormat::OpenMetrics, &mut stdout),
         TsdbCommand::CreateBlocksFrom(a) => run_backfill(a, &mut stdout),
         TsdbCommand::Analyze(a) => run_analyze(a, &mut stdout),
+        TsdbCommand::Bench(BenchCommand::Write(a)) => {
+            let opts = BenchWriteOptions {
+                out: a.out,
+                metrics: a.metrics,
+                scrapes: a.scrapes,
+            };
+            finish(
+                bench_write(&a.file, &opts)
+                    .and_then(|t| stdout.write_all(t.as_bytes()).map_err(TsdbError::Output)),
+            )
+        }
     };
     stdout.flush().ok();
     Ok(code)
