@@ -148,8 +148,10 @@ pub struct Db {
     pub(crate) head: Head,
     /// Samples older than this are persisted in blocks (head min valid time).
     head_persisted_until: AtomicI64,
-    /// Serialises compactions and reloads.
+    /// Serialises compactions.
     compaction: Mutex<()>,
+    /// Serialises reloads (each may delete block directories).
+    reload: Mutex<()>,
 }
 
 impl Db {
@@ -175,6 +177,7 @@ impl Db {
             head,
             head_persisted_until: AtomicI64::new(i64::MIN),
             compaction: Mutex::new(()),
+            reload: Mutex::new(()),
         };
         db.reload_blocks()?;
         let newest = db.blocks().iter().map(|b| b.meta().max_time).max();
@@ -220,6 +223,7 @@ impl Db {
     /// deletable) and blocks beyond retention, and fails naming any other
     /// block that does not open.
     pub fn reload_blocks(&self) -> Result<(), DbError> {
+        let _g = self.reload.lock().unwrap_or_else(|e| e.into_inner());
         let loaded: HashMap<String, Arc<Block>> = self
             .blocks()
             .into_iter()
@@ -319,8 +323,8 @@ impl Db {
                 .saturating_mul(range);
             if let Some(meta) = self.head.write_block(&self.dir, mint, maxt)? {
                 out.push(meta);
+                self.reload_blocks()?;
             }
-            self.reload_blocks()?;
             self.after_head_block_written(maxt);
         }
         Ok(out)
@@ -360,6 +364,10 @@ impl Db {
                 .filter_map(|d| blocks.iter().find(|b| b.dir() == d.as_path()))
                 .map(|b| b.as_ref())
                 .collect();
+            if chosen.len() != plan.len() {
+                // Cannot happen (the plan names loaded blocks); never spin.
+                break;
+            }
             let meta = crate::compact::compact(&self.dir, &chosen)?;
             if let Some(m) = meta {
                 out.push(m);
@@ -420,7 +428,12 @@ pub(crate) fn delete_block(dir: &Path, ulid: &str) -> Result<(), Error> {
         return Ok(());
     }
     let tmp = dir.join(format!("{ulid}{DELETION_SUFFIX}"));
-    std::fs::rename(&src, &tmp).map_err(|e| Error::io(&src, e))?;
+    match std::fs::rename(&src, &tmp) {
+        Ok(()) => {}
+        // Deleted meanwhile (by another reload): nothing left to do.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(&src, e)),
+    }
     std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     crate::fsutil::sync_dir(dir)
 }
