@@ -368,7 +368,15 @@ impl Db {
                 // Cannot happen (the plan names loaded blocks); never spin.
                 break;
             }
-            let meta = crate::compact::compact(&self.dir, &chosen)?;
+            let meta = match crate::compact::compact(&self.dir, &chosen) {
+                Ok(m) => m,
+                Err(e) => {
+                    drop(chosen);
+                    drop(blocks);
+                    self.mark_compaction_failed(&plan)?;
+                    return Err(e);
+                }
+            };
             if let Some(m) = meta {
                 out.push(m);
             }
@@ -378,6 +386,24 @@ impl Db {
         }
         self.reload_blocks()?;
         Ok(out)
+    }
+}
+
+impl Db {
+    /// Marks the blocks in `dirs` as failed to compact (in their
+    /// `meta.json`, as Prometheus does) so the planner stops picking them
+    /// for leveled compaction, and reloads them with that meta.
+    fn mark_compaction_failed(&self, dirs: &[PathBuf]) -> Result<(), DbError> {
+        for d in dirs {
+            let mut m = BlockMeta::read(d)?;
+            m.compaction.failed = true;
+            m.write(d)?;
+        }
+        self.blocks
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|b| !dirs.iter().any(|d| d.as_path() == b.dir()));
+        self.reload_blocks()
     }
 }
 

@@ -349,3 +349,53 @@ fn retention_by_time_and_size() {
     assert!(db.blocks().is_empty());
     assert!(!dir.join(&metas[2].ulid).exists());
 }
+
+#[test]
+fn failed_compaction_marks_blocks_and_is_not_retried() {
+    use vigil_tsdb::block::EncodedChunk;
+    use vigil_tsdb::chunkenc::Encoding;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let x = l(&[("__name__", "x")]);
+    let a = block(dir, vec![(x.clone(), samples(0, 100, 10, 0.0))], 0, 100);
+    // A native-histogram chunk, which compaction does not handle yet.
+    let mut w = BlockWriter::new(dir).unwrap();
+    let h = EncodedChunk {
+        encoding: Encoding::Histogram,
+        data: &[0, 1, 2, 3],
+        mint: 100,
+        maxt: 100,
+        samples: 1,
+    };
+    w.add_series(x.clone(), &[h]).unwrap();
+    let b = w.finish(100, 200).unwrap();
+    block(dir, vec![(x.clone(), samples(200, 300, 10, 0.0))], 200, 300);
+    block(dir, vec![(x.clone(), samples(300, 400, 10, 0.0))], 300, 400);
+    let (db, _) = Db::open(dir, opts(&[100, 300])).unwrap();
+    let e = db.compact().unwrap_err();
+    assert!(matches!(e, DbError::Unsupported { .. }), "{e}");
+    for u in [&a.ulid, &b.ulid] {
+        assert!(BlockMeta::read(&dir.join(u)).unwrap().compaction.failed);
+    }
+    assert!(
+        db.blocks()
+            .iter()
+            .take(3)
+            .all(|b| b.meta().compaction.failed)
+    );
+    // Not picked again; the blocks stay.
+    assert!(db.compact().unwrap().is_empty());
+    assert_eq!(db.blocks().len(), 4);
+    // Leftover temporary block directories are gone.
+    let tmp_left = std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp")
+        })
+        .count();
+    assert_eq!(tmp_left, 0);
+}
