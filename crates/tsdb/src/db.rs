@@ -500,3 +500,21 @@ fn find_overlaps(blocks: &[Arc<Block>]) -> Vec<Overlap> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_ranges_and_names() {
+        assert_eq!(exponential_block_ranges(2, 4, 3), [2, 6, 18, 54]);
+        assert_eq!(exponential_block_ranges(i64::MAX / 2, 3, 3)[2], i64::MAX);
+        assert!(is_ulid("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
+        assert!(!is_ulid("01ARZ3NDEKTSV4RRFFQ69G5FAV.tmp-for-creation"));
+        assert!(!is_ulid("01ARZ3NDEKTSV4RRFFQ69G5FAI"));
+        assert!(!is_ulid("wal"));
+        let o = DbOptions::with_retention(0);
+        assert_eq!(o.block_ranges.last(), Some(&(486 * HOUR)));
+        assert_eq!(DbOptions::with_retention(HOUR).block_ranges, [2 * HOUR]);
+    }
+}
