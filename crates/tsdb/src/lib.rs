@@ -8,21 +8,28 @@
 //!   atomically and read through `mmap`;
 //! - [`wal`] and [`record`]: WAL segments and every record type;
 //! - [`head`]: in-memory series, the appender (WAL before acknowledgement),
-//!   WAL replay and repair.
+//!   WAL replay and repair;
+//! - [`db`]: the data directory tying blocks and head together (lock,
+//!   start-up clean-up, head compaction, reloads); [`querier`] reads across
+//!   blocks and head; [`compact`] plans and runs leveled compaction;
+//!   [`retention`] picks blocks beyond time and size limits.
 //!
-//! Compaction, retention
-//! and the querier follow. Invariants: blocks are immutable once renamed into
+//! Invariants: blocks are immutable once renamed into
 //! place; every read of on-disk data is checksummed and bounds-checked, and
 //! damage is an error naming the file and offset, never a panic.
 
 pub mod block;
 pub mod chunkenc;
 pub mod chunks;
+pub mod compact;
+pub mod db;
 pub mod error;
 mod fsutil;
 pub mod head;
 pub mod index;
+pub mod querier;
 pub mod record;
+pub mod retention;
 pub mod wal;
 
 pub use error::Error;

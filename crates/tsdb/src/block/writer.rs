@@ -204,7 +204,24 @@ impl BlockWriter {
 
     /// Writes index, tombstones and meta for the range `[min_time, max_time)`,
     /// syncs everything and renames the block into place.
-    pub fn finish(mut self, min_time: i64, max_time: i64) -> Result<BlockMeta, Error> {
+    pub fn finish(self, min_time: i64, max_time: i64) -> Result<BlockMeta, Error> {
+        let compaction = BlockMetaCompaction {
+            level: 1,
+            sources: vec![self.ulid.clone()],
+            ..Default::default()
+        };
+        self.finish_with(min_time, max_time, compaction)
+    }
+
+    /// Like [`finish`](BlockWriter::finish) but with the given `compaction`
+    /// section in `meta.json` (level, sources and parents of a compacted
+    /// block).
+    pub fn finish_with(
+        mut self,
+        min_time: i64,
+        max_time: i64,
+        compaction: BlockMetaCompaction,
+    ) -> Result<BlockMeta, Error> {
         self.chunks.close_current()?;
         sync_dir(&self.chunks.dir)?;
 
@@ -231,11 +248,7 @@ impl BlockWriter {
             min_time,
             max_time,
             stats: std::mem::take(&mut self.stats),
-            compaction: BlockMetaCompaction {
-                level: 1,
-                sources: vec![self.ulid.clone()],
-                ..Default::default()
-            },
+            compaction,
             version: 1,
             extra: Default::default(),
         };
