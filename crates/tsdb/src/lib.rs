@@ -25,6 +25,7 @@ pub mod compact;
 pub mod db;
 pub mod error;
 mod fsutil;
+pub mod fuzzing;
 pub mod head;
 pub mod index;
 pub mod querier;
