@@ -69,9 +69,8 @@ impl ChunkStore {
         )?;
         w.flush()?;
         if before != Some(r.seq()) {
-            let path = self.dir.join(format!("{:06}", r.seq()));
-            let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
-            *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some((r.seq(), Arc::new(f)));
+            // Map the finished file before the read handle moves on, so a
+            // reader always finds a chunk through one path or the other.
             if let Some(old) = before {
                 let path = self.dir.join(format!("{old:06}"));
                 let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
@@ -84,8 +83,19 @@ impl ChunkStore {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(old, Arc::new(map));
             }
+            let path = self.dir.join(format!("{:06}", r.seq()));
+            let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+            *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some((r.seq(), Arc::new(f)));
         }
         Ok(r)
+    }
+
+    fn closed_map(&self, seq: u32) -> Option<Arc<Mmap>> {
+        self.closed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&seq)
+            .cloned()
     }
 
     /// The data of the chunk at `r` (checksum verified), passed to `f`.
@@ -95,23 +105,23 @@ impl ChunkStore {
         f: impl FnOnce(&[u8]) -> T,
     ) -> Result<T, Error> {
         let seq = r.seq();
-        let map = self
-            .closed
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&seq)
-            .cloned();
-        if let Some(map) = map {
+        if let Some(map) = self.closed_map(seq) {
             let c = chunks_head::read_chunk(seq, &map, r.offset() as usize)?;
             return Ok(f(c.map_or(&[][..], |c| c.data)));
         }
         let file = match &*self.current.read().unwrap_or_else(|e| e.into_inner()) {
-            Some((s, file)) if *s == seq => file.clone(),
-            _ => {
-                return Err(Error::InvalidArgument(format!(
-                    "head chunk file {seq:06} is not open"
-                )));
-            }
+            Some((s, file)) if *s == seq => Some(file.clone()),
+            _ => None,
+        };
+        let Some(file) = file else {
+            // The writer may have cut past `seq` between the two looks
+            // above; it maps a file before moving the read handle on, so a
+            // second look at the maps finds it.
+            let map = self.closed_map(seq).ok_or_else(|| {
+                Error::InvalidArgument(format!("head chunk file {seq:06} is not open"))
+            })?;
+            let c = chunks_head::read_chunk(seq, &map, r.offset() as usize)?;
+            return Ok(f(c.map_or(&[][..], |c| c.data)));
         };
         let path = self.dir.join(format!("{seq:06}"));
         let at = u64::from(r.offset());
@@ -218,5 +228,36 @@ mod tests {
                 .enumerate()
                 .all(|(i, &(t, v))| t == i as i64 * 1000 && v == i as f64)
         );
+    }
+
+    #[test]
+    fn readers_find_chunks_while_files_are_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ChunkStore::with_max_file_size(dir.path(), 300).unwrap();
+        let refs = std::sync::Mutex::new(Vec::new());
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|sc| {
+            sc.spawn(|| {
+                for i in 0..=255u8 {
+                    let r = store.write(1, 0, 1, &[i; 40]).unwrap();
+                    refs.lock().unwrap().push((i, r));
+                }
+                done.store(true, std::sync::atomic::Ordering::Release);
+            });
+            sc.spawn(|| {
+                loop {
+                    let finished = done.load(std::sync::atomic::Ordering::Acquire);
+                    let snapshot = refs.lock().unwrap().clone();
+                    for (i, r) in snapshot {
+                        let ok = store.with_chunk(r, |b| b == [i; 40]).unwrap();
+                        assert!(ok);
+                    }
+                    if finished {
+                        break;
+                    }
+                }
+            });
+        });
+        assert!(refs.lock().unwrap().last().unwrap().1.seq() > 50);
     }
 }
