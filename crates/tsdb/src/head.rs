@@ -7,18 +7,23 @@
 //! - Series live in a table that never moves them; each series' samples sit
 //!   behind its own mutex (an open XOR chunk cut every
 //!   [`SAMPLES_PER_CHUNK`] samples and at chunk-range boundaries, plus the cut
-//!   chunks' bytes).
+//!   chunks: a head opened on a directory writes them to
+//!   `<dir>/chunks_head/` ([`crate::chunks_head`]) and keeps only their time
+//!   range and file reference; an in-memory head keeps their bytes).
 //! - [`Head::select`], [`Head::label_names`], [`Head::label_values`] read
 //!   through in-memory postings with Prometheus' matcher semantics.
 //! - [`Head::open`] replays `<dir>/wal` in parallel and repairs a damaged tail.
 //! - [`Head::write_block`] persists a time range as a block.
 //!
 //! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), native histograms in the head, writing cut
-//! chunks to `chunks_head/`, truncating the head after a block is written
-//! (dropping old chunks, series garbage collection), writing WAL checkpoints.
+//! series' last one is rejected), native histograms in the head, reading
+//! `chunks_head/` back on open (today [`Head::open`] deletes it and replays
+//! the whole WAL, which still holds every sample), truncating the head after
+//! a block is written (dropping old chunks, series garbage collection),
+//! writing WAL checkpoints.
 
 mod appender;
+mod mmap;
 mod persist;
 mod postings;
 mod query;
@@ -91,6 +96,8 @@ pub struct Head {
     series: SeriesTable,
     postings: RwLock<MemPostings>,
     wal: Option<Mutex<WalWriter>>,
+    /// Cut chunks on disk (`<dir>/chunks_head/`); `None` for in-memory heads.
+    chunks: Option<mmap::ChunkStore>,
     /// Serialises commits of a head without WAL, like the WAL lock does.
     apply: Mutex<()>,
     opts: HeadOptions,
@@ -111,6 +118,7 @@ impl Head {
             series: SeriesTable::default(),
             postings: RwLock::new(MemPostings::default()),
             wal: wal.map(Mutex::new),
+            chunks: None,
             apply: Mutex::new(()),
             opts,
             min_time: AtomicI64::new(i64::MAX),

@@ -3,6 +3,7 @@
 //! What is here so far, each in Prometheus' byte format:
 //! - [`chunkenc`]: XOR float chunks and integer/float native-histogram chunks;
 //! - [`chunks`]: chunk segment files (`chunks/000001`);
+//! - [`chunks_head`]: head chunk files (`chunks_head/000001`), writer and reader;
 //! - [`index`]: the block index (format v2) writer and reader;
 //! - [`block`]: block directories (`meta.json`, `tombstones`), written
 //!   atomically and read through `mmap`;
@@ -21,6 +22,7 @@
 pub mod block;
 pub mod chunkenc;
 pub mod chunks;
+pub mod chunks_head;
 pub mod compact;
 pub mod db;
 pub mod error;

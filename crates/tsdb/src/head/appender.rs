@@ -227,9 +227,13 @@ impl<'a> Appender<'a> {
         let range = self.head.opts.chunk_range;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
         for (h, s) in self.handles.iter().zip(&self.samples) {
-            if h.lock().append(s.t, s.v, range) {
+            let mut st = h.lock();
+            if st.append(s.t, s.v, range) {
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
+                if let Some(store) = &self.head.chunks {
+                    st.persist_cut(s.series, store);
+                }
             }
         }
         self.head.note_time_range(mint, maxt);

@@ -43,7 +43,8 @@ impl Head {
                 continue;
             };
             samples.clear();
-            s.lock().samples_in(mint, maxt - 1, &mut samples);
+            s.lock()
+                .samples_in(mint, maxt - 1, self.chunks.as_ref(), &mut samples);
             if samples.is_empty() {
                 continue;
             }

@@ -27,7 +27,8 @@ impl Iterator for SelectIter<'_> {
                 continue;
             };
             let mut out = Vec::new();
-            s.lock().samples_in(self.mint, self.maxt, &mut out);
+            s.lock()
+                .samples_in(self.mint, self.maxt, self.head.chunks.as_ref(), &mut out);
             if !out.is_empty() {
                 return Some((s.labels.clone(), out));
             }
@@ -67,7 +68,9 @@ impl Head {
 
     /// Number of samples held for series `r`.
     pub fn series_num_samples(&self, r: SeriesRef) -> Option<usize> {
-        self.series.get(r).map(|s| s.lock().num_samples())
+        self.series
+            .get(r)
+            .map(|s| s.lock().num_samples(self.chunks.as_ref()))
     }
 
     /// All label names in the head, sorted.

@@ -141,6 +141,11 @@ impl Head {
     /// missing), repairs a damaged WAL tail, then starts a new WAL segment
     /// for appends. Returns the head and what replay found.
     ///
+    /// Chunks the head cuts are written to `dir/chunks_head/` (flushed to
+    /// the page cache per chunk; the WAL, not these files, is what makes a
+    /// committed sample durable). Existing `chunks_head/` files are deleted
+    /// on open: replay rebuilds every chunk from the WAL and writes it anew.
+    ///
     /// Damage in the WAL is not an error: the samples before it are kept,
     /// [`ReplayReport::corruption`] says where it was, and the WAL is cut
     /// there. Errors are I/O failures, and damage inside a Prometheus
@@ -149,6 +154,14 @@ impl Head {
         let wal_dir = dir.join("wal");
         std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
         let mut head = Head::with_wal(opts, None);
+        // Until replay reads `chunks_head/` back, the WAL holds every
+        // sample of the head: earlier head chunk files are redundant and
+        // replay writes the chunks it cuts anew.
+        let chunks_dir = dir.join("chunks_head");
+        for (_, p) in crate::chunks_head::list_files(&chunks_dir)? {
+            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
+        }
+        head.chunks = Some(super::mmap::ChunkStore::open(&chunks_dir)?);
         let report = replay(&head, &wal_dir)?;
         if let Some(c) = &report.corruption {
             repair(&wal_dir, c)?;
@@ -417,7 +430,11 @@ fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
                 }
             },
         };
-        if handle.lock().append(s.t, s.v, range) {
+        let mut st = handle.lock();
+        if st.append(s.t, s.v, range) {
+            if let Some(store) = &head.chunks {
+                st.persist_cut(s.series, store);
+            }
             res.applied += 1;
             res.mint = res.mint.min(s.t);
             res.maxt = res.maxt.max(s.t);

@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 
 use vigil_model::Labels;
 
+use super::mmap::ChunkStore;
 use crate::chunkenc::{XorChunk, XorIter};
+use crate::chunks_head::HeadChunkRef;
 
 /// Samples after which the open chunk is cut (Prometheus' target for
 /// 15 s scrape intervals: 120 samples = 30 min).
@@ -39,13 +41,33 @@ pub(crate) enum Reject {
     Duplicate,
 }
 
-/// A closed chunk of a series. Today its bytes are in memory; once head
-/// chunks are written to `chunks_head/`, `data` becomes a file reference.
+/// Where a closed chunk's bytes are.
+#[derive(Debug)]
+pub(crate) enum ChunkData {
+    /// In memory: heads without a directory, or a chunk whose write to
+    /// `chunks_head/` failed (kept rather than lost; the WAL has it too).
+    Mem(Box<[u8]>),
+    /// In `chunks_head/`.
+    Disk(HeadChunkRef),
+}
+
+/// A closed chunk of a series.
 #[derive(Debug)]
 pub(crate) struct CutChunk {
     pub(crate) mint: i64,
     pub(crate) maxt: i64,
-    pub(crate) data: Box<[u8]>,
+    pub(crate) data: ChunkData,
+}
+
+impl CutChunk {
+    /// Calls `f` with the chunk's bytes; `None` if they cannot be read.
+    fn with_bytes<T>(&self, store: Option<&ChunkStore>, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+        match (&self.data, store) {
+            (ChunkData::Mem(b), _) => Some(f(b)),
+            (ChunkData::Disk(r), Some(st)) => st.with_chunk(*r, f).ok(),
+            (ChunkData::Disk(_), None) => None,
+        }
+    }
 }
 
 /// The mutable part of a series.
@@ -126,19 +148,39 @@ impl SeriesState {
                 self.cut.push(CutChunk {
                     mint: self.open_mint,
                     maxt: c.last_timestamp(),
-                    data: c.bytes().into(),
+                    data: ChunkData::Mem(c.bytes().into()),
                 });
             }
         }
     }
 
+    /// Writes chunks cut in memory to `store`, keeping only their
+    /// references. A failed write leaves the chunk in memory.
+    pub(crate) fn persist_cut(&mut self, series_ref: u64, store: &ChunkStore) {
+        for c in self.cut.iter_mut().rev() {
+            let ChunkData::Mem(b) = &c.data else { break };
+            match store.write(series_ref, c.mint, c.maxt, b) {
+                Ok(r) => c.data = ChunkData::Disk(r),
+                Err(_) => break,
+            }
+        }
+    }
+
     /// Pushes the samples with `mint <= t <= maxt` to `out`, oldest first.
-    pub(crate) fn samples_in(&self, mint: i64, maxt: i64, out: &mut Vec<(i64, f64)>) {
+    /// Chunks on disk are read through `store`; a chunk that cannot be read
+    /// (damaged file) contributes no samples.
+    pub(crate) fn samples_in(
+        &self,
+        mint: i64,
+        maxt: i64,
+        store: Option<&ChunkStore>,
+        out: &mut Vec<(i64, f64)>,
+    ) {
         for c in &self.cut {
             if c.maxt < mint || c.mint > maxt {
                 continue;
             }
-            push_range(&c.data, mint, maxt, out);
+            c.with_bytes(store, |b| push_range(b, mint, maxt, out));
         }
         if let Some(c) = &self.open {
             if c.num_samples() > 0 && self.open_mint <= maxt && c.last_timestamp() >= mint {
@@ -148,11 +190,11 @@ impl SeriesState {
     }
 
     /// Number of samples held.
-    pub(crate) fn num_samples(&self) -> usize {
+    pub(crate) fn num_samples(&self, store: Option<&ChunkStore>) -> usize {
         let cut: usize = self
             .cut
             .iter()
-            .map(|c| crate::chunkenc::xor::num_samples(&c.data))
+            .filter_map(|c| c.with_bytes(store, crate::chunkenc::xor::num_samples))
             .sum();
         cut + self.open.as_ref().map_or(0, XorChunk::num_samples)
     }
@@ -441,9 +483,9 @@ mod tests {
             assert!(s.append(i * 1000, i as f64, 7_200_000));
         }
         assert_eq!(s.cut.len(), 2);
-        assert_eq!(s.num_samples(), 300);
+        assert_eq!(s.num_samples(None), 300);
         let mut out = Vec::new();
-        s.samples_in(100_000, 130_000, &mut out);
+        s.samples_in(100_000, 130_000, None, &mut out);
         assert_eq!(out.first(), Some(&(100_000, 100.0)));
         assert_eq!(out.len(), 31);
         let mut s = SeriesState::default();
