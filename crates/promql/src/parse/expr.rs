@@ -301,7 +301,7 @@ impl Parser<'_> {
                     vigil_model::quote::quote(name)
                 ),
             );
-            return Ok(placeholder(pos));
+            return Ok(error_stand_in(pos));
         };
         if func.experimental && !self.opts.experimental_functions {
             self.error_at(
@@ -375,7 +375,7 @@ impl Parser<'_> {
                 pos,
                 "no arguments for aggregate expression provided",
             );
-            return Ok(placeholder(pos));
+            return Ok(error_stand_in(pos));
         }
         let mut desired = 1;
         if op.has_param() {
@@ -387,7 +387,7 @@ impl Parser<'_> {
                         "{op}() is experimental and must be enabled with --enable-feature=promql-experimental-functions"
                     ),
                 );
-                return Ok(placeholder(pos));
+                return Ok(error_stand_in(pos));
             }
             desired = 2;
         }
@@ -400,7 +400,7 @@ impl Parser<'_> {
                     args.len()
                 ),
             );
-            return Ok(placeholder(pos));
+            return Ok(error_stand_in(pos));
         }
         let mut it = args.into_iter();
         let param = if desired == 2 {
@@ -409,7 +409,7 @@ impl Parser<'_> {
             None
         };
         let Some(expr) = it.next() else {
-            return Ok(placeholder(pos));
+            return Ok(error_stand_in(pos));
         };
         Ok(Expr::Aggregate(AggregateExpr {
             op,
@@ -550,8 +550,10 @@ impl Parser<'_> {
     }
 }
 
-/// Stand-in node for constructs already reported as errors.
-fn placeholder(pos: PosRange) -> Expr {
+/// Stand-in node for a construct already reported as an error, so parsing
+/// can go on and report later errors too, as Prometheus does; a parse that
+/// recorded any error returns `Err`, never this node.
+fn error_stand_in(pos: PosRange) -> Expr {
     Expr::NumberLiteral(NumberLiteral {
         val: 0.0,
         duration: false,
