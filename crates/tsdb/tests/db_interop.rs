@@ -8,7 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Series, assert_same, generate, have, parse_dump, to_openmetrics};
+use common::{Series, assert_same, generate, have, parse_dump, promtool_create_blocks};
 use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::block::{BlockWriter, encoded_xor, xor_chunks};
 use vigil_tsdb::db::{Db, DbOptions};
@@ -56,20 +56,8 @@ fn db_compacts_promtool_blocks() {
     }
     let (want, start) = input(100);
     let tmp = tempfile::tempdir().unwrap();
-    let om = tmp.path().join("in.om");
-    std::fs::write(&om, to_openmetrics(&want)).unwrap();
     let dir = tmp.path().join("data");
-    let res = Command::new("promtool")
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&om)
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "promtool failed: {}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    promtool_create_blocks(tmp.path(), &want, &dir);
     // Two newer blocks, so the promtool blocks lie before the newest one.
     marker(&dir, start + 6 * H);
     marker(&dir, start + 7 * H);

@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Series, assert_same, generate, have, parse_dump};
+use common::{SelfScrapingPrometheus, Series, assert_same, generate, have, parse_dump};
 use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::head::{Head, HeadOptions};
 
@@ -96,44 +95,14 @@ fn promtool_reads_blocks_written_from_the_head() {
     assert_same(&dump(dir.path()), &want);
 }
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn head_replays_prometheus_wal() {
     if !have("prometheus") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-        ),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", data.display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = KillOnDrop(child);
+    let mut prom = SelfScrapingPrometheus::start(dir.path());
+    let data = prom.data.clone();
     // Let it scrape itself three times (bounded), then SIGKILL it.
     let wal = data.join("wal");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -148,8 +117,7 @@ fn head_replays_prometheus_wal() {
             break;
         }
     }
-    let _ = child.0.kill();
-    let _ = child.0.wait();
+    prom.kill();
 
     let (head, report) = Head::open(&data, HeadOptions::default()).unwrap();
     assert_eq!(report.unknown_refs, 0, "{report:?}");

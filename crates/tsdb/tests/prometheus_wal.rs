@@ -2,67 +2,22 @@
 //! seconds, is killed with SIGKILL (so the tail may be torn), and every
 //! record before any damage must read back with a valid record type.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{SelfScrapingPrometheus, have};
 use vigil_tsdb::record::{RecordType, decode_samples, decode_series};
 use vigil_tsdb::wal::WalReader;
 
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn have_prometheus() -> bool {
-    let ok = Command::new("prometheus")
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "prometheus is required in CI (Debian package `prometheus`)"
-        );
-        println!("skipped: prometheus not installed");
-    }
-    ok
-}
-
 #[test]
 fn reads_wal_written_by_prometheus() {
-    if !have_prometheus() {
+    if !have("prometheus") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-        ),
-    )
-    .unwrap();
-    let data = dir.path().join("data");
-    let child = Command::new("prometheus")
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", data.display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut child = KillOnDrop(child);
+    let mut prom = SelfScrapingPrometheus::start(dir.path());
+    let data = prom.data.clone();
 
     // Wait (bounded) until the WAL holds at least two sample records.
     let wal = data.join("wal");
@@ -87,8 +42,7 @@ fn reads_wal_written_by_prometheus() {
             break;
         }
     }
-    let _ = child.0.kill();
-    let _ = child.0.wait();
+    prom.kill();
     assert!(
         series >= 1 && samples >= 2,
         "series={series} samples={samples} other={other}"

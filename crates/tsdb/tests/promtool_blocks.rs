@@ -9,7 +9,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{Series, assert_same, generate, have, parse_dump, to_openmetrics};
+use common::{Series, assert_same, generate, have, parse_dump, promtool_create_blocks};
 use vigil_model::Labels;
 use vigil_tsdb::block::{Block, BlockWriter, encoded_xor, xor_chunks};
 use vigil_tsdb::chunkenc::XorIter;
@@ -77,20 +77,8 @@ fn vigil_reads_promtool_blocks() {
     }
     let want = generate(200);
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.om");
-    std::fs::write(&input, to_openmetrics(&want)).unwrap();
     let out = dir.path().join("blocks");
-    let res = Command::new("promtool")
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&input)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "promtool failed: {}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    promtool_create_blocks(dir.path(), &want, &out);
 
     let mut got = Series::new();
     let mut blocks = 0;

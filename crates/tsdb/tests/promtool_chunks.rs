@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::process::Command;
 
-use common::{generate, have, to_openmetrics};
+use common::{generate, have, promtool_create_blocks};
 use vigil_tsdb::chunkenc::{Encoding, XorChunk, XorIter};
 use vigil_tsdb::chunks::iter_chunks;
 
@@ -18,20 +17,8 @@ fn promtool_chunks_reencode_byte_for_byte() {
     }
     let want = generate(50);
     let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("in.om");
-    std::fs::write(&input, to_openmetrics(&want)).unwrap();
     let out = dir.path().join("blocks");
-    let res = Command::new("promtool")
-        .args(["tsdb", "create-blocks-from", "openmetrics"])
-        .arg(&input)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        res.status.success(),
-        "promtool failed: {}",
-        String::from_utf8_lossy(&res.stderr)
-    );
+    promtool_create_blocks(dir.path(), &want, &out);
 
     let (mut chunks, mut samples) = (0, 0);
     for block in std::fs::read_dir(&out).unwrap() {

@@ -102,3 +102,73 @@ pub(crate) fn assert_same(got: &Series, want: &Series) {
         }
     }
 }
+
+/// Runs `promtool tsdb create-blocks-from openmetrics` on `series` (written
+/// to `work/in.om`) into `out`, failing the test if promtool does.
+pub(crate) fn promtool_create_blocks(
+    work: &std::path::Path,
+    series: &Series,
+    out: &std::path::Path,
+) {
+    let input = work.join("in.om");
+    std::fs::write(&input, to_openmetrics(series)).unwrap();
+    let res = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&input)
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "promtool failed: {}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+}
+
+/// A Debian `prometheus` scraping itself every second on a free loopback
+/// port with its data in `<dir>/data`; killed (SIGKILL) and reaped on drop.
+pub(crate) struct SelfScrapingPrometheus {
+    child: std::process::Child,
+    /// The data directory.
+    pub(crate) data: std::path::PathBuf,
+}
+
+impl SelfScrapingPrometheus {
+    pub(crate) fn start(dir: &std::path::Path) -> SelfScrapingPrometheus {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+            ),
+        )
+        .unwrap();
+        let data = dir.join("data");
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        SelfScrapingPrometheus { child, data }
+    }
+
+    /// Kills it with SIGKILL now.
+    pub(crate) fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for SelfScrapingPrometheus {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
