@@ -5,7 +5,6 @@
 
 mod common;
 
-
 use common::{generate, have, promtool_create_blocks};
 use vigil_tsdb::chunkenc::{Encoding, XorChunk, XorIter};
 use vigil_tsdb::chunks::iter_chunks;
