@@ -10,6 +10,7 @@
 //!   Prometheus' prettier does, see [`Expr::pretty`]).
 
 pub mod ast;
+pub mod engine;
 pub mod error;
 pub mod functions;
 pub mod fuzzing;
@@ -17,8 +18,10 @@ pub mod lex;
 mod parse;
 mod pretty;
 pub mod printer;
+pub mod storage;
 pub mod token;
 mod unquote;
+pub mod value;
 
 pub use ast::{
     AggregateExpr, AggregateOp, AtModifier, BinaryExpr, BinaryOp, Call, Cardinality, DurationExpr,

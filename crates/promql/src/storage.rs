@@ -1,0 +1,41 @@
+//! What the engine needs from storage: the series a selector names, with
+//! their samples in a time range.
+//!
+//! The TSDB implements [`Queryable`] (see `storage/tsdb.rs` once it
+//! exists); the script runner uses an in-memory implementation.
+
+use vigil_model::Matcher;
+
+use crate::value::Series;
+
+/// Hints about a select: the engine's view of why it reads this range.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SelectHints {
+    /// First millisecond the engine needs (inclusive).
+    pub start: i64,
+    /// Last millisecond the engine needs (inclusive).
+    pub end: i64,
+    /// Step of a range query in milliseconds (0 for instant queries).
+    pub step: i64,
+    /// The function wrapping the selector, if any (`rate`, `series`, ...).
+    pub func: Option<String>,
+}
+
+/// An error reading storage, shown to the user as the query's error.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct StorageError(pub String);
+
+/// Something the engine can select series from.
+pub trait Queryable: Send + Sync {
+    /// Every series all `matchers` select, with the samples in
+    /// `mint..=maxt`, sorted by labels. Series without samples in the range
+    /// may be left out.
+    fn select(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        hints: &SelectHints,
+    ) -> Result<Vec<Series>, StorageError>;
+}
