@@ -12,15 +12,15 @@
 //!   range and file reference; an in-memory head keeps their bytes).
 //! - [`Head::select`], [`Head::label_names`], [`Head::label_values`] read
 //!   through in-memory postings with Prometheus' matcher semantics.
-//! - [`Head::open`] replays `<dir>/wal` in parallel and repairs a damaged tail.
+//! - [`Head::open`] reads `<dir>/chunks_head/` back and replays `<dir>/wal`
+//!   on top in parallel, repairing damaged tails; series keep the WAL's
+//!   references, which the chunk files name too.
 //! - [`Head::write_block`] persists a time range as a block.
 //!
 //! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), native histograms in the head, reading
-//! `chunks_head/` back on open (today [`Head::open`] deletes it and replays
-//! the whole WAL, which still holds every sample), truncating the head after
-//! a block is written (dropping old chunks, series garbage collection),
-//! writing WAL checkpoints.
+//! series' last one is rejected), native histograms in the head,
+//! truncating the head after a block is written (dropping old chunks,
+//! series garbage collection), writing WAL checkpoints.
 
 mod appender;
 mod mmap;
@@ -171,6 +171,23 @@ impl Head {
     /// The series with `labels`, created (and added to the postings) if new.
     fn get_or_create(&self, labels: &Labels) -> Result<series::Created, series::CreateError> {
         let c = self.series.get_or_create(labels)?;
+        if c.created {
+            self.postings
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(c.series_ref, labels);
+        }
+        Ok(c)
+    }
+
+    /// As [`Head::get_or_create`], creating a new series under reference
+    /// `want` when it is free (WAL replay).
+    fn get_or_create_with_ref(
+        &self,
+        labels: &Labels,
+        want: u64,
+    ) -> Result<series::Created, series::CreateError> {
+        let c = self.series.get_or_create_with_ref(labels, want)?;
         if c.created {
             self.postings
                 .write()

@@ -140,7 +140,7 @@ impl<'a> Appender<'a> {
         v: f64,
     ) -> Result<SeriesRef, AppendError> {
         let last = match self.pending.get(&r) {
-            Some(&(pt, pv)) => Some((pt, f64::from_bits(pv))),
+            Some(&(pt, pv)) => Some((pt, Some(f64::from_bits(pv)))),
             None => {
                 let st = handle.lock();
                 if !st.logged {

@@ -90,6 +90,60 @@ impl ChunkStore {
         Ok(r)
     }
 
+    /// Opens `dir` after a previous run: reads every chunk of the files
+    /// there (cutting off damage as Prometheus' repair does), maps the
+    /// files for reading, and starts new files after them.
+    pub(crate) fn load(dir: &Path) -> Result<(ChunkStore, LoadedChunks), Error> {
+        let mut loaded = LoadedChunks::default();
+        {
+            let files = chunks_head::HeadChunkFiles::open(dir)?;
+            for c in files.iter() {
+                let c = match c {
+                    Ok(c) => c,
+                    Err(damage) => {
+                        loaded.corruption = Some(damage);
+                        break;
+                    }
+                };
+                // The head keeps float chunks only so far; histogram and
+                // out-of-order chunks are left to the WAL's records (which
+                // replay skips as well) and counted.
+                if c.out_of_order || c.encoding != crate::chunkenc::Encoding::Xor {
+                    loaded.skipped += 1;
+                    continue;
+                }
+                loaded
+                    .by_series
+                    .entry(c.series_ref)
+                    .or_default()
+                    .push(FoundChunk {
+                        r: c.chunk_ref,
+                        mint: c.mint,
+                        maxt: c.maxt,
+                    });
+                loaded.chunks += 1;
+            }
+        }
+        if let Some(c) = &loaded.corruption {
+            chunks_head::repair(dir, c)?;
+        }
+        let store = ChunkStore::open(dir)?;
+        {
+            let mut closed = store.closed.write().unwrap_or_else(|e| e.into_inner());
+            for (seq, path) in chunks_head::list_files(dir)? {
+                let f = File::open(&path).map_err(|e| Error::io(&path, e))?;
+                if f.metadata().map_err(|e| Error::io(&path, e))?.len() == 0 {
+                    continue;
+                }
+                // SAFETY: files of a previous run are never written again:
+                // the writer starts a new file after the last one.
+                let map = unsafe { Mmap::map(&f) }.map_err(|e| Error::io(&path, e))?;
+                closed.insert(seq, Arc::new(map));
+            }
+        }
+        Ok((store, loaded))
+    }
+
     fn closed_map(&self, seq: u32) -> Option<Arc<Mmap>> {
         self.closed
             .read()
@@ -145,6 +199,27 @@ impl ChunkStore {
         let c = chunks_head::read_chunk(seq, &buf, 0)?;
         Ok(f(c.map_or(&[][..], |c| c.data)))
     }
+}
+
+/// A chunk found in `chunks_head/` when the head opens.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FoundChunk {
+    pub(crate) r: HeadChunkRef,
+    pub(crate) mint: i64,
+    pub(crate) maxt: i64,
+}
+
+/// What [`ChunkStore::load`] found, by the series reference the writer
+/// gave each chunk (the WAL's reference for that series).
+#[derive(Debug, Default)]
+pub(crate) struct LoadedChunks {
+    pub(crate) by_series: HashMap<u64, Vec<FoundChunk>>,
+    /// Float chunks found.
+    pub(crate) chunks: u64,
+    /// Chunks of kinds the head does not keep yet (histogram, out-of-order).
+    pub(crate) skipped: u64,
+    /// Damage found and cut off.
+    pub(crate) corruption: Option<chunks_head::Corruption>,
 }
 
 fn read_full(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {

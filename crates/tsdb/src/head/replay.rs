@@ -26,6 +26,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::mmap::{FoundChunk, LoadedChunks};
 use super::series::SeriesHandle;
 use super::{Head, HeadOptions};
 use crate::error::Error;
@@ -60,6 +61,19 @@ pub struct ReplayReport {
     pub bad_series: u64,
     /// Where the WAL was damaged, if it was; it has been repaired.
     pub corruption: Option<Corruption>,
+    /// Float chunks read back from `chunks_head/` and attached to series.
+    pub mmapped_chunks: u64,
+    /// Chunks in `chunks_head/` the head does not keep yet (histogram and
+    /// out-of-order chunks; their samples are not restored).
+    pub skipped_chunks: u64,
+    /// Chunks in `chunks_head/` of series no WAL series record names (or
+    /// overlapping another chunk of their series), dropped.
+    pub unattached_chunks: u64,
+    /// WAL samples not applied because a chunk from `chunks_head/` already
+    /// holds their time.
+    pub samples_in_chunks: u64,
+    /// Where `chunks_head/` was damaged, if it was; it has been cut there.
+    pub chunks_corruption: Option<crate::chunks_head::Corruption>,
 }
 
 /// Hasher for WAL references: small dense integers, spread by a multiply.
@@ -137,32 +151,29 @@ enum Decoded {
 }
 
 impl Head {
-    /// Opens the head stored in `dir`: replays `dir/wal` (created if
-    /// missing), repairs a damaged WAL tail, then starts a new WAL segment
-    /// for appends. Returns the head and what replay found.
+    /// Opens the head stored in `dir`: reads back the chunks in
+    /// `dir/chunks_head/`, replays `dir/wal` (created if missing) on top of
+    /// them, repairs damage in either, then starts a new WAL segment for
+    /// appends. Returns the head and what replay found.
     ///
-    /// Chunks the head cuts are written to `dir/chunks_head/` (flushed to
-    /// the page cache per chunk; the WAL, not these files, is what makes a
-    /// committed sample durable). Existing `chunks_head/` files are deleted
-    /// on open: replay rebuilds every chunk from the WAL and writes it anew.
+    /// Series keep the references the WAL gives them (`chunks_head/` files
+    /// name series by those references, Prometheus' and Vigil's alike), and
+    /// a WAL sample is skipped when a chunk read back already covers its
+    /// time. Chunks the head cuts from now on go to new files in
+    /// `dir/chunks_head/` (flushed to the page cache per chunk; the WAL,
+    /// not these files, is what makes a committed sample durable).
     ///
-    /// Damage in the WAL is not an error: the samples before it are kept,
-    /// [`ReplayReport::corruption`] says where it was, and the WAL is cut
-    /// there. Errors are I/O failures, and damage inside a Prometheus
-    /// checkpoint (which cannot be cut without losing series).
+    /// Damage in the WAL or in `chunks_head/` is not an error: what comes
+    /// before it is kept, the report says where it was, and the file is cut
+    /// there. Errors are I/O failures, and damage inside a checkpoint
+    /// (which cannot be cut without losing series).
     pub fn open(dir: &Path, opts: HeadOptions) -> Result<(Head, ReplayReport), Error> {
         let wal_dir = dir.join("wal");
         std::fs::create_dir_all(&wal_dir).map_err(|e| Error::io(&wal_dir, e))?;
         let mut head = Head::with_wal(opts, None);
-        // Until replay reads `chunks_head/` back, the WAL holds every
-        // sample of the head: earlier head chunk files are redundant and
-        // replay writes the chunks it cuts anew.
-        let chunks_dir = dir.join("chunks_head");
-        for (_, p) in crate::chunks_head::list_files(&chunks_dir)? {
-            std::fs::remove_file(&p).map_err(|e| Error::io(&p, e))?;
-        }
-        head.chunks = Some(super::mmap::ChunkStore::open(&chunks_dir)?);
-        let report = replay(&head, &wal_dir)?;
+        let (store, loaded) = super::mmap::ChunkStore::load(&dir.join("chunks_head"))?;
+        head.chunks = Some(store);
+        let report = replay(&head, &wal_dir, loaded)?;
         if let Some(c) = &report.corruption {
             repair(&wal_dir, c)?;
         }
@@ -190,6 +201,9 @@ struct Replayer<'a> {
     /// record for it read so far.
     refs: RefTable,
     report: ReplayReport,
+    /// Chunks read back from `chunks_head/`, by WAL series reference, not
+    /// yet attached to a series.
+    mmapped: HashMap<u64, Vec<FoundChunk>>,
     /// Records read but not yet applied.
     batch: Vec<Vec<u8>>,
     batch_bytes: usize,
@@ -217,12 +231,17 @@ fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, Error> {
     Ok(best)
 }
 
-fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
+fn replay(head: &Head, wal_dir: &Path, loaded: LoadedChunks) -> Result<ReplayReport, Error> {
     let mut rp = Replayer {
         head,
         workers: threads(&head.opts),
         refs: RefTable::default(),
-        report: ReplayReport::default(),
+        report: ReplayReport {
+            skipped_chunks: loaded.skipped,
+            chunks_corruption: loaded.corruption,
+            ..ReplayReport::default()
+        },
+        mmapped: loaded.by_series,
         batch: Vec::new(),
         batch_bytes: 0,
     };
@@ -241,6 +260,7 @@ fn replay(head: &Head, wal_dir: &Path) -> Result<ReplayReport, Error> {
     rp.report.corruption = rp.segments(wal_dir, first)?;
     rp.flush();
     rp.mark_logged();
+    rp.report.unattached_chunks += rp.mmapped.values().map(|v| v.len() as u64).sum::<u64>();
     Ok(rp.report)
 }
 
@@ -351,10 +371,23 @@ impl Replayer<'_> {
                 self.report.bad_series += 1;
                 continue;
             }
-            match self.head.get_or_create(&s.labels) {
+            match self.head.get_or_create_with_ref(&s.labels, s.series) {
                 Ok(c) => {
                     self.report.series += 1;
                     self.refs.insert(s.series, c.series_ref);
+                    if let Some(found) = self.mmapped.remove(&s.series) {
+                        let n = found.len() as u64;
+                        let mut st = c.handle.lock();
+                        match st.attach_disk_chunks(found) {
+                            Some((mint, maxt)) => {
+                                let kept = st.cut.len() as u64;
+                                self.report.mmapped_chunks += kept;
+                                self.report.unattached_chunks += n - kept;
+                                self.head.note_time_range(mint, maxt);
+                            }
+                            None => self.report.unattached_chunks += n,
+                        }
+                    }
                 }
                 Err(_) => self.report.bad_series += 1,
             }
@@ -387,6 +420,7 @@ impl Replayer<'_> {
         });
         for r in results {
             self.report.samples += r.applied;
+            self.report.samples_in_chunks += r.in_chunks;
             self.report.unknown_refs += r.unknown;
             self.report.rejected_samples += r.rejected;
             head.note_time_range(r.mint, r.maxt);
@@ -397,6 +431,7 @@ impl Replayer<'_> {
 #[derive(Debug)]
 struct ShardResult {
     applied: u64,
+    in_chunks: u64,
     unknown: u64,
     rejected: u64,
     mint: i64,
@@ -407,6 +442,7 @@ impl Default for ShardResult {
     fn default() -> ShardResult {
         ShardResult {
             applied: 0,
+            in_chunks: 0,
             unknown: 0,
             rejected: 0,
             mint: i64::MAX,
@@ -431,6 +467,10 @@ fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
             },
         };
         let mut st = handle.lock();
+        if st.open.is_none() && st.cut.last().is_some_and(|c| s.t <= c.maxt) {
+            res.in_chunks += 1;
+            continue;
+        }
         if st.append(s.t, s.v, range) {
             if let Some(store) = &head.chunks {
                 st.persist_cut(s.series, store);

@@ -85,27 +85,62 @@ pub(crate) struct SeriesState {
 }
 
 impl SeriesState {
-    /// The last sample's timestamp and value.
+    /// The last sample's timestamp and, when known cheaply, its value.
     ///
-    /// Reads only the chunk's inline appender state, not its bytes (which
-    /// would cost a cache miss per sample): an open chunk is never empty.
-    pub(crate) fn last(&self) -> Option<(i64, f64)> {
-        let c = self.open.as_ref()?;
-        Some((c.last_timestamp(), c.last_value()))
+    /// Reads only the open chunk's inline appender state, not its bytes
+    /// (which would cost a cache miss per sample): an open chunk is never
+    /// empty. A series whose chunks are all cut (just after replay read
+    /// them from `chunks_head/`) knows only the last chunk's end time.
+    pub(crate) fn last(&self) -> Option<(i64, Option<f64>)> {
+        match (&self.open, self.cut.last()) {
+            (Some(c), _) => Some((c.last_timestamp(), Some(c.last_value()))),
+            (None, Some(c)) => Some((c.maxt, None)),
+            (None, None) => None,
+        }
     }
 
     /// Whether `(t, v)` may follow `last`: `Ok(true)` to append, `Ok(false)`
-    /// for an exact repeat of the last sample (a silent no-op).
-    pub(crate) fn check(last: Option<(i64, f64)>, t: i64, v: f64) -> Result<bool, Reject> {
+    /// for an exact repeat of the last sample (a silent no-op). A sample at
+    /// the time of a last sample whose value is not at hand is taken as a
+    /// repeat: that time is already stored.
+    pub(crate) fn check(last: Option<(i64, Option<f64>)>, t: i64, v: f64) -> Result<bool, Reject> {
         match last {
             None => Ok(true),
             Some((lt, _)) if t > lt => Ok(true),
             Some((lt, _)) if t < lt => Err(Reject::OutOfOrder { last: lt }),
+            Some((_, None)) => Ok(false),
             // Same timestamp: compare bit patterns, so a repeated staleness
             // marker (a NaN) is a repeat, and a NaN after a number is not.
-            Some((_, lv)) if lv.to_bits() == v.to_bits() => Ok(false),
+            Some((_, Some(lv))) if lv.to_bits() == v.to_bits() => Ok(false),
             Some(_) => Err(Reject::Duplicate),
         }
+    }
+
+    /// Takes chunks found in `chunks_head/` as this series' cut chunks
+    /// (replay, before any sample is applied); returns their time range.
+    /// Chunks are kept in time order and overlapping ones dropped, so the
+    /// series stays strictly ordered.
+    pub(crate) fn attach_disk_chunks(
+        &mut self,
+        mut found: Vec<super::mmap::FoundChunk>,
+    ) -> Option<(i64, i64)> {
+        if self.open.is_some() || !self.cut.is_empty() {
+            return None;
+        }
+        found.sort_by_key(|c| c.mint);
+        let mut last = i64::MIN;
+        for c in found {
+            if (last != i64::MIN && c.mint <= last) || c.mint > c.maxt {
+                continue;
+            }
+            last = c.maxt;
+            self.cut.push(CutChunk {
+                mint: c.mint,
+                maxt: c.maxt,
+                data: ChunkData::Disk(c.r),
+            });
+        }
+        Some((self.cut.first()?.mint, self.cut.last()?.maxt))
     }
 
     /// Appends `(t, v)` if it may follow the last sample; returns whether it
@@ -404,6 +439,47 @@ impl SeriesTable {
             });
         }
         let r = self.next_ref.fetch_add(1, Ordering::Relaxed);
+        if r > MAX_REF {
+            return Err(CreateError::RefTooLarge);
+        }
+        let handle = self.insert(r, labels.clone())?;
+        let series_ref = r as u32;
+        Self::index(&mut stripe, hash, series_ref);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        Ok(Created {
+            handle,
+            series_ref,
+            created: true,
+        })
+    }
+
+    /// The series with these labels; if there is none, it is created with
+    /// reference `want` when that is free (WAL replay keeps the WAL's
+    /// references, which `chunks_head/` files also name), else with the
+    /// next free reference.
+    pub(crate) fn get_or_create_with_ref(
+        &self,
+        labels: &Labels,
+        want: u64,
+    ) -> Result<Created, CreateError> {
+        let hash = labels.hash64();
+        let mut stripe = self.stripe(hash);
+        if let Some((series_ref, handle)) = self.find(&stripe, hash, labels) {
+            return Ok(Created {
+                handle,
+                series_ref,
+                created: false,
+            });
+        }
+        let free = want > 0 && want <= MAX_REF && self.get(want).is_none();
+        let r = if free {
+            // Later series are numbered after every reference replay used,
+            // so no reference ever names two series in one WAL.
+            self.next_ref.fetch_max(want + 1, Ordering::Relaxed);
+            want
+        } else {
+            self.next_ref.fetch_add(1, Ordering::Relaxed)
+        };
         if r > MAX_REF {
             return Err(CreateError::RefTooLarge);
         }
