@@ -182,7 +182,7 @@ impl Db {
         db.reload_blocks()?;
         let newest = db.blocks().iter().map(|b| b.meta().max_time).max();
         if let Some(t) = newest {
-            db.after_head_block_written(t);
+            db.after_head_block_written(t)?;
         }
         Ok((db, report))
     }
@@ -325,23 +325,19 @@ impl Db {
                 out.push(meta);
                 self.reload_blocks()?;
             }
-            self.after_head_block_written(maxt);
+            self.after_head_block_written(maxt)?;
         }
         Ok(out)
     }
 
     /// Called once the head's data before `maxt` is persisted in blocks:
-    /// rejects appends before `maxt` and makes the head start there.
-    ///
-    /// **To be wired at merge:** the head does not drop persisted data yet.
-    /// Once `Head::truncate(mint)` exists, call `self.head.truncate(maxt)`
-    /// here (after `set_min_valid_time`), so memory and the WAL are released
-    /// (Prometheus' `truncateMemory` after head compaction). Until then the
-    /// head keeps those samples; queries still return each sample once
-    /// because the querier merges duplicates.
-    pub fn after_head_block_written(&self, maxt: i64) {
-        self.head.set_min_valid_time(maxt);
+    /// rejects appends before `maxt` and truncates the head there
+    /// ([`Head::truncate`]: memory, `chunks_head/`, WAL checkpoint), as
+    /// Prometheus does after head compaction.
+    pub fn after_head_block_written(&self, maxt: i64) -> Result<(), DbError> {
         self.head_persisted_until.fetch_max(maxt, Ordering::Relaxed);
+        self.head.truncate(maxt)?;
+        Ok(())
     }
 
     /// Head compaction, then leveled compaction until nothing is planned,

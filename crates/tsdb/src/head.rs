@@ -15,12 +15,12 @@
 //! - [`Head::open`] reads `<dir>/chunks_head/` back and replays `<dir>/wal`
 //!   on top in parallel, repairing damaged tails; series keep the WAL's
 //!   references, which the chunk files name too.
-//! - [`Head::write_block`] persists a time range as a block.
+//! - [`Head::write_block`] persists a time range as a block;
+//!   [`Head::truncate`] then drops it from memory, `chunks_head/` and the
+//!   WAL (writing a checkpoint), and removes series left empty.
 //!
 //! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), native histograms in the head,
-//! truncating the head after a block is written (dropping old chunks,
-//! series garbage collection), writing WAL checkpoints.
+//! series' last one is rejected), native histograms in the head.
 
 mod appender;
 mod mmap;
@@ -29,6 +29,7 @@ mod postings;
 mod query;
 mod replay;
 mod series;
+mod truncate;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
@@ -37,6 +38,7 @@ pub use appender::{AppendError, Appender};
 pub use query::SelectIter;
 pub use replay::ReplayReport;
 pub use series::SAMPLES_PER_CHUNK;
+pub use truncate::TruncateReport;
 
 use vigil_model::Labels;
 
@@ -104,6 +106,12 @@ pub struct Head {
     min_time: AtomicI64,
     max_time: AtomicI64,
     min_valid_time: AtomicI64,
+    /// Series garbage collection removed, kept in checkpoints until the
+    /// WAL segments naming them are gone.
+    deleted: Mutex<truncate::Deleted>,
+    /// WAL references replay found naming a series the head knows under
+    /// another reference, with that reference and the newest segment then.
+    aliases: Mutex<truncate::Aliases>,
 }
 
 impl Head {
@@ -124,6 +132,8 @@ impl Head {
             min_time: AtomicI64::new(i64::MAX),
             max_time: AtomicI64::new(i64::MIN),
             min_valid_time: AtomicI64::new(i64::MIN),
+            deleted: Mutex::new(truncate::Deleted::new()),
+            aliases: Mutex::new(truncate::Aliases::new()),
         }
     }
 

@@ -22,7 +22,6 @@ use common::{Series, assert_same, generate, have, promtool_create_blocks};
 use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::db::{Db, DbOptions};
 
-
 /// `n` counter series from `start` for `hours`, one sample per series
 /// every ~15 s with sub-second jitter, a reset every 100 samples.
 fn series(n: i64, start: i64, hours: i64) -> Series {

@@ -72,6 +72,17 @@ pub struct Appender<'a> {
     pending: RefMap<(i64, u64)>,
     /// Series whose series record may not be in the WAL yet.
     unlogged: Vec<(u32, SeriesHandle)>,
+    /// Series this batch counts in their `pending` (released on drop).
+    touched: Vec<SeriesHandle>,
+}
+
+impl Drop for Appender<'_> {
+    fn drop(&mut self) {
+        for h in &self.touched {
+            let mut st = h.lock();
+            st.pending = st.pending.saturating_sub(1);
+        }
+    }
 }
 
 impl<'a> Appender<'a> {
@@ -83,6 +94,7 @@ impl<'a> Appender<'a> {
             handles: Vec::new(),
             pending: RefMap::default(),
             unlogged: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
@@ -95,10 +107,18 @@ impl<'a> Appender<'a> {
         if labels.is_empty() {
             return Err(AppendError::EmptyLabels);
         }
-        let c = self.head.get_or_create(labels).map_err(|e| match e {
-            CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
-        })?;
-        self.add(c.series_ref, c.handle, t, v)
+        // A series garbage collection removes between the lookup and the
+        // batch taking hold of it is looked up (and created) again; the
+        // second lookup cannot find the removed one.
+        for _ in 0..3 {
+            let c = self.head.get_or_create(labels).map_err(|e| match e {
+                CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
+            })?;
+            if let Some(r) = self.add(c.series_ref, c.handle, t, v)? {
+                return Ok(r);
+            }
+        }
+        Err(AppendError::TooManySeries)
     }
 
     /// Adds sample `(t, v)` of the series with reference `r`.
@@ -109,7 +129,14 @@ impl<'a> Appender<'a> {
             .series
             .get(r)
             .ok_or(AppendError::UnknownSeriesRef(r))?;
-        self.add(r as u32, handle, t, v)
+        match self.add(r as u32, handle.clone(), t, v)? {
+            Some(r) => Ok(r),
+            // Removed meanwhile: the series comes back under a new reference.
+            None => {
+                let labels = handle.labels.clone();
+                self.append(&labels, t, v)
+            }
+        }
     }
 
     /// Number of samples in the batch.
@@ -138,11 +165,18 @@ impl<'a> Appender<'a> {
         handle: SeriesHandle,
         t: i64,
         v: f64,
-    ) -> Result<SeriesRef, AppendError> {
+    ) -> Result<Option<SeriesRef>, AppendError> {
         let last = match self.pending.get(&r) {
             Some(&(pt, pv)) => Some((pt, Some(f64::from_bits(pv)))),
             None => {
-                let st = handle.lock();
+                let mut st = handle.lock();
+                if st.removed {
+                    return Ok(None);
+                }
+                // From here until this appender drops, garbage collection
+                // keeps the series.
+                st.pending = st.pending.saturating_add(1);
+                self.touched.push(handle.clone());
                 if !st.logged {
                     self.unlogged.push((r, handle.clone()));
                 }
@@ -151,7 +185,7 @@ impl<'a> Appender<'a> {
         };
         match SeriesState::check(last, t, v) {
             Ok(true) => {}
-            Ok(false) => return Ok(SeriesRef::from(r)),
+            Ok(false) => return Ok(Some(SeriesRef::from(r))),
             Err(Reject::OutOfOrder { last }) => return Err(AppendError::OutOfOrder { t, last }),
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
         }
@@ -162,7 +196,7 @@ impl<'a> Appender<'a> {
             v,
         });
         self.handles.push(handle);
-        Ok(SeriesRef::from(r))
+        Ok(Some(SeriesRef::from(r)))
     }
 
     /// Writes the batch to the WAL, then adds it to the series.

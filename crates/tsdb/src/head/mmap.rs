@@ -30,6 +30,8 @@ pub(crate) struct ChunkStore {
     closed: RwLock<HashMap<u32, Arc<Mmap>>>,
     /// A read handle on the file being written.
     current: RwLock<Option<(u32, Arc<File>)>>,
+    /// The newest chunk end time of every file, to delete old files.
+    file_maxt: Mutex<HashMap<u32, i64>>,
 }
 
 impl ChunkStore {
@@ -45,6 +47,7 @@ impl ChunkStore {
             writer: Mutex::new(HeadChunkWriter::with_max_file_size(dir, max)?),
             closed: RwLock::new(HashMap::new()),
             current: RwLock::new(None),
+            file_maxt: Mutex::new(HashMap::new()),
         })
     }
 
@@ -68,6 +71,11 @@ impl ChunkStore {
             data,
         )?;
         w.flush()?;
+        {
+            let mut fm = self.file_maxt.lock().unwrap_or_else(|e| e.into_inner());
+            let e = fm.entry(r.seq()).or_insert(maxt);
+            *e = (*e).max(maxt);
+        }
         if before != Some(r.seq()) {
             // Map the finished file before the read handle moves on, so a
             // reader always finds a chunk through one path or the other.
@@ -105,6 +113,8 @@ impl ChunkStore {
                         break;
                     }
                 };
+                let e = loaded.file_maxt.entry(c.chunk_ref.seq()).or_insert(c.maxt);
+                *e = (*e).max(c.maxt);
                 // The head keeps float chunks only so far; histogram and
                 // out-of-order chunks are left to the WAL's records (which
                 // replay skips as well) and counted.
@@ -128,6 +138,8 @@ impl ChunkStore {
             chunks_head::repair(dir, c)?;
         }
         let store = ChunkStore::open(dir)?;
+        *store.file_maxt.lock().unwrap_or_else(|e| e.into_inner()) =
+            std::mem::take(&mut loaded.file_maxt);
         {
             let mut closed = store.closed.write().unwrap_or_else(|e| e.into_inner());
             for (seq, path) in chunks_head::list_files(dir)? {
@@ -142,6 +154,54 @@ impl ChunkStore {
             }
         }
         Ok((store, loaded))
+    }
+
+    /// Deletes the files the writer is done with whose every chunk ends
+    /// before `mint` (the series dropped those chunks first); returns how
+    /// many. Readers still holding a map of one keep it until they finish.
+    pub(crate) fn truncate(&self, mint: i64) -> Result<usize, Error> {
+        let current = self
+            .writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .current_seq();
+        let mut doomed: Vec<u32> = {
+            let fm = self.file_maxt.lock().unwrap_or_else(|e| e.into_inner());
+            fm.iter()
+                .filter(|&(&seq, &maxt)| maxt < mint && Some(seq) != current)
+                .map(|(&seq, _)| seq)
+                .collect()
+        };
+        // Files without chunks (a header only) are old too.
+        for (seq, _) in chunks_head::list_files(&self.dir)? {
+            let known = self
+                .file_maxt
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(&seq);
+            if !known && Some(seq) != current && current.is_some_and(|c| seq < c) {
+                doomed.push(seq);
+            }
+        }
+        doomed.sort_unstable();
+        doomed.dedup();
+        for &seq in &doomed {
+            self.closed
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&seq);
+            self.file_maxt
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&seq);
+            let path = self.dir.join(format!("{seq:06}"));
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::io(&path, e)),
+            }
+        }
+        Ok(doomed.len())
     }
 
     fn closed_map(&self, seq: u32) -> Option<Arc<Mmap>> {
@@ -220,6 +280,8 @@ pub(crate) struct LoadedChunks {
     pub(crate) skipped: u64,
     /// Damage found and cut off.
     pub(crate) corruption: Option<chunks_head::Corruption>,
+    /// Newest chunk end time per file.
+    pub(crate) file_maxt: HashMap<u32, i64>,
 }
 
 fn read_full(f: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
@@ -277,6 +339,37 @@ mod tests {
         }
         assert!(store.with_chunk(HeadChunkRef::new(99, 8), |_| ()).is_err());
         assert!(store.with_chunk(HeadChunkRef::new(1, 3), |_| ()).is_err());
+    }
+
+    #[test]
+    fn truncate_deletes_only_old_finished_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ChunkStore::with_max_file_size(dir.path(), 300).unwrap();
+        let mut refs = Vec::new();
+        for i in 0..20i64 {
+            refs.push((
+                i,
+                store.write(1, i * 10, i * 10 + 9, &[i as u8; 40]).unwrap(),
+            ));
+        }
+        let files = chunks_head::list_files(dir.path()).unwrap().len();
+        assert!(files > 4);
+        // Files whose chunks all end before 100 go; the rest stay readable.
+        let n = store.truncate(100).unwrap();
+        assert!(n >= 2, "{n}");
+        assert_eq!(
+            chunks_head::list_files(dir.path()).unwrap().len(),
+            files - n
+        );
+        for (i, r) in refs {
+            let got = store.with_chunk(r, |b| b.to_vec());
+            if i * 10 + 9 >= 100 {
+                assert_eq!(got.unwrap(), vec![i as u8; 40]);
+            }
+        }
+        // The file being written is never deleted.
+        assert!(store.truncate(i64::MAX).is_ok());
+        assert_eq!(chunks_head::list_files(dir.path()).unwrap().len(), 1);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! positive matcher, the subtraction starts from all series. An empty
 //! matcher list selects nothing, as in Prometheus.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use vigil_model::{Labels, MatchType, Matcher};
 
@@ -47,6 +47,36 @@ impl MemPostings {
                 None => values.entry(l.value.into()).or_default(),
             };
             insert_sorted(list, r);
+        }
+    }
+
+    /// Removes series (reference and labels) from every list; lists,
+    /// values and names left empty go too.
+    pub(crate) fn delete<'a>(&mut self, series: impl Iterator<Item = (u32, &'a Labels)>) {
+        let mut refs = Vec::new();
+        let mut touched: HashSet<(&str, &str)> = HashSet::new();
+        for (r, labels) in series {
+            refs.push(r);
+            for l in labels.iter() {
+                touched.insert((l.name, l.value));
+            }
+        }
+        refs.sort_unstable();
+        let gone = |r: &u32| refs.binary_search(r).is_ok();
+        self.all.retain(|r| !gone(r));
+        for (name, value) in touched {
+            let Some(values) = self.by_name.get_mut(name) else {
+                continue;
+            };
+            if let Some(list) = values.get_mut(value) {
+                list.retain(|r| !gone(r));
+                if list.is_empty() {
+                    values.remove(value);
+                }
+            }
+            if values.is_empty() {
+                self.by_name.remove(name);
+            }
         }
     }
 

@@ -204,6 +204,8 @@ struct Replayer<'a> {
     /// Chunks read back from `chunks_head/`, by WAL series reference, not
     /// yet attached to a series.
     mmapped: HashMap<u64, Vec<FoundChunk>>,
+    /// Number of the newest WAL segment.
+    last_segment: u32,
     /// Records read but not yet applied.
     batch: Vec<Vec<u8>>,
     batch_bytes: usize,
@@ -211,7 +213,7 @@ struct Replayer<'a> {
 
 /// The newest `checkpoint.NNNNNNNN` directory in `wal_dir` and its number
 /// (names that do not parse, like `checkpoint.00000003.tmp`, are ignored).
-fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, Error> {
+pub(crate) fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, Error> {
     let mut best: Option<(PathBuf, u32)> = None;
     let entries = std::fs::read_dir(wal_dir).map_err(|e| Error::io(wal_dir, e))?;
     for entry in entries {
@@ -242,6 +244,7 @@ fn replay(head: &Head, wal_dir: &Path, loaded: LoadedChunks) -> Result<ReplayRep
             ..ReplayReport::default()
         },
         mmapped: loaded.by_series,
+        last_segment: list_segments(wal_dir)?.last().map_or(0, |(n, _)| *n),
         batch: Vec::new(),
         batch_bytes: 0,
     };
@@ -375,6 +378,17 @@ impl Replayer<'_> {
                 Ok(c) => {
                     self.report.series += 1;
                     self.refs.insert(s.series, c.series_ref);
+                    if u64::from(c.series_ref) != s.series {
+                        // A second reference for labels the head already
+                        // has (a series removed and created again):
+                        // checkpoints rename its samples to the head's
+                        // reference while segments written so far name it.
+                        self.head
+                            .aliases
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(s.series, (u64::from(c.series_ref), self.last_segment));
+                    }
                     if let Some(found) = self.mmapped.remove(&s.series) {
                         let n = found.len() as u64;
                         let mut st = c.handle.lock();

@@ -2,19 +2,21 @@
 //!
 //! A series' labels never change; its samples live behind its own mutex so
 //! appenders to different series never contend. The reference → series table
-//! is a list of fixed-size segments that are allocated once and never moved,
-//! so a [`SeriesHandle`] (an `Arc` of the segment plus an index) stays valid
-//! while the table grows. Lookup by labels goes through one of
-//! [`STRIPES`] striped hash maps keyed by [`Labels::hash64`]; equal hashes of
-//! different label sets are told apart by comparing the labels. References
-//! are handed out densely (replay renumbers WAL references), so the table
-//! has no holes.
+//! is a list of fixed-size segments of slots, allocated once and never
+//! moved; a slot holds an `Arc` of its series, so a [`SeriesHandle`] stays
+//! valid after the series is removed from the table (garbage collection
+//! after head truncation). Lookup by labels goes through one of [`STRIPES`]
+//! striped hash maps keyed by [`Labels::hash64`]; equal hashes of different
+//! label sets are told apart by comparing the labels. References are the
+//! WAL's (replay keeps them) and grow from there; they are never reused
+//! while the head lives, so a reference names one series in the WAL and in
+//! `chunks_head/`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use vigil_model::Labels;
 
@@ -82,6 +84,12 @@ pub(crate) struct SeriesState {
     pub(crate) cut: Vec<CutChunk>,
     /// Whether the series record is known to be in the WAL.
     pub(crate) logged: bool,
+    /// Set when garbage collection took the series out of the table:
+    /// appenders holding it must look the labels up again.
+    pub(crate) removed: bool,
+    /// Appenders with uncommitted samples for this series (garbage
+    /// collection leaves such series alone).
+    pub(crate) pending: u16,
 }
 
 impl SeriesState {
@@ -114,6 +122,23 @@ impl SeriesState {
             Some((_, Some(lv))) if lv.to_bits() == v.to_bits() => Ok(false),
             Some(_) => Err(Reject::Duplicate),
         }
+    }
+
+    /// Drops the chunks that end before `mint` (the open one too); returns
+    /// how many.
+    pub(crate) fn truncate_before(&mut self, mint: i64) -> usize {
+        let before = self.cut.len();
+        self.cut.retain(|c| c.maxt >= mint);
+        let mut dropped = before - self.cut.len();
+        if self
+            .open
+            .as_ref()
+            .is_some_and(|c| c.last_timestamp() < mint)
+        {
+            self.open = None;
+            dropped += 1;
+        }
+        dropped
     }
 
     /// Takes chunks found in `chunks_head/` as this series' cut chunks
@@ -272,39 +297,35 @@ impl MemSeries {
 
 #[derive(Debug)]
 struct Segment {
-    slots: Box<[OnceLock<MemSeries>]>,
+    slots: Box<[Mutex<Option<Arc<MemSeries>>>]>,
 }
 
 impl Segment {
     fn new() -> Segment {
         Segment {
-            slots: (0..SEGMENT_LEN).map(|_| OnceLock::new()).collect(),
+            slots: (0..SEGMENT_LEN).map(|_| Mutex::new(None)).collect(),
         }
     }
-}
 
-/// A cheap, clonable reference to a series in the table.
-#[derive(Debug, Clone)]
-pub(crate) struct SeriesHandle {
-    seg: Arc<Segment>,
-    idx: usize,
-}
-
-impl SeriesHandle {
-    /// A handle for slot `idx` of `seg`, if that slot holds a series.
-    fn new(seg: Arc<Segment>, idx: usize) -> Option<SeriesHandle> {
-        seg.slots.get(idx)?.get()?;
-        Some(SeriesHandle { seg, idx })
+    fn slot(&self, idx: usize) -> Option<MutexGuard<'_, Option<Arc<MemSeries>>>> {
+        Some(
+            self.slots
+                .get(idx)?
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
     }
 }
+
+/// A cheap, clonable reference to a series; it stays usable after the
+/// series leaves the table (check [`SeriesState::removed`]).
+#[derive(Debug, Clone)]
+pub(crate) struct SeriesHandle(Arc<MemSeries>);
 
 impl Deref for SeriesHandle {
     type Target = MemSeries;
     fn deref(&self) -> &MemSeries {
-        // `new` checked the slot is set, and a set `OnceLock` stays set.
-        self.seg.slots[self.idx]
-            .get()
-            .expect("series handles are only made for set slots")
+        &self.0
     }
 }
 
@@ -389,11 +410,79 @@ impl SeriesTable {
     /// The series with reference `r`.
     pub(crate) fn get(&self, r: u64) -> Option<SeriesHandle> {
         let seg_idx = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
-        let seg = {
+        let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
+        let seg = segs.get(seg_idx)?.as_ref()?;
+        let slot = seg.slot((r % SEGMENT_LEN as u64) as usize)?;
+        slot.clone().map(SeriesHandle)
+    }
+
+    /// Every series with its reference, in reference order (a snapshot:
+    /// series created meanwhile may be missed).
+    pub(crate) fn all(&self) -> Vec<(u64, SeriesHandle)> {
+        let segs: Vec<(usize, Arc<Segment>)> = {
             let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
-            segs.get(seg_idx)?.as_ref()?.clone()
+            segs.iter()
+                .enumerate()
+                .filter_map(|(i, s)| Some((i, s.as_ref()?.clone())))
+                .collect()
         };
-        SeriesHandle::new(seg, (r % SEGMENT_LEN as u64) as usize)
+        let mut out = Vec::with_capacity(self.len());
+        for (i, seg) in segs {
+            for (j, slot) in seg.slots.iter().enumerate() {
+                if let Some(s) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
+                    out.push(((i * SEGMENT_LEN + j) as u64, SeriesHandle(s.clone())));
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes series `r` out of the table if `doomed` says so, deciding
+    /// under the labels stripe's lock and the series' own lock, so no
+    /// appender can find it by labels or start a batch on it meanwhile.
+    /// Returns the removed series.
+    pub(crate) fn remove_if(
+        &self,
+        r: u64,
+        doomed: impl FnOnce(&mut SeriesState) -> bool,
+    ) -> Option<SeriesHandle> {
+        let h = self.get(r)?;
+        let hash = h.labels.hash64();
+        let mut stripe = self.stripe(hash);
+        let mut st = h.lock();
+        if st.removed || !doomed(&mut st) {
+            return None;
+        }
+        st.removed = true;
+        let r32 = u32::try_from(r).ok()?;
+        if stripe.by_hash.get(&hash) == Some(&r32) {
+            match stripe.collisions.get_mut(&hash).and_then(Vec::pop) {
+                Some(next) => {
+                    stripe.by_hash.insert(hash, next);
+                }
+                None => {
+                    stripe.by_hash.remove(&hash);
+                }
+            }
+        } else if let Some(more) = stripe.collisions.get_mut(&hash) {
+            more.retain(|x| *x != r32);
+        }
+        if stripe.collisions.get(&hash).is_some_and(Vec::is_empty) {
+            stripe.collisions.remove(&hash);
+        }
+        drop(st);
+        drop(stripe);
+        let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(seg) = segs
+            .get((r / SEGMENT_LEN as u64) as usize)
+            .and_then(Option::as_ref)
+        {
+            if let Some(mut slot) = seg.slot((r % SEGMENT_LEN as u64) as usize) {
+                *slot = None;
+            }
+        }
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        Some(h)
     }
 
     fn stripe(&self, hash: u64) -> MutexGuard<'_, Stripe> {
@@ -506,14 +595,16 @@ impl SeriesTable {
                 .get_or_insert_with(|| Arc::new(Segment::new()))
                 .clone()
         };
-        let series = MemSeries {
+        let mut slot = seg.slot(idx).ok_or(CreateError::RefTaken)?;
+        if slot.is_some() {
+            return Err(CreateError::RefTaken);
+        }
+        let series = Arc::new(MemSeries {
             labels,
             state: Mutex::new(SeriesState::default()),
-        };
-        seg.slots[idx]
-            .set(series)
-            .map_err(|_| CreateError::RefTaken)?;
-        SeriesHandle::new(seg, idx).ok_or(CreateError::RefTaken)
+        });
+        *slot = Some(series.clone());
+        Ok(SeriesHandle(series))
     }
 }
 
@@ -578,6 +669,9 @@ mod size_tests {
     /// `docs/design/2026-11-25-head.md`.
     #[test]
     fn series_slot_stays_small() {
-        assert!(std::mem::size_of::<std::sync::OnceLock<super::MemSeries>>() <= 136);
+        assert!(std::mem::size_of::<super::MemSeries>() <= 136);
+        assert!(
+            std::mem::size_of::<std::sync::Mutex<Option<std::sync::Arc<super::MemSeries>>>>() <= 16
+        );
     }
 }
