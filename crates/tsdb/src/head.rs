@@ -112,6 +112,8 @@ pub struct Head {
     /// WAL references replay found naming a series the head knows under
     /// another reference, with that reference and the newest segment then.
     aliases: Mutex<truncate::Aliases>,
+    /// Appender buffers kept for reuse.
+    pool: Mutex<Vec<appender::Buffers>>,
 }
 
 impl Head {
@@ -134,6 +136,7 @@ impl Head {
             min_valid_time: AtomicI64::new(i64::MIN),
             deleted: Mutex::new(truncate::Deleted::new()),
             aliases: Mutex::new(truncate::Aliases::new()),
+            pool: Mutex::new(Vec::new()),
         }
     }
 
@@ -205,6 +208,22 @@ impl Head {
                 .add(c.series_ref, labels);
         }
         Ok(c)
+    }
+
+    fn take_buffers(&self) -> appender::Buffers {
+        self.pool
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn return_buffers(&self, b: appender::Buffers) {
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        // Enough for every concurrent appender of a busy server.
+        if pool.len() < 256 {
+            pool.push(b);
+        }
     }
 
     fn postings(&self) -> RwLockReadGuard<'_, MemPostings> {

@@ -21,7 +21,7 @@ mod reader;
 mod writer;
 
 pub use reader::{Corruption, SegmentReader, WalReader};
-pub use writer::{WalWriter, list_segments, segment_name};
+pub use writer::{PreparedRecord, WalWriter, list_segments, prepare_record, segment_name};
 
 /// Size of one WAL page.
 pub const PAGE_SIZE: usize = 32 * 1024;

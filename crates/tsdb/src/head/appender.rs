@@ -9,6 +9,7 @@ use vigil_model::Labels;
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
+use crate::wal::prepare_record;
 
 /// Why a sample or a commit was refused. The messages use Prometheus'
 /// words (`storage.ErrOutOfBounds`, `ErrOutOfOrderSample`,
@@ -55,6 +56,47 @@ pub enum AppendError {
 
 type RefMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
+/// What a batch knows of a series it touches.
+#[derive(Debug, Clone, Copy)]
+struct Touch {
+    /// Index into [`Buffers::touched`].
+    idx: u32,
+    /// The newest sample of the series (the batch's own, or the stored one).
+    last: Option<(i64, Option<f64>)>,
+}
+
+/// An appender's working memory, reused across batches through the head's
+/// pool so a steady stream of commits does not allocate.
+#[derive(Debug, Default)]
+pub(super) struct Buffers {
+    samples: Vec<RefSample>,
+    /// Per sample, its series' index into `touched`.
+    slots: Vec<u32>,
+    /// The series this batch counts in their `pending`, with references.
+    touched: Vec<(u32, SeriesHandle)>,
+    by_ref: RefMap<Touch>,
+    /// Indexes into `touched` of series whose record may not be in the WAL.
+    unlogged: Vec<u32>,
+    series_rec: Vec<u8>,
+    samples_rec: Vec<u8>,
+    compressed: [Vec<u8>; 2],
+    encoder: Option<snap::raw::Encoder>,
+}
+
+impl Buffers {
+    /// Most samples a pooled buffer may keep room for (larger batches
+    /// allocate afresh rather than pin their memory).
+    const MAX_POOLED: usize = 1 << 20;
+
+    fn clear(&mut self) {
+        self.samples.clear();
+        self.slots.clear();
+        self.touched.clear();
+        self.by_ref.clear();
+        self.unlogged.clear();
+    }
+}
+
 /// A batch of samples for a [`Head`], applied atomically-per-WAL-record by
 /// [`Appender::commit`] or dropped by [`Appender::rollback`] (or by dropping
 /// the appender).
@@ -66,21 +108,19 @@ type RefMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 pub struct Appender<'a> {
     head: &'a Head,
     min_valid: i64,
-    samples: Vec<RefSample>,
-    handles: Vec<SeriesHandle>,
-    /// Newest pending `(t, value bits)` per series in this batch.
-    pending: RefMap<(i64, u64)>,
-    /// Series whose series record may not be in the WAL yet.
-    unlogged: Vec<(u32, SeriesHandle)>,
-    /// Series this batch counts in their `pending` (released on drop).
-    touched: Vec<SeriesHandle>,
+    b: Buffers,
 }
 
 impl Drop for Appender<'_> {
     fn drop(&mut self) {
-        for h in &self.touched {
+        for (_, h) in &self.b.touched {
             let mut st = h.lock();
             st.pending = st.pending.saturating_sub(1);
+        }
+        let mut b = std::mem::take(&mut self.b);
+        if b.samples.capacity() <= Buffers::MAX_POOLED {
+            b.clear();
+            self.head.return_buffers(b);
         }
     }
 }
@@ -90,11 +130,7 @@ impl<'a> Appender<'a> {
         Appender {
             head,
             min_valid: head.appendable_min_valid_time(),
-            samples: Vec::new(),
-            handles: Vec::new(),
-            pending: RefMap::default(),
-            unlogged: Vec::new(),
-            touched: Vec::new(),
+            b: head.take_buffers(),
         }
     }
 
@@ -114,9 +150,10 @@ impl<'a> Appender<'a> {
             let c = self.head.get_or_create(labels).map_err(|e| match e {
                 CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
             })?;
-            if let Some(r) = self.add(c.series_ref, c.handle, t, v)? {
-                return Ok(r);
-            }
+            let Some(touch) = self.touch(c.series_ref, Some(c.handle)) else {
+                continue;
+            };
+            return self.add(c.series_ref, touch, t, v);
         }
         Err(AppendError::TooManySeries)
     }
@@ -124,13 +161,17 @@ impl<'a> Appender<'a> {
     /// Adds sample `(t, v)` of the series with reference `r`.
     pub fn append_ref(&mut self, r: SeriesRef, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
         self.check_bounds(t)?;
+        let r32 = u32::try_from(r).map_err(|_| AppendError::UnknownSeriesRef(r))?;
+        if let Some(&touch) = self.b.by_ref.get(&r32) {
+            return self.add(r32, touch, t, v);
+        }
         let handle = self
             .head
             .series
             .get(r)
             .ok_or(AppendError::UnknownSeriesRef(r))?;
-        match self.add(r as u32, handle.clone(), t, v)? {
-            Some(r) => Ok(r),
+        match self.touch(r32, Some(handle.clone())) {
+            Some(touch) => self.add(r32, touch, t, v),
             // Removed meanwhile: the series comes back under a new reference.
             None => {
                 let labels = handle.labels.clone();
@@ -141,12 +182,12 @@ impl<'a> Appender<'a> {
 
     /// Number of samples in the batch.
     pub fn len(&self) -> usize {
-        self.samples.len()
+        self.b.samples.len()
     }
 
     /// Whether the batch holds no samples.
     pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
+        self.b.samples.is_empty()
     }
 
     fn check_bounds(&self, t: i64) -> Result<(), AppendError> {
@@ -159,44 +200,55 @@ impl<'a> Appender<'a> {
         Ok(())
     }
 
-    fn add(
-        &mut self,
-        r: u32,
-        handle: SeriesHandle,
-        t: i64,
-        v: f64,
-    ) -> Result<Option<SeriesRef>, AppendError> {
-        let last = match self.pending.get(&r) {
-            Some(&(pt, pv)) => Some((pt, Some(f64::from_bits(pv)))),
-            None => {
-                let mut st = handle.lock();
-                if st.removed {
-                    return Ok(None);
-                }
-                // From here until this appender drops, garbage collection
-                // keeps the series.
-                st.pending = st.pending.saturating_add(1);
-                self.touched.push(handle.clone());
-                if !st.logged {
-                    self.unlogged.push((r, handle.clone()));
-                }
-                st.last()
+    /// The batch's entry for series `r`, made on first touch from `handle`
+    /// (counting the batch in the series' `pending`); `None` if the series
+    /// was removed from the head meanwhile.
+    fn touch(&mut self, r: u32, handle: Option<SeriesHandle>) -> Option<Touch> {
+        if let Some(&t) = self.b.by_ref.get(&r) {
+            return Some(t);
+        }
+        let handle = handle?;
+        let (last, logged) = {
+            let mut st = handle.lock();
+            if st.removed {
+                return None;
             }
+            // From here until this appender drops, garbage collection
+            // keeps the series.
+            st.pending = st.pending.saturating_add(1);
+            (st.last(), st.logged)
         };
-        match SeriesState::check(last, t, v) {
+        let idx = self.b.touched.len() as u32;
+        if !logged {
+            self.b.unlogged.push(idx);
+        }
+        self.b.touched.push((r, handle));
+        let touch = Touch { idx, last };
+        self.b.by_ref.insert(r, touch);
+        Some(touch)
+    }
+
+    fn add(&mut self, r: u32, touch: Touch, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
+        match SeriesState::check(touch.last, t, v) {
             Ok(true) => {}
-            Ok(false) => return Ok(Some(SeriesRef::from(r))),
+            Ok(false) => return Ok(SeriesRef::from(r)),
             Err(Reject::OutOfOrder { last }) => return Err(AppendError::OutOfOrder { t, last }),
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
         }
-        self.pending.insert(r, (t, v.to_bits()));
-        self.samples.push(RefSample {
+        self.b.by_ref.insert(
+            r,
+            Touch {
+                idx: touch.idx,
+                last: Some((t, Some(v))),
+            },
+        );
+        self.b.samples.push(RefSample {
             series: SeriesRef::from(r),
             t,
             v,
         });
-        self.handles.push(handle);
-        Ok(Some(SeriesRef::from(r)))
+        self.b.slots.push(touch.idx);
+        Ok(SeriesRef::from(r))
     }
 
     /// Writes the batch to the WAL, then adds it to the series.
@@ -210,67 +262,82 @@ impl<'a> Appender<'a> {
     /// older timestamp, or the same timestamp with another value) is
     /// logged but not applied — replaying the WAL drops it the same way.
     pub fn commit(mut self) -> Result<(), AppendError> {
-        if self.samples.is_empty() && self.unlogged.is_empty() {
+        if self.b.samples.is_empty() && self.b.unlogged.is_empty() {
             return Ok(());
         }
-        let mut samples_rec = Vec::new();
-        if !self.samples.is_empty() {
-            encode_samples(&mut samples_rec, &self.samples);
-        }
-        self.unlogged.sort_unstable_by_key(|(r, _)| *r);
-        self.unlogged.dedup_by_key(|(r, _)| *r);
         let head = self.head;
-        // Logging and applying happen under one lock, so samples reach the
-        // series in WAL order and replay rebuilds exactly this state.
+        let b = &mut self.b;
+        b.samples_rec.clear();
+        if !b.samples.is_empty() {
+            encode_samples(&mut b.samples_rec, &b.samples);
+        }
         match &head.wal {
             Some(wal) => {
-                let mut wal = wal.lock().unwrap_or_else(|e| e.into_inner());
-                let new: Vec<RefSeries> = self
+                // Records are encoded and compressed before taking the WAL
+                // lock, so concurrent appenders do that work in parallel.
+                let compress = head.opts.wal_compression;
+                let new: Vec<RefSeries> = b
                     .unlogged
                     .iter()
-                    .filter(|(_, h)| !h.lock().logged)
+                    .filter_map(|&i| b.touched.get(i as usize))
                     .map(|(r, h)| RefSeries {
                         series: SeriesRef::from(*r),
                         labels: h.labels.clone(),
                     })
                     .collect();
-                let mut series_rec = Vec::new();
-                let mut recs: Vec<&[u8]> = Vec::with_capacity(2);
+                b.series_rec.clear();
                 if !new.is_empty() {
-                    encode_series(&mut series_rec, &new);
-                    recs.push(&series_rec);
+                    encode_series(&mut b.series_rec, &new);
                 }
-                if !samples_rec.is_empty() {
-                    recs.push(&samples_rec);
+                let encoder = b.encoder.get_or_insert_with(snap::raw::Encoder::new);
+                let [c0, c1] = &mut b.compressed;
+                let mut recs = Vec::with_capacity(2);
+                if !b.series_rec.is_empty() {
+                    recs.push(prepare_record(compress, &b.series_rec, encoder, c0)?);
                 }
-                wal.log(&recs)?;
-                self.apply();
+                if !b.samples_rec.is_empty() {
+                    recs.push(prepare_record(compress, &b.samples_rec, encoder, c1)?);
+                }
+                // Logging and applying happen under one lock, so samples
+                // reach the series in WAL order and replay rebuilds exactly
+                // this state. Series records go out once: a series another
+                // batch logged meanwhile is logged again, which replay
+                // treats as the same reference.
+                let mut wal = wal.lock().unwrap_or_else(|e| e.into_inner());
+                wal.log_prepared(&recs)?;
+                drop(recs);
+                Self::apply(head, b);
             }
             None => {
                 let _g = head.apply.lock().unwrap_or_else(|e| e.into_inner());
-                self.apply();
+                Self::apply(head, b);
             }
         }
         Ok(())
     }
 
-    fn apply(&mut self) {
-        for (_, h) in &self.unlogged {
-            h.lock().logged = true;
+    fn apply(head: &Head, b: &Buffers) {
+        for &i in &b.unlogged {
+            if let Some((_, h)) = b.touched.get(i as usize) {
+                h.lock().logged = true;
+            }
         }
-        let range = self.head.opts.chunk_range;
+        let range = head.opts.chunk_range;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
-        for (h, s) in self.handles.iter().zip(&self.samples) {
+        for (s, &slot) in b.samples.iter().zip(&b.slots) {
+            let Some((_, h)) = b.touched.get(slot as usize) else {
+                continue;
+            };
             let mut st = h.lock();
             if st.append(s.t, s.v, range) {
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
-                if let Some(store) = &self.head.chunks {
+                if let Some(store) = &head.chunks {
                     st.persist_cut(s.series, store);
                 }
             }
         }
-        self.head.note_time_range(mint, maxt);
+        head.note_time_range(mint, maxt);
     }
 
     /// Drops the batch: nothing is written or applied. Series created by

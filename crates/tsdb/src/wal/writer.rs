@@ -54,6 +54,47 @@ pub struct WalWriter {
     encoder: snap::raw::Encoder,
 }
 
+/// A record ready for [`WalWriter::log_prepared`]: its bytes as they go
+/// into the WAL, and whether they are snappy-compressed.
+#[derive(Debug, Clone, Copy)]
+pub struct PreparedRecord<'a> {
+    bytes: &'a [u8],
+    snappy: bool,
+}
+
+/// Compresses `rec` into `buf` when `compress` is set and that makes it
+/// smaller (small records can grow under snappy; those stay as they are).
+pub fn prepare_record<'a>(
+    compress: bool,
+    rec: &'a [u8],
+    encoder: &mut snap::raw::Encoder,
+    buf: &'a mut Vec<u8>,
+) -> Result<PreparedRecord<'a>, Error> {
+    if !compress {
+        return Ok(PreparedRecord {
+            bytes: rec,
+            snappy: false,
+        });
+    }
+    buf.resize(snap::raw::max_compress_len(rec.len()), 0);
+    let n = encoder.compress(rec, buf).map_err(|e| Error::Corrupt {
+        what: "WAL record",
+        message: format!("snappy: {e}"),
+    })?;
+    buf.truncate(n);
+    Ok(if n < rec.len() {
+        PreparedRecord {
+            bytes: buf,
+            snappy: true,
+        }
+    } else {
+        PreparedRecord {
+            bytes: rec,
+            snappy: false,
+        }
+    })
+}
+
 impl WalWriter {
     /// Opens the WAL in `dir` (created if missing) for appending, starting a
     /// new segment after the last existing one, as Prometheus does on start.
@@ -108,34 +149,45 @@ impl WalWriter {
         Ok(())
     }
 
+    /// Whether this WAL compresses records.
+    pub fn compresses(&self) -> bool {
+        self.compress
+    }
+
+    /// Appends records already passed through [`prepare_record`] (by a
+    /// caller not holding the WAL, so compression runs in parallel), then
+    /// writes the partial page as [`WalWriter::log`] does.
+    pub fn log_prepared(&mut self, records: &[PreparedRecord<'_>]) -> Result<(), Error> {
+        for r in records {
+            self.log_encoded(r.bytes, r.snappy)?;
+        }
+        if self.alloc > self.flushed {
+            self.flush_page(false)?;
+        }
+        Ok(())
+    }
+
     fn log_one(&mut self, rec: &[u8]) -> Result<(), Error> {
+        let mut compressed = std::mem::take(&mut self.compressed);
+        let result = match prepare_record(self.compress, rec, &mut self.encoder, &mut compressed) {
+            Ok(p) => self.log_encoded(p.bytes, p.snappy),
+            Err(e) => Err(e),
+        };
+        self.compressed = compressed;
+        result
+    }
+
+    fn log_encoded(&mut self, mut enc: &[u8], snappy: bool) -> Result<(), Error> {
         if self.page_full() {
             self.flush_page(true)?;
         }
-        let mut snappy = false;
-        if self.compress {
-            self.compressed
-                .resize(snap::raw::max_compress_len(rec.len()), 0);
-            let n = self
-                .encoder
-                .compress(rec, &mut self.compressed)
-                .map_err(|e| Error::Corrupt {
-                    what: "WAL record",
-                    message: format!("snappy: {e}"),
-                })?;
-            self.compressed.truncate(n);
-            // Small records can grow under snappy; keep them as they are.
-            snappy = n < rec.len();
-        }
-        let compressed = std::mem::take(&mut self.compressed);
-        let mut enc: &[u8] = if snappy { &compressed } else { rec };
 
         // Records never cross segment boundaries.
         let pages_per_segment = self.segment_size / PAGE_SIZE;
         let left = (PAGE_SIZE - self.alloc).saturating_sub(FRAGMENT_HEADER_SIZE)
             + (PAGE_SIZE - FRAGMENT_HEADER_SIZE)
                 * pages_per_segment.saturating_sub(self.done_pages + 1);
-        let result = (|| {
+        {
             if enc.len() > left {
                 self.next_segment()?;
             }
@@ -169,9 +221,7 @@ impl WalWriter {
                     return Ok(());
                 }
             }
-        })();
-        self.compressed = compressed;
-        result
+        }
     }
 
     fn page_full(&self) -> bool {
