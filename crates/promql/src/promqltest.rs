@@ -45,16 +45,22 @@ use crate::engine::EngineOptions;
 pub const MAX_SAMPLES: usize = 10_000;
 
 /// The engine settings the reference runner uses for scripts: lookback
-/// 5 m, at most 10 000 samples per query and experimental functions on.
+/// 5 m, at most 10 000 samples per query and experimental functions on;
+/// every other setting keeps the engine's default.
 ///
 /// Upstream also enables the `@` modifier, negative offsets, delayed
 /// `__name__` removal, start timestamps, a 1 m default subquery step and
-/// every experimental parser feature; [`EngineOptions`] has no switches
-/// for those, so the engine must behave that way by default.
+/// every experimental parser feature; where [`EngineOptions`] has no switch
+/// for one of those, the engine must behave that way by default.
 pub fn engine_options() -> EngineOptions {
-    EngineOptions {
-        lookback_delta: 5 * 60 * 1000,
-        max_samples: MAX_SAMPLES,
-        enable_experimental_functions: true,
-    }
+    script_settings(EngineOptions::default())
+}
+
+/// Applies the script settings to `o` (starting from the defaults keeps
+/// this working as the engine grows options).
+fn script_settings(mut o: EngineOptions) -> EngineOptions {
+    o.lookback_delta = 5 * 60 * 1000;
+    o.max_samples = MAX_SAMPLES;
+    o.enable_experimental_functions = true;
+    o
 }
