@@ -235,3 +235,7 @@ fn append_nhcb<'a>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "load_tests.rs"]
+mod tests;

@@ -16,7 +16,7 @@
 //! Numbers are converted as Go's `strconv` does for Prometheus (base-0
 //! integers first, so `010` is 8, then floats).
 
-use vigil_model::{FloatHistogram, Labels, LabelsBuilder, stale_nan};
+use vigil_model::{CounterResetHint, FloatHistogram, Labels, LabelsBuilder, stale_nan};
 
 use super::histogram_desc::{HistogramDesc, parse_histogram};
 
@@ -402,6 +402,11 @@ fn parse_histogram_item(
                     next.sub(&inc.h)
                 };
                 res.map_err(|e| c.err(format!("error combining histograms: {e}")))?;
+                // Set the hint here rather than trusting the histogram
+                // arithmetic, so the loaded data follows the reference rule
+                // whatever the model crate does.
+                next.counter_reset_hint =
+                    combined_hint(cur.counter_reset_hint, inc.h.counter_reset_hint);
                 out.push(SequenceValue::Histogram(HistogramDesc {
                     h: next.clone(),
                     hint_set,
@@ -415,6 +420,20 @@ fn parse_histogram_item(
         }
     }
     Ok(())
+}
+
+/// The counter-reset hint of `a ± b` by Prometheus' rule: equal hints stay,
+/// a gauge on either side wins, then unknown on either side, and a
+/// reset/not-reset collision gives unknown.
+fn combined_hint(a: CounterResetHint, b: CounterResetHint) -> CounterResetHint {
+    use CounterResetHint::{Gauge, Unknown};
+    if a == b {
+        a
+    } else if a == Gauge || b == Gauge {
+        Gauge
+    } else {
+        Unknown
+    }
 }
 
 /// `stale`, or a number with an optional sign.

@@ -162,3 +162,23 @@ fn never_panics_on_truncations() {
         }
     }
 }
+
+#[test]
+fn expansion_hints_follow_the_reference_rule() {
+    let h = hist("m {{count:1}}+{{count:1 counter_reset_hint:gauge}}x2");
+    let hints: Vec<CounterResetHint> = h.iter().map(|d| d.h.counter_reset_hint).collect();
+    assert_eq!(
+        hints,
+        vec![
+            CounterResetHint::Unknown,
+            CounterResetHint::Gauge,
+            CounterResetHint::Gauge
+        ]
+    );
+    let h =
+        hist("m {{count:1 counter_reset_hint:reset}}+{{count:1 counter_reset_hint:not_reset}}x1");
+    assert_eq!(
+        h.get(1).map(|d| d.h.counter_reset_hint),
+        Some(CounterResetHint::Unknown)
+    );
+}

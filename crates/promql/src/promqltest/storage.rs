@@ -265,3 +265,7 @@ impl Queryable for MemStorage {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+#[path = "storage_tests.rs"]
+mod tests;
