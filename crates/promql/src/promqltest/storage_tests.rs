@@ -40,7 +40,7 @@ fn select_filters_and_sorts() {
     s.append_float(&labels("n", "1"), 0, 1.0).unwrap();
     let m = Matcher::new(MatchType::Equal, "__name__", "m").unwrap();
     let out = s
-        .select(0, 60_000, &[m.clone()], &SelectHints::default())
+        .select(0, 60_000, std::slice::from_ref(&m), &SelectHints::default())
         .unwrap();
     let names: Vec<String> = out.iter().map(|s| s.metric.to_string()).collect();
     assert_eq!(
