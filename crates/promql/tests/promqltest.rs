@@ -150,3 +150,47 @@ fn promqltest_scripts() {
     }
     assert!(problems.is_empty(), "{problems}");
 }
+
+/// Damaged copies of the real scripts (bytes dropped, duplicated or
+/// replaced) must give failed cases, never a panic.
+#[test]
+fn damaged_scripts_do_not_panic() {
+    let Ok(entries) = fs::read_dir(conformance_dir()) else {
+        println!("skipped: no conformance scripts");
+        return;
+    };
+    let engine = Engine::new(engine_options());
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap_or(0) % n.max(1)
+    };
+    const NOISE: &[u8] = b" \t\n{}[]()_x+-:,\"'`#@0123456789.eEInfNaNstale";
+    for e in entries.filter_map(Result::ok) {
+        let text = fs::read_to_string(e.path()).unwrap_or_default();
+        // The start of each file: loads, evals and expectations, quickly.
+        let head: String = text.lines().take(80).collect::<Vec<_>>().join("\n");
+        let bytes = head.as_bytes();
+        for _ in 0..40 {
+            let mut b = bytes.to_vec();
+            for _ in 0..3 {
+                let i = next(b.len());
+                match next(3) {
+                    0 => {
+                        b.remove(i.min(b.len().saturating_sub(1)));
+                    }
+                    1 => b.insert(i, NOISE[next(NOISE.len())]),
+                    _ => {
+                        if let Some(x) = b.get_mut(i) {
+                            *x = NOISE[next(NOISE.len())];
+                        }
+                    }
+                }
+            }
+            let s = String::from_utf8_lossy(&b);
+            let _ = run_script("damaged.test", &s, &engine);
+        }
+    }
+}
