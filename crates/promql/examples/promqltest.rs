@@ -69,6 +69,11 @@ fn main() -> ExitCode {
                 Err(e) => println!("FAIL {f}:{}: {}\n     {e}", c.line, c.expr),
             }
         }
+        for l in only.iter().flatten() {
+            if !report.cases.iter().any(|c| c.line == *l) {
+                println!("NOTE {f}:{l}: no eval starts on this line");
+            }
+        }
         println!(
             "{f}: {} passed, {} failed",
             report.passed(),
