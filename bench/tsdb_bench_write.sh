@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release -q -p vigil
 
-python3 - "$series" "$scrapes" "$work" target/release/vigil <<'PY'
+python3 - "$series" "$scrapes" "$work" "${CARGO_TARGET_DIR:-target}/release/vigil" <<'PY'
 import os, resource, subprocess, sys, time
 
 series, scrapes, work, vigil = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]

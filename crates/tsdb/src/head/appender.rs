@@ -298,14 +298,22 @@ impl<'a> Appender<'a> {
                 if !b.samples_rec.is_empty() {
                     recs.push(prepare_record(compress, &b.samples_rec, encoder, c1)?);
                 }
-                // Logging and applying happen under one lock, so samples
-                // reach the series in WAL order and replay rebuilds exactly
-                // this state. Series records go out once: a series another
-                // batch logged meanwhile is logged again, which replay
-                // treats as the same reference.
-                let mut wal = wal.lock().unwrap_or_else(|e| e.into_inner());
-                wal.log_prepared(&recs)?;
+                // Samples must reach each series in WAL order, so replay
+                // rebuilds exactly this state: under the WAL lock, after
+                // logging, the batch claims its series (waiting for a
+                // commit logged earlier to finish applying to them), then
+                // applies outside the lock, in parallel with other
+                // batches. A series record another batch logged meanwhile
+                // is logged again, which replay takes as the same series.
+                {
+                    let mut wal = wal.lock().unwrap_or_else(|e| e.into_inner());
+                    wal.log_prepared(&recs)?;
+                    for (_, h) in &b.touched {
+                        claim(h);
+                    }
+                }
                 drop(recs);
+                let _release = Release(&b.touched);
                 Self::apply(head, b);
             }
             None => {
@@ -343,4 +351,29 @@ impl<'a> Appender<'a> {
     /// Drops the batch: nothing is written or applied. Series created by
     /// `append` stay in memory without samples, as in Prometheus.
     pub fn rollback(self) {}
+}
+
+/// Marks `h` as being applied to, after any earlier commit finished.
+fn claim(h: &SeriesHandle) {
+    loop {
+        let mut st = h.lock();
+        if !st.applying {
+            st.applying = true;
+            return;
+        }
+        drop(st);
+        // The commit holding it applies without any lock this one holds.
+        std::thread::yield_now();
+    }
+}
+
+/// Releases the series a commit claimed, also if applying unwinds.
+struct Release<'a>(&'a [(u32, SeriesHandle)]);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        for (_, h) in self.0 {
+            h.lock().applying = false;
+        }
+    }
 }

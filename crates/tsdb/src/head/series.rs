@@ -90,6 +90,10 @@ pub(crate) struct SeriesState {
     /// Appenders with uncommitted samples for this series (garbage
     /// collection leaves such series alone).
     pub(crate) pending: u16,
+    /// Set while a commit that logged samples of this series applies them
+    /// outside the WAL lock; the next commit waits for it, so series see
+    /// samples in WAL order.
+    pub(crate) applying: bool,
 }
 
 impl SeriesState {
