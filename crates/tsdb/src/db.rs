@@ -13,6 +13,7 @@
 //! [`Db::compact`] cuts old head data into blocks, runs leveled compaction
 //! and applies retention; [`Db::select`](crate::querier) reads across all.
 
+mod admin;
 mod lock;
 
 use std::collections::{HashMap, HashSet};

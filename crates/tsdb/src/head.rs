@@ -29,6 +29,7 @@ mod postings;
 mod query;
 mod replay;
 mod series;
+mod tombstones;
 mod truncate;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -38,6 +39,7 @@ pub use appender::{AppendError, Appender};
 pub use query::SelectIter;
 pub use replay::ReplayReport;
 pub use series::SAMPLES_PER_CHUNK;
+pub(crate) use tombstones::merge_intervals;
 pub use truncate::TruncateReport;
 
 use vigil_model::Labels;
@@ -114,6 +116,8 @@ pub struct Head {
     aliases: Mutex<truncate::Aliases>,
     /// Appender buffers kept for reuse.
     pool: Mutex<Vec<appender::Buffers>>,
+    /// Deleted ranges of series.
+    tombstones: RwLock<tombstones::HeadTombstones>,
 }
 
 impl Head {
@@ -137,6 +141,7 @@ impl Head {
             deleted: Mutex::new(truncate::Deleted::new()),
             aliases: Mutex::new(truncate::Aliases::new()),
             pool: Mutex::new(Vec::new()),
+            tombstones: RwLock::new(tombstones::HeadTombstones::new()),
         }
     }
 

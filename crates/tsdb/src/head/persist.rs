@@ -1,5 +1,5 @@
 //! Persisting a time range of the head as a block (the write half of head
-//! compaction; truncating the head afterwards is not done yet).
+//! compaction; [`Head::truncate`] is the other), deleted ranges left out.
 
 use std::path::Path;
 
@@ -45,6 +45,7 @@ impl Head {
             samples.clear();
             s.lock()
                 .samples_in(mint, maxt - 1, self.chunks.as_ref(), &mut samples);
+            self.apply_tombstones(u64::from(r), &mut samples);
             if samples.is_empty() {
                 continue;
             }

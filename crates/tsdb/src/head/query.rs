@@ -29,6 +29,7 @@ impl Iterator for SelectIter<'_> {
             let mut out = Vec::new();
             s.lock()
                 .samples_in(self.mint, self.maxt, self.head.chunks.as_ref(), &mut out);
+            self.head.apply_tombstones(u64::from(r), &mut out);
             if !out.is_empty() {
                 return Some((s.labels.clone(), out));
             }

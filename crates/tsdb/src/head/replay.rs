@@ -30,7 +30,10 @@ use super::mmap::{FoundChunk, LoadedChunks};
 use super::series::SeriesHandle;
 use super::{Head, HeadOptions};
 use crate::error::Error;
-use crate::record::{RecordType, RefSample, RefSeries, decode_samples, decode_series};
+use crate::record::{
+    RecordType, RefSample, RefSeries, RefTombstone, decode_samples, decode_series,
+    decode_tombstones,
+};
 use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
 
 /// Bytes of records decoded per batch.
@@ -53,7 +56,7 @@ pub struct ReplayReport {
     /// order or duplicate; a lost race between commits).
     pub rejected_samples: u64,
     /// Records of types the head does not keep yet (histograms, exemplars,
-    /// metadata, tombstones, mmap markers) or of unknown type.
+    /// metadata, mmap markers) or of unknown type.
     pub skipped_records: u64,
     /// Records with a valid checksum that failed to decode, skipped.
     pub bad_records: u64,
@@ -146,6 +149,7 @@ impl RefTable {
 enum Decoded {
     Series(Vec<RefSeries>),
     Samples(Vec<RefSample>),
+    Tombstones(Vec<RefTombstone>),
     Skipped,
     Bad,
 }
@@ -283,6 +287,13 @@ fn decode(rec: &[u8]) -> Decoded {
                 Err(_) => Decoded::Bad,
             }
         }
+        Some(RecordType::Tombstones) => {
+            let mut v = Vec::new();
+            match decode_tombstones(rec, &mut v) {
+                Ok(()) => Decoded::Tombstones(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
         _ => Decoded::Skipped,
     }
 }
@@ -344,6 +355,19 @@ impl Replayer<'_> {
                         s.series = u64::from(r);
                         shards[r as usize % self.workers].push(s);
                     }
+                }
+                Decoded::Tombstones(mut stones) => {
+                    // Resolved in WAL order like samples; the samples
+                    // queued so far are not affected by the order, as
+                    // tombstones hide samples whenever they arrive.
+                    stones.retain_mut(|t| match self.refs.get(t.series) {
+                        Some(r) => {
+                            t.series = u64::from(r);
+                            true
+                        }
+                        None => false,
+                    });
+                    self.head.add_tombstones(&stones);
                 }
                 Decoded::Skipped => self.report.skipped_records += 1,
                 Decoded::Bad => self.report.bad_records += 1,

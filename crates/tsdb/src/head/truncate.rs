@@ -21,9 +21,9 @@ use std::path::Path;
 use super::Head;
 use crate::error::Error;
 use crate::record::{
-    RecordType, RefSample, RefSeries, decode_exemplars, decode_float_histogram_samples,
-    decode_histogram_samples, decode_metadata, decode_samples, decode_series, encode_samples,
-    encode_series,
+    RecordType, RefSample, RefSeries, RefTombstone, decode_exemplars,
+    decode_float_histogram_samples, decode_histogram_samples, decode_metadata, decode_samples,
+    decode_series, decode_tombstones, encode_samples, encode_series, encode_tombstones,
 };
 use crate::wal::{SegmentReader, WalWriter, list_segments};
 
@@ -75,6 +75,7 @@ impl Head {
             drop(h);
         }
         report.series_removed = removed.len();
+        self.truncate_tombstones(mint);
         if !removed.is_empty() {
             let mut postings = self.postings.write().unwrap_or_else(|e| e.into_inner());
             postings.delete(removed.iter().map(|(r, h)| (*r as u32, &h.labels)));
@@ -286,7 +287,19 @@ impl<K: Fn(u64) -> bool, R: Fn(u64) -> u64> Filter<K, R> {
                 decode_metadata(rec, &mut v).ok()?;
                 v.iter().any(|m| (self.keep)(m.series)).then_some(rec)
             }
-            RecordType::Tombstones => Some(rec),
+            RecordType::Tombstones => {
+                let mut v: Vec<RefTombstone> = Vec::new();
+                decode_tombstones(rec, &mut v).ok()?;
+                let n = v.len();
+                v.retain(|t| t.maxt >= mint && (self.keep)(t.series));
+                let mut renamed = false;
+                for t in &mut v {
+                    let r = (self.rename)(t.series);
+                    renamed |= r != t.series;
+                    t.series = r;
+                }
+                reencode(rec, n, renamed, &v, buf, encode_tombstones)
+            }
             RecordType::MmapMarkers => None,
         }
     }
