@@ -56,13 +56,29 @@ pub enum AppendError {
 
 type RefMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
 
-/// What a batch knows of a series it touches.
-#[derive(Debug, Clone, Copy)]
-struct Touch {
-    /// Index into [`Buffers::touched`].
-    idx: u32,
+/// Where a touched series is in the commit protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// The batch counts in the series' `pending`.
+    Pending,
+    /// Also claimed for applying (after logging).
+    Claimed,
+    /// Both given back.
+    Released,
+}
+
+/// A series the batch touches.
+#[derive(Debug)]
+struct Touched {
+    r: u32,
+    handle: SeriesHandle,
     /// The newest sample of the series (the batch's own, or the stored one).
     last: Option<(i64, Option<f64>)>,
+    /// Index of the batch's last sample of this series, if any.
+    last_sample: Option<u32>,
+    /// Whether its series record may not be in the WAL yet.
+    unlogged: bool,
+    hold: Hold,
 }
 
 /// An appender's working memory, reused across batches through the head's
@@ -72,11 +88,9 @@ pub(super) struct Buffers {
     samples: Vec<RefSample>,
     /// Per sample, its series' index into `touched`.
     slots: Vec<u32>,
-    /// The series this batch counts in their `pending`, with references.
-    touched: Vec<(u32, SeriesHandle)>,
-    by_ref: RefMap<Touch>,
-    /// Indexes into `touched` of series whose record may not be in the WAL.
-    unlogged: Vec<u32>,
+    touched: Vec<Touched>,
+    /// Series reference → index into `touched`.
+    by_ref: RefMap<u32>,
     series_rec: Vec<u8>,
     samples_rec: Vec<u8>,
     compressed: [Vec<u8>; 2],
@@ -93,7 +107,6 @@ impl Buffers {
         self.slots.clear();
         self.touched.clear();
         self.by_ref.clear();
-        self.unlogged.clear();
     }
 }
 
@@ -113,9 +126,16 @@ pub struct Appender<'a> {
 
 impl Drop for Appender<'_> {
     fn drop(&mut self) {
-        for (_, h) in &self.b.touched {
-            let mut st = h.lock();
-            st.pending = st.pending.saturating_sub(1);
+        // Series a commit did not already give back (rollback, rejected
+        // samples, an error, unwinding).
+        for t in &self.b.touched {
+            if t.hold != Hold::Released {
+                let mut st = t.handle.lock();
+                st.pending = st.pending.saturating_sub(1);
+                if t.hold == Hold::Claimed {
+                    st.applying = false;
+                }
+            }
         }
         let mut b = std::mem::take(&mut self.b);
         if b.samples.capacity() <= Buffers::MAX_POOLED {
@@ -150,10 +170,10 @@ impl<'a> Appender<'a> {
             let c = self.head.get_or_create(labels).map_err(|e| match e {
                 CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
             })?;
-            let Some(touch) = self.touch(c.series_ref, Some(c.handle)) else {
+            let Some(idx) = self.touch(c.series_ref, Some(c.handle)) else {
                 continue;
             };
-            return self.add(c.series_ref, touch, t, v);
+            return self.add(c.series_ref, idx, t, v);
         }
         Err(AppendError::TooManySeries)
     }
@@ -162,8 +182,8 @@ impl<'a> Appender<'a> {
     pub fn append_ref(&mut self, r: SeriesRef, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
         self.check_bounds(t)?;
         let r32 = u32::try_from(r).map_err(|_| AppendError::UnknownSeriesRef(r))?;
-        if let Some(&touch) = self.b.by_ref.get(&r32) {
-            return self.add(r32, touch, t, v);
+        if let Some(&idx) = self.b.by_ref.get(&r32) {
+            return self.add(r32, idx, t, v);
         }
         let handle = self
             .head
@@ -171,7 +191,7 @@ impl<'a> Appender<'a> {
             .get(r)
             .ok_or(AppendError::UnknownSeriesRef(r))?;
         match self.touch(r32, Some(handle.clone())) {
-            Some(touch) => self.add(r32, touch, t, v),
+            Some(idx) => self.add(r32, idx, t, v),
             // Removed meanwhile: the series comes back under a new reference.
             None => {
                 let labels = handle.labels.clone();
@@ -200,12 +220,12 @@ impl<'a> Appender<'a> {
         Ok(())
     }
 
-    /// The batch's entry for series `r`, made on first touch from `handle`
-    /// (counting the batch in the series' `pending`); `None` if the series
-    /// was removed from the head meanwhile.
-    fn touch(&mut self, r: u32, handle: Option<SeriesHandle>) -> Option<Touch> {
-        if let Some(&t) = self.b.by_ref.get(&r) {
-            return Some(t);
+    /// The batch's entry for series `r` (an index into `touched`), made on
+    /// first touch from `handle` (counting the batch in the series'
+    /// `pending`); `None` if the series was removed from the head meanwhile.
+    fn touch(&mut self, r: u32, handle: Option<SeriesHandle>) -> Option<u32> {
+        if let Some(&idx) = self.b.by_ref.get(&r) {
+            return Some(idx);
         }
         let handle = handle?;
         let (last, logged) = {
@@ -213,41 +233,43 @@ impl<'a> Appender<'a> {
             if st.removed {
                 return None;
             }
-            // From here until this appender drops, garbage collection
-            // keeps the series.
+            // From here until this appender gives it back, garbage
+            // collection keeps the series.
             st.pending = st.pending.saturating_add(1);
             (st.last(), st.logged)
         };
-        let idx = self.b.touched.len() as u32;
-        if !logged {
-            self.b.unlogged.push(idx);
-        }
-        self.b.touched.push((r, handle));
-        let touch = Touch { idx, last };
-        self.b.by_ref.insert(r, touch);
-        Some(touch)
+        let idx = u32::try_from(self.b.touched.len()).ok()?;
+        self.b.touched.push(Touched {
+            r,
+            handle,
+            last,
+            last_sample: None,
+            unlogged: !logged,
+            hold: Hold::Pending,
+        });
+        self.b.by_ref.insert(r, idx);
+        Some(idx)
     }
 
-    fn add(&mut self, r: u32, touch: Touch, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
-        match SeriesState::check(touch.last, t, v) {
+    fn add(&mut self, r: u32, idx: u32, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
+        let n = u32::try_from(self.b.samples.len()).map_err(|_| AppendError::TooManySeries)?;
+        let Some(touched) = self.b.touched.get_mut(idx as usize) else {
+            return Err(AppendError::UnknownSeriesRef(SeriesRef::from(r)));
+        };
+        match SeriesState::check(touched.last, t, v) {
             Ok(true) => {}
             Ok(false) => return Ok(SeriesRef::from(r)),
             Err(Reject::OutOfOrder { last }) => return Err(AppendError::OutOfOrder { t, last }),
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
         }
-        self.b.by_ref.insert(
-            r,
-            Touch {
-                idx: touch.idx,
-                last: Some((t, Some(v))),
-            },
-        );
+        touched.last = Some((t, Some(v)));
+        touched.last_sample = Some(n);
         self.b.samples.push(RefSample {
             series: SeriesRef::from(r),
             t,
             v,
         });
-        self.b.slots.push(touch.idx);
+        self.b.slots.push(idx);
         Ok(SeriesRef::from(r))
     }
 
@@ -262,7 +284,7 @@ impl<'a> Appender<'a> {
     /// older timestamp, or the same timestamp with another value) is
     /// logged but not applied — replaying the WAL drops it the same way.
     pub fn commit(mut self) -> Result<(), AppendError> {
-        if self.b.samples.is_empty() && self.b.unlogged.is_empty() {
+        if self.b.samples.is_empty() && !self.b.touched.iter().any(|t| t.unlogged) {
             return Ok(());
         }
         let head = self.head;
@@ -277,12 +299,12 @@ impl<'a> Appender<'a> {
                 // lock, so concurrent appenders do that work in parallel.
                 let compress = head.opts.wal_compression;
                 let new: Vec<RefSeries> = b
-                    .unlogged
+                    .touched
                     .iter()
-                    .filter_map(|&i| b.touched.get(i as usize))
-                    .map(|(r, h)| RefSeries {
-                        series: SeriesRef::from(*r),
-                        labels: h.labels.clone(),
+                    .filter(|t| t.unlogged)
+                    .map(|t| RefSeries {
+                        series: SeriesRef::from(t.r),
+                        labels: t.handle.labels.clone(),
                     })
                     .collect();
                 b.series_rec.clear();
@@ -308,12 +330,12 @@ impl<'a> Appender<'a> {
                 {
                     let mut wal = wal.lock().unwrap_or_else(|e| e.into_inner());
                     wal.log_prepared(&recs)?;
-                    for (_, h) in &b.touched {
-                        claim(h);
+                    for t in b.touched.iter_mut() {
+                        claim(&t.handle);
+                        t.hold = Hold::Claimed;
                     }
                 }
                 drop(recs);
-                let _release = Release(&b.touched);
                 Self::apply(head, b);
             }
             None => {
@@ -324,26 +346,44 @@ impl<'a> Appender<'a> {
         Ok(())
     }
 
-    fn apply(head: &Head, b: &Buffers) {
-        for &i in &b.unlogged {
-            if let Some((_, h)) = b.touched.get(i as usize) {
-                h.lock().logged = true;
-            }
-        }
+    /// Applies the logged batch, giving each series back (pending count,
+    /// claim) under the same lock as its last sample, so every series is
+    /// locked once per sample and not again.
+    fn apply(head: &Head, b: &mut Buffers) {
         let range = head.opts.chunk_range;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
-        for (s, &slot) in b.samples.iter().zip(&b.slots) {
-            let Some((_, h)) = b.touched.get(slot as usize) else {
+        for (i, (s, &slot)) in b.samples.iter().zip(&b.slots).enumerate() {
+            let Some(t) = b.touched.get_mut(slot as usize) else {
                 continue;
             };
-            let mut st = h.lock();
+            let mut st = t.handle.lock();
+            if t.unlogged {
+                st.logged = true;
+            }
             if st.append(s.t, s.v, range) {
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
                 if let Some(store) = &head.chunks {
-                    st.persist_cut(s.series, store);
+                    if st.has_unpersisted() {
+                        st.persist_cut(s.series, store);
+                    }
                 }
             }
+            if t.last_sample == Some(i as u32) {
+                st.pending = st.pending.saturating_sub(1);
+                st.applying = false;
+                t.hold = Hold::Released;
+            }
+        }
+        // Series without samples here: their record went out all the same.
+        for t in b.touched.iter_mut().filter(|t| t.hold != Hold::Released) {
+            let mut st = t.handle.lock();
+            if t.unlogged {
+                st.logged = true;
+            }
+            st.pending = st.pending.saturating_sub(1);
+            st.applying = false;
+            t.hold = Hold::Released;
         }
         head.note_time_range(mint, maxt);
     }
@@ -364,16 +404,5 @@ fn claim(h: &SeriesHandle) {
         drop(st);
         // The commit holding it applies without any lock this one holds.
         std::thread::yield_now();
-    }
-}
-
-/// Releases the series a commit claimed, also if applying unwinds.
-struct Release<'a>(&'a [(u32, SeriesHandle)]);
-
-impl Drop for Release<'_> {
-    fn drop(&mut self) {
-        for (_, h) in self.0 {
-            h.lock().applying = false;
-        }
     }
 }

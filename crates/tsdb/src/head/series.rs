@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use vigil_model::Labels;
 
@@ -218,6 +218,17 @@ impl SeriesState {
         }
     }
 
+    /// Whether the newest cut chunk is still only in memory.
+    pub(crate) fn has_unpersisted(&self) -> bool {
+        matches!(
+            self.cut.last(),
+            Some(CutChunk {
+                data: ChunkData::Mem(_),
+                ..
+            })
+        )
+    }
+
     /// Writes chunks cut in memory to `store`, keeping only their
     /// references. A failed write leaves the chunk in memory.
     pub(crate) fn persist_cut(&mut self, series_ref: u64, store: &ChunkStore) {
@@ -385,10 +396,22 @@ pub(crate) enum CreateError {
     RefTaken,
 }
 
+/// Segments per directory of the two-level reference table.
+const DIR_LEN: usize = 1024;
+/// Directories: together they cover every reference up to [`MAX_REF`].
+const DIRS: usize = ((MAX_REF as usize) >> 20) + 1;
+
+/// One directory: `DIR_LEN` segments, each allocated on first use.
+type Dir = Box<[OnceLock<Box<Segment>>]>;
+
 /// The reference → series table plus the labels → reference index.
+///
+/// References map to slots through two fixed levels of `OnceLock`s
+/// (directory, segment), so a lookup is two plain loads and the slot's
+/// lock: no table-wide lock for appenders on different cores to contend on.
 #[derive(Debug)]
 pub(crate) struct SeriesTable {
-    segments: RwLock<Vec<Option<Arc<Segment>>>>,
+    dirs: Box<[OnceLock<Dir>]>,
     stripes: Box<[Mutex<Stripe>]>,
     next_ref: AtomicU64,
     count: AtomicUsize,
@@ -397,7 +420,7 @@ pub(crate) struct SeriesTable {
 impl Default for SeriesTable {
     fn default() -> SeriesTable {
         SeriesTable {
-            segments: RwLock::new(Vec::new()),
+            dirs: (0..DIRS).map(|_| OnceLock::new()).collect(),
             stripes: (0..STRIPES).map(|_| Mutex::default()).collect(),
             next_ref: AtomicU64::new(1),
             count: AtomicUsize::new(0),
@@ -411,30 +434,45 @@ impl SeriesTable {
         self.count.load(Ordering::Relaxed)
     }
 
+    /// The segment holding reference `r`, if allocated.
+    fn segment(&self, r: u64) -> Option<&Segment> {
+        let seg = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
+        let dir = self.dirs.get(seg / DIR_LEN)?.get()?;
+        dir.get(seg % DIR_LEN)?.get().map(|b| &**b)
+    }
+
+    /// The segment holding reference `r`, allocated if needed.
+    fn segment_or_create(&self, r: u64) -> Option<&Segment> {
+        let seg = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
+        let dir = self
+            .dirs
+            .get(seg / DIR_LEN)?
+            .get_or_init(|| (0..DIR_LEN).map(|_| OnceLock::new()).collect());
+        Some(
+            dir.get(seg % DIR_LEN)?
+                .get_or_init(|| Box::new(Segment::new())),
+        )
+    }
+
     /// The series with reference `r`.
     pub(crate) fn get(&self, r: u64) -> Option<SeriesHandle> {
-        let seg_idx = usize::try_from(r / SEGMENT_LEN as u64).ok()?;
-        let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
-        let seg = segs.get(seg_idx)?.as_ref()?;
-        let slot = seg.slot((r % SEGMENT_LEN as u64) as usize)?;
+        let slot = self.segment(r)?.slot((r % SEGMENT_LEN as u64) as usize)?;
         slot.clone().map(SeriesHandle)
     }
 
     /// Every series with its reference, in reference order (a snapshot:
     /// series created meanwhile may be missed).
     pub(crate) fn all(&self) -> Vec<(u64, SeriesHandle)> {
-        let segs: Vec<(usize, Arc<Segment>)> = {
-            let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
-            segs.iter()
-                .enumerate()
-                .filter_map(|(i, s)| Some((i, s.as_ref()?.clone())))
-                .collect()
-        };
         let mut out = Vec::with_capacity(self.len());
-        for (i, seg) in segs {
-            for (j, slot) in seg.slots.iter().enumerate() {
-                if let Some(s) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
-                    out.push(((i * SEGMENT_LEN + j) as u64, SeriesHandle(s.clone())));
+        for (d, dir) in self.dirs.iter().enumerate() {
+            let Some(dir) = dir.get() else { continue };
+            for (i, seg) in dir.iter().enumerate() {
+                let Some(seg) = seg.get() else { continue };
+                let base = ((d * DIR_LEN + i) * SEGMENT_LEN) as u64;
+                for (j, slot) in seg.slots.iter().enumerate() {
+                    if let Some(s) = &*slot.lock().unwrap_or_else(|e| e.into_inner()) {
+                        out.push((base + j as u64, SeriesHandle(s.clone())));
+                    }
                 }
             }
         }
@@ -476,11 +514,7 @@ impl SeriesTable {
         }
         drop(st);
         drop(stripe);
-        let segs = self.segments.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(seg) = segs
-            .get((r / SEGMENT_LEN as u64) as usize)
-            .and_then(Option::as_ref)
-        {
+        if let Some(seg) = self.segment(r) {
             if let Some(mut slot) = seg.slot((r % SEGMENT_LEN as u64) as usize) {
                 *slot = None;
             }
@@ -588,17 +622,8 @@ impl SeriesTable {
     }
 
     fn insert(&self, r: u64, labels: Labels) -> Result<SeriesHandle, CreateError> {
-        let seg_idx = (r / SEGMENT_LEN as u64) as usize;
         let idx = (r % SEGMENT_LEN as u64) as usize;
-        let seg = {
-            let mut segs = self.segments.write().unwrap_or_else(|e| e.into_inner());
-            if segs.len() <= seg_idx {
-                segs.resize(seg_idx + 1, None);
-            }
-            segs[seg_idx]
-                .get_or_insert_with(|| Arc::new(Segment::new()))
-                .clone()
-        };
+        let seg = self.segment_or_create(r).ok_or(CreateError::RefTooLarge)?;
         let mut slot = seg.slot(idx).ok_or(CreateError::RefTaken)?;
         if slot.is_some() {
             return Err(CreateError::RefTaken);
