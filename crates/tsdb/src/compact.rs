@@ -6,8 +6,10 @@
 //!   of the next level; the newest block is left alone so it can still be
 //!   backed up on its own.
 //! - [`compact`] merges the chosen blocks into one: series in label order,
-//!   samples merged by timestamp (one kept per timestamp), tombstones
-//!   applied, re-cut into XOR chunks of at most 120 samples. The new block
+//!   a series found in one block without tombstones keeps its chunks as
+//!   they are; others are decoded (floats and native histograms), merged by
+//!   timestamp (one kept per timestamp), tombstones applied, and re-cut into
+//!   chunks of at most 120 samples. The new block
 //!   appears atomically ([`BlockWriter`]); its parents are deleted only
 //!   afterwards (by [`Db::reload_blocks`](crate::db::Db::reload_blocks), which
 //!   treats every parent of a loaded block as deletable, so a crash between
@@ -17,11 +19,10 @@ use std::path::{Path, PathBuf};
 
 use vigil_model::{Labels, LabelsBuilder};
 
-use crate::block::{
-    Block, BlockDesc, BlockMeta, BlockMetaCompaction, BlockWriter, encoded_xor, xor_chunks,
-};
+use crate::block::{Block, BlockDesc, BlockMeta, BlockMetaCompaction, BlockWriter, EncodedChunk};
 use crate::db::DbError;
-use crate::querier::{chunk_samples, merge_samples};
+use crate::querier::chunk_data;
+use crate::series_data::{SeriesData, encode_chunks};
 
 /// Block directories to compact together next, in min-time order; empty
 /// when nothing is due. `blocks` are the loaded blocks (any order),
@@ -184,8 +185,6 @@ pub fn compact(dir: &Path, blocks: &[&Block]) -> Result<Option<BlockMeta>, DbErr
     let mint = blocks.iter().map(|b| b.meta().min_time).min().unwrap_or(0);
     let maxt = blocks.iter().map(|b| b.meta().max_time).max().unwrap_or(0);
     let mut writer: Option<BlockWriter> = None;
-    let mut samples = Vec::new();
-    let mut part = Vec::new();
     // Each round takes the smallest label set among the cursors.
     while let Some(next) = cursors
         .iter()
@@ -193,45 +192,79 @@ pub fn compact(dir: &Path, blocks: &[&Block]) -> Result<Option<BlockMeta>, DbErr
         .min()
         .cloned()
     {
-        samples.clear();
-        for c in cursors.iter_mut() {
-            let Some((id, labels, chunks)) = &c.current else {
-                continue;
-            };
-            if *labels != next {
-                continue;
-            }
-            let stones = c
-                .block
-                .tombstones()
-                .get(id)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            part.clear();
-            // A block holds samples in [min_time, max_time).
-            let m = c.block.meta();
-            chunk_samples(
-                c.block,
-                labels,
-                chunks,
-                m.min_time,
-                m.max_time.saturating_sub(1),
-                stones,
-                &mut part,
-            )?;
-            samples = merge_samples(&samples, &part);
-            c.advance()?;
-        }
-        if samples.is_empty() {
-            continue;
-        }
-        let chunks = xor_chunks(&samples)?;
+        let sources: Vec<usize> = cursors
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.current.as_ref().is_some_and(|s| s.1 == next))
+            .map(|(i, _)| i)
+            .collect();
         let w = match &mut writer {
             Some(w) => w,
             None => writer.insert(BlockWriter::new(dir)?),
         };
-        w.add_series(next, &encoded_xor(&chunks))?;
+        let single = match sources.as_slice() {
+            [only] => cursors.get(*only),
+            _ => None,
+        };
+        let copied = match single {
+            Some(c) => copy_series(c, &next, w)?,
+            None => false,
+        };
+        if !copied {
+            let mut data = SeriesData::default();
+            for &i in &sources {
+                let Some(c) = cursors.get(i) else { continue };
+                let Some((id, _, chunks)) = &c.current else {
+                    continue;
+                };
+                let stones = c
+                    .block
+                    .tombstones()
+                    .get(id)
+                    .map(Vec::as_slice)
+                    .unwrap_or(&[]);
+                // A block holds samples in [min_time, max_time).
+                let m = c.block.meta();
+                let mut part = SeriesData::default();
+                chunk_data(
+                    c.block,
+                    chunks,
+                    m.min_time,
+                    m.max_time.saturating_sub(1),
+                    stones,
+                    &mut part,
+                )?;
+                data.merge(part);
+            }
+            if !data.is_empty() {
+                let chunks = encode_chunks(&data).map_err(|e| DbError::Block {
+                    dir: dir.to_path_buf(),
+                    source: e,
+                })?;
+                let encoded: Vec<EncodedChunk<'_>> = chunks
+                    .iter()
+                    .map(|c| EncodedChunk {
+                        encoding: c.encoding,
+                        data: &c.data,
+                        mint: c.mint,
+                        maxt: c.maxt,
+                        samples: c.samples,
+                    })
+                    .collect();
+                w.add_series(next.clone(), &encoded)?;
+            }
+        }
+        for &i in &sources {
+            if let Some(c) = cursors.get_mut(i) {
+                c.advance()?;
+            }
+        }
     }
+    // A writer with no series writes no block.
+    let writer = match writer {
+        Some(w) if w.num_series() > 0 => Some(w),
+        _ => None,
+    };
     match writer {
         Some(w) => Ok(Some(w.finish_with(mint, maxt, compacted_meta(blocks))?)),
         None => {
@@ -245,6 +278,44 @@ pub fn compact(dir: &Path, blocks: &[&Block]) -> Result<Option<BlockMeta>, DbErr
             Ok(None)
         }
     }
+}
+
+/// Writes the series under `c` with its chunks as they are, when nothing
+/// of it is deleted (most series of a leveled compaction): no decoding, and
+/// histogram chunks keep their exact encoding and headers. Returns whether
+/// it did.
+fn copy_series(
+    c: &SeriesCursor<'_>,
+    labels: &Labels,
+    w: &mut BlockWriter,
+) -> Result<bool, DbError> {
+    let Some((id, _, chunks)) = &c.current else {
+        return Ok(false);
+    };
+    if c.block.tombstones().contains_key(id) {
+        return Ok(false);
+    }
+    let m = c.block.meta();
+    let mut out = Vec::with_capacity(chunks.len());
+    for meta in chunks {
+        // Chunks reaching outside the block's range are re-encoded (cut).
+        if meta.mint < m.min_time || meta.maxt >= m.max_time {
+            return Ok(false);
+        }
+        let rec = c.block.chunk(meta.reference)?;
+        out.push(EncodedChunk {
+            encoding: rec.encoding,
+            data: rec.data,
+            mint: meta.mint,
+            maxt: meta.maxt,
+            samples: crate::chunkenc::xor::num_samples(rec.data) as u64,
+        });
+    }
+    if out.is_empty() {
+        return Ok(true);
+    }
+    w.add_series(labels.clone(), &out)?;
+    Ok(true)
 }
 
 /// Level, sources and parents of the block merged from `blocks`.

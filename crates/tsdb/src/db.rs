@@ -52,16 +52,6 @@ pub enum DbError {
         /// Why it failed.
         source: Error,
     },
-    /// A chunk encoding the querier or compactor does not handle yet.
-    #[error("{dir}: series {series}: {what} chunks are not supported yet")]
-    Unsupported {
-        /// The block's directory.
-        dir: PathBuf,
-        /// The series' labels.
-        series: String,
-        /// The chunk encoding.
-        what: &'static str,
-    },
     /// Any other storage error.
     #[error(transparent)]
     Tsdb(#[from] Error),

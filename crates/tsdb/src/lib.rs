@@ -33,6 +33,7 @@ pub mod index;
 pub mod querier;
 pub mod record;
 pub mod retention;
+pub mod series_data;
 pub mod wal;
 
 pub use error::Error;

@@ -17,10 +17,10 @@ use std::collections::BTreeMap;
 use vigil_model::{Labels, LabelsBuilder, MatchType, Matcher};
 
 use crate::block::Block;
-use crate::chunkenc::{Encoding, XorIter};
 use crate::db::{Db, DbError};
 use crate::error::Error;
 use crate::index::{ChunkMeta, IndexReader};
+use crate::series_data::{SeriesData, decode_chunk};
 
 /// A selected series: its labels and samples in time order.
 pub type SeriesSamples = (Labels, Vec<(i64, f64)>);
@@ -150,56 +150,47 @@ pub fn block_postings<B: AsRef<[u8]>>(
     Ok(out)
 }
 
-/// Decodes the samples of `chunks` within `mint..=maxt`, minus the deleted
-/// `intervals`, appending them to `out` in time order.
-pub(crate) fn chunk_samples(
+/// Decodes the samples (floats and histograms) of `chunks` within
+/// `mint..=maxt`, minus the deleted `intervals`, into `out`.
+pub(crate) fn chunk_data(
     block: &Block,
-    labels: &Labels,
     chunks: &[ChunkMeta],
     mint: i64,
     maxt: i64,
     intervals: &[(i64, i64)],
-    out: &mut Vec<(i64, f64)>,
+    out: &mut SeriesData,
 ) -> Result<(), DbError> {
+    let damaged = |source: Error| DbError::Block {
+        dir: block.dir().to_path_buf(),
+        source,
+    };
     for c in chunks.iter().filter(|c| c.maxt >= mint && c.mint <= maxt) {
         let rec = block.chunk(c.reference)?;
-        if rec.encoding != Encoding::Xor {
-            return Err(DbError::Unsupported {
-                dir: block.dir().to_path_buf(),
-                series: labels.to_string(),
-                what: "native histogram",
-            });
-        }
-        let mut it = XorIter::new(rec.data)?;
-        for (t, v) in it.by_ref() {
-            if t >= mint && t <= maxt && !intervals.iter().any(|(a, b)| *a <= t && t <= *b) {
-                out.push((t, v));
-            }
-        }
-        if let Some(e) = it.take_err() {
-            return Err(DbError::Block {
-                dir: block.dir().to_path_buf(),
-                source: e,
-            });
-        }
+        decode_chunk(rec.encoding, rec.data, mint, maxt, out).map_err(damaged)?;
     }
+    out.apply_tombstones(intervals);
     // Chunks of a series may overlap in a damaged block (or one written by
     // a peer with overlapping chunks); keep the output strictly increasing.
-    if out.windows(2).any(|w| w[0].0 >= w[1].0) {
-        out.sort_by_key(|s| s.0);
-        out.dedup_by_key(|s| s.0);
+    if out.floats.windows(2).any(|w| w[0].0 >= w[1].0) {
+        out.floats.sort_by_key(|s| s.0);
+        out.floats.dedup_by_key(|s| s.0);
+    }
+    if out.histograms.windows(2).any(|w| w[0].0 >= w[1].0) {
+        out.histograms.sort_by_key(|s| s.0);
+        out.histograms.dedup_by_key(|s| s.0);
     }
     Ok(())
 }
 
 /// The series of `block` that `matchers` select with samples in
-/// `mint..=maxt`, in label order, tombstones applied.
-pub fn select_block(
+/// `mint..=maxt`, in label order, tombstones applied, floats and
+/// histograms.
+pub fn select_block_data(
     block: &Block,
     mint: i64,
     maxt: i64,
     matchers: &[Matcher],
-) -> Result<Vec<SeriesSamples>, DbError> {
+) -> Result<Vec<(Labels, SeriesData)>, DbError> {
     let meta = block.meta();
     if meta.max_time <= mint || meta.min_time > maxt {
         return Ok(Vec::new());
@@ -216,13 +207,28 @@ pub fn select_block(
             .get(&id)
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let mut samples = Vec::new();
-        chunk_samples(block, &labels, &chunks, mint, maxt, stones, &mut samples)?;
-        if !samples.is_empty() {
-            out.push((labels, samples));
+        let mut data = SeriesData::default();
+        chunk_data(block, &chunks, mint, maxt, stones, &mut data)?;
+        if !data.is_empty() {
+            out.push((labels, data));
         }
     }
     Ok(out)
+}
+
+/// The float samples of the series of `block` that `matchers` select (see
+/// [`select_block_data`] for histograms too).
+pub fn select_block(
+    block: &Block,
+    mint: i64,
+    maxt: i64,
+    matchers: &[Matcher],
+) -> Result<Vec<SeriesSamples>, DbError> {
+    Ok(select_block_data(block, mint, maxt, matchers)?
+        .into_iter()
+        .filter(|(_, d)| !d.floats.is_empty())
+        .map(|(l, d)| (l, d.floats))
+        .collect())
 }
 
 /// Merges two time-ordered sample lists; of equal timestamps the one from
@@ -262,30 +268,53 @@ fn limited(mut v: Vec<String>, limit: usize) -> Vec<String> {
 
 impl Db {
     /// The series `matchers` select with samples in `mint..=maxt`, in label
-    /// order, each with its samples from every overlapping block and the
-    /// head, merged by timestamp without duplicates.
+    /// order, each with its samples (floats and native histograms) from
+    /// every overlapping block and the head, merged by timestamp without
+    /// duplicates.
+    pub fn select_data(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+    ) -> Result<Vec<(Labels, SeriesData)>, DbError> {
+        let mut merged: BTreeMap<Labels, SeriesData> = BTreeMap::new();
+        let mut add = |labels: Labels, data: SeriesData| match merged.get_mut(&labels) {
+            Some(have) => have.merge(data),
+            None => {
+                merged.insert(labels, data);
+            }
+        };
+        for block in self.blocks() {
+            for (l, d) in select_block_data(&block, mint, maxt, matchers)? {
+                add(l, d);
+            }
+        }
+        for (l, s) in self.head.select(mint, maxt, matchers) {
+            add(
+                l,
+                SeriesData {
+                    floats: s,
+                    histograms: Vec::new(),
+                },
+            );
+        }
+        Ok(merged.into_iter().collect())
+    }
+
+    /// The float samples of the series `matchers` select in `mint..=maxt`
+    /// (see [`Db::select_data`] for native histograms too).
     pub fn select(
         &self,
         mint: i64,
         maxt: i64,
         matchers: &[Matcher],
     ) -> Result<Vec<SeriesSamples>, DbError> {
-        let mut merged: BTreeMap<Labels, Vec<(i64, f64)>> = BTreeMap::new();
-        let mut add = |labels: Labels, samples: Vec<(i64, f64)>| match merged.get_mut(&labels) {
-            Some(have) => *have = merge_samples(have, &samples),
-            None => {
-                merged.insert(labels, samples);
-            }
-        };
-        for block in self.blocks() {
-            for (l, s) in select_block(&block, mint, maxt, matchers)? {
-                add(l, s);
-            }
-        }
-        for (l, s) in self.head.select(mint, maxt, matchers) {
-            add(l, s);
-        }
-        Ok(merged.into_iter().collect())
+        Ok(self
+            .select_data(mint, maxt, matchers)?
+            .into_iter()
+            .filter(|(_, d)| !d.floats.is_empty())
+            .map(|(l, d)| (l, d.floats))
+            .collect())
     }
 
     /// Label names of the series `matchers` select (all series when

@@ -171,6 +171,11 @@ impl BlockWriter {
         &self.ulid
     }
 
+    /// Number of series added so far.
+    pub fn num_series(&self) -> usize {
+        self.series.len()
+    }
+
     /// Adds a series with its chunks (in time order). Series must be added
     /// in strictly increasing label order.
     pub fn add_series(&mut self, labels: Labels, chunks: &[EncodedChunk<'_>]) -> Result<(), Error> {
