@@ -12,10 +12,10 @@
 
 use vigil_model::{CounterResetHint, FloatHistogram, Histogram};
 
-use crate::block::{SAMPLES_PER_CHUNK, xor_chunks};
+use crate::block::SAMPLES_PER_CHUNK;
 use crate::chunkenc::{
     CounterResetHeader, Encoding, FloatHistogramChunk, FloatHistogramIter, HistogramChunk,
-    HistogramIter, XorIter,
+    HistogramIter, XorChunk, XorIter,
 };
 use crate::error::Error;
 
@@ -160,27 +160,57 @@ pub struct OwnedChunk {
     pub samples: u64,
 }
 
-/// Encodes `data` into chunks ordered by start time.
+/// Encodes `data` into chunks ordered by start time. Samples are taken in
+/// time order and a change of kind closes the chunk being filled, so
+/// chunks never overlap (the index requires it).
 pub fn encode_chunks(data: &SeriesData) -> Result<Vec<OwnedChunk>, Error> {
-    let mut out: Vec<OwnedChunk> = xor_chunks(&data.floats)?
-        .into_iter()
-        .map(|(c, mint, maxt, samples)| OwnedChunk {
+    let mut out = Vec::new();
+    let mut floats = data.floats.iter().peekable();
+    let mut hists = data.histograms.iter().peekable();
+    let mut xor: Option<(XorChunk, i64, i64)> = None;
+    let mut enc = HistogramEncoder::default();
+    let mut prev: Option<&HistogramValue> = None;
+    loop {
+        let float_next = match (floats.peek(), hists.peek()) {
+            (Some(f), Some(h)) => f.0 < h.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        if float_next {
+            let Some(&(t, v)) = floats.next() else { break };
+            enc.finish(&mut out);
+            let full = xor
+                .as_ref()
+                .is_some_and(|(c, _, _)| c.num_samples() >= SAMPLES_PER_CHUNK);
+            if full {
+                finish_xor(&mut xor, &mut out);
+            }
+            let (c, _, maxt) = xor.get_or_insert_with(|| (XorChunk::new(), t, t));
+            c.append(t, v)?;
+            *maxt = t;
+        } else {
+            let Some((t, h)) = hists.next() else { break };
+            finish_xor(&mut xor, &mut out);
+            enc.push(*t, h, prev, &mut out)?;
+            prev = Some(h);
+        }
+    }
+    finish_xor(&mut xor, &mut out);
+    enc.finish(&mut out);
+    Ok(out)
+}
+
+fn finish_xor(xor: &mut Option<(XorChunk, i64, i64)>, out: &mut Vec<OwnedChunk>) {
+    if let Some((c, mint, maxt)) = xor.take() {
+        out.push(OwnedChunk {
             encoding: Encoding::Xor,
+            samples: c.num_samples() as u64,
             data: c.bytes().to_vec(),
             mint,
             maxt,
-            samples,
-        })
-        .collect();
-    let mut enc = HistogramEncoder::default();
-    let mut prev: Option<&HistogramValue> = None;
-    for (t, h) in &data.histograms {
-        enc.push(*t, h, prev, &mut out)?;
-        prev = Some(h);
+        });
     }
-    enc.finish(&mut out);
-    out.sort_by_key(|c| c.mint);
-    Ok(out)
 }
 
 /// The histogram chunk being filled.
