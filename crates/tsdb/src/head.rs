@@ -19,10 +19,15 @@
 //!   [`Head::truncate`] then drops it from memory, `chunks_head/` and the
 //!   WAL (writing a checkpoint), and removes series left empty.
 //!
+//! - Native histograms (integer and float) are appended, logged, replayed,
+//!   read back from `chunks_head/` and persisted like floats (`head/hist.rs`
+//!   holds the open histogram chunk and its cutting rules).
+//!
 //! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), native histograms in the head.
+//! series' last one is rejected), exemplars and metadata in the head.
 
 mod appender;
+mod hist;
 mod mmap;
 mod persist;
 mod postings;

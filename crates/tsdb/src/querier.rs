@@ -289,14 +289,8 @@ impl Db {
                 add(l, d);
             }
         }
-        for (l, s) in self.head.select(mint, maxt, matchers) {
-            add(
-                l,
-                SeriesData {
-                    floats: s,
-                    histograms: Vec::new(),
-                },
-            );
+        for (l, d) in self.head.select_data(mint, maxt, matchers) {
+            add(l, d);
         }
         Ok(merged.into_iter().collect())
     }

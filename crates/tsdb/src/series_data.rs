@@ -37,7 +37,7 @@ impl HistogramValue {
         }
     }
 
-    fn hint(&self) -> CounterResetHint {
+    pub(crate) fn hint(&self) -> CounterResetHint {
         match self {
             HistogramValue::Int(h) => h.counter_reset_hint,
             HistogramValue::Float(h) => h.counter_reset_hint,
@@ -213,15 +213,16 @@ fn finish_xor(xor: &mut Option<(XorChunk, i64, i64)>, out: &mut Vec<OwnedChunk>)
     }
 }
 
-/// The histogram chunk being filled.
+/// A histogram chunk being filled (compaction's encoder and the head's
+/// open histogram chunk).
 #[derive(Debug)]
-enum OpenHist {
+pub(crate) enum OpenHist {
     Int(HistogramChunk),
     Float(FloatHistogramChunk),
 }
 
 impl OpenHist {
-    fn new(h: &HistogramValue, header: CounterResetHeader) -> OpenHist {
+    pub(crate) fn new(h: &HistogramValue, header: CounterResetHeader) -> OpenHist {
         match h {
             HistogramValue::Int(_) => OpenHist::Int(HistogramChunk::new(header)),
             HistogramValue::Float(_) => OpenHist::Float(FloatHistogramChunk::new(header)),
@@ -230,7 +231,7 @@ impl OpenHist {
 
     /// Appends `h`; `Ok(false)` when it does not fit (another kind, layout
     /// or a full chunk) and a new chunk is needed.
-    fn append(&mut self, t: i64, h: &HistogramValue) -> Result<bool, Error> {
+    pub(crate) fn append(&mut self, t: i64, h: &HistogramValue) -> Result<bool, Error> {
         let r = match (self, h) {
             (OpenHist::Int(c), HistogramValue::Int(h)) => c.append(t, h),
             (OpenHist::Float(c), HistogramValue::Float(h)) => c.append(t, h),
@@ -243,10 +244,18 @@ impl OpenHist {
         }
     }
 
-    fn num_samples(&self) -> usize {
+    pub(crate) fn num_samples(&self) -> usize {
         match self {
             OpenHist::Int(c) => c.num_samples(),
             OpenHist::Float(c) => c.num_samples(),
+        }
+    }
+
+    /// The encoded bytes and their encoding.
+    pub(crate) fn bytes(&self) -> (Encoding, &[u8]) {
+        match self {
+            OpenHist::Int(c) => (Encoding::Histogram, c.bytes()),
+            OpenHist::Float(c) => (Encoding::FloatHistogram, c.bytes()),
         }
     }
 

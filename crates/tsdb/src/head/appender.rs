@@ -4,11 +4,16 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use vigil_model::Labels;
+use vigil_model::{FloatHistogram, Histogram, Labels};
 
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
+use crate::record::{
+    RefFloatHistogramSample, RefHistogramSample, encode_float_histogram_samples,
+    encode_histogram_samples,
+};
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
+use crate::series_data::HistogramValue;
 use crate::wal::prepare_record;
 
 /// Why a sample or a commit was refused. The messages use Prometheus'
@@ -46,6 +51,10 @@ pub enum AppendError {
     /// [`Appender::append_ref`] with a reference the head does not know.
     #[error("unknown series reference {0}")]
     UnknownSeriesRef(SeriesRef),
+    /// A native histogram that does not hold together (spans and buckets
+    /// disagree, counts do not add up, …).
+    #[error("invalid histogram: {0}")]
+    InvalidHistogram(String),
     /// The head ran out of series references (2³² series).
     #[error("too many series: series references exhausted")]
     TooManySeries,
@@ -95,6 +104,13 @@ pub(super) struct Buffers {
     samples_rec: Vec<u8>,
     compressed: [Vec<u8>; 2],
     encoder: Option<snap::raw::Encoder>,
+    /// Native-histogram samples, each with its index into `touched`.
+    hists: Vec<(u32, RefHistogramSample)>,
+    fhists: Vec<(u32, RefFloatHistogramSample)>,
+    /// Encoded histogram records (exponential and custom buckets are
+    /// separate record types) and their compression buffers.
+    hist_recs: Vec<Vec<u8>>,
+    hist_compressed: Vec<Vec<u8>>,
 }
 
 impl Buffers {
@@ -107,6 +123,8 @@ impl Buffers {
         self.slots.clear();
         self.touched.clear();
         self.by_ref.clear();
+        self.hists.clear();
+        self.fhists.clear();
     }
 }
 
@@ -160,6 +178,99 @@ impl<'a> Appender<'a> {
     /// ([`vigil_model::stale_nan`]) is an ordinary value here.
     pub fn append(&mut self, labels: &Labels, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
         self.check_bounds(t)?;
+        let (r, idx) = self.resolve(labels)?;
+        self.add(r, idx, t, v)
+    }
+
+    /// Adds sample `(t, v)` of the series with reference `r`.
+    pub fn append_ref(&mut self, r: SeriesRef, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
+        self.check_bounds(t)?;
+        let (r, idx) = self.resolve_ref(r)?;
+        self.add(r, idx, t, v)
+    }
+
+    /// Adds native histogram `h` at `t` of the series `labels` (created if
+    /// new). The histogram must be valid ([`Histogram::validate`]).
+    pub fn append_histogram(
+        &mut self,
+        labels: &Labels,
+        t: i64,
+        h: &Histogram,
+    ) -> Result<SeriesRef, AppendError> {
+        self.check_bounds(t)?;
+        h.validate()
+            .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
+        let (r, idx) = self.resolve(labels)?;
+        if self.add_hist(idx, t)? {
+            self.b.hists.push((
+                idx,
+                RefHistogramSample {
+                    series: SeriesRef::from(r),
+                    t,
+                    h: h.clone(),
+                },
+            ));
+        }
+        Ok(SeriesRef::from(r))
+    }
+
+    /// As [`Appender::append_histogram`], for a series reference.
+    pub fn append_histogram_ref(
+        &mut self,
+        r: SeriesRef,
+        t: i64,
+        h: &Histogram,
+    ) -> Result<SeriesRef, AppendError> {
+        let labels = self.labels_of(r)?;
+        self.append_histogram(&labels, t, h)
+    }
+
+    /// Adds float native histogram `h` at `t` of the series `labels`.
+    pub fn append_float_histogram(
+        &mut self,
+        labels: &Labels,
+        t: i64,
+        h: &FloatHistogram,
+    ) -> Result<SeriesRef, AppendError> {
+        self.check_bounds(t)?;
+        h.validate()
+            .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
+        let (r, idx) = self.resolve(labels)?;
+        if self.add_hist(idx, t)? {
+            self.b.fhists.push((
+                idx,
+                RefFloatHistogramSample {
+                    series: SeriesRef::from(r),
+                    t,
+                    h: h.clone(),
+                },
+            ));
+        }
+        Ok(SeriesRef::from(r))
+    }
+
+    /// As [`Appender::append_float_histogram`], for a series reference.
+    pub fn append_float_histogram_ref(
+        &mut self,
+        r: SeriesRef,
+        t: i64,
+        h: &FloatHistogram,
+    ) -> Result<SeriesRef, AppendError> {
+        let labels = self.labels_of(r)?;
+        self.append_float_histogram(&labels, t, h)
+    }
+
+    fn labels_of(&self, r: SeriesRef) -> Result<Labels, AppendError> {
+        self.head
+            .series
+            .get(r)
+            .map(|h| h.labels.clone())
+            .ok_or(AppendError::UnknownSeriesRef(r))
+    }
+
+    /// The series `labels` (created if new) in this batch: its reference
+    /// and index into `touched`.
+    fn resolve(&mut self, labels: &Labels) -> Result<(u32, u32), AppendError> {
         if labels.is_empty() {
             return Err(AppendError::EmptyLabels);
         }
@@ -170,20 +281,18 @@ impl<'a> Appender<'a> {
             let c = self.head.get_or_create(labels).map_err(|e| match e {
                 CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
             })?;
-            let Some(idx) = self.touch(c.series_ref, Some(c.handle)) else {
-                continue;
-            };
-            return self.add(c.series_ref, idx, t, v);
+            if let Some(idx) = self.touch(c.series_ref, Some(c.handle)) {
+                return Ok((c.series_ref, idx));
+            }
         }
         Err(AppendError::TooManySeries)
     }
 
-    /// Adds sample `(t, v)` of the series with reference `r`.
-    pub fn append_ref(&mut self, r: SeriesRef, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
-        self.check_bounds(t)?;
+    /// The series with reference `r` in this batch (see [`Self::resolve`]).
+    fn resolve_ref(&mut self, r: SeriesRef) -> Result<(u32, u32), AppendError> {
         let r32 = u32::try_from(r).map_err(|_| AppendError::UnknownSeriesRef(r))?;
         if let Some(&idx) = self.b.by_ref.get(&r32) {
-            return self.add(r32, idx, t, v);
+            return Ok((r32, idx));
         }
         let handle = self
             .head
@@ -191,13 +300,29 @@ impl<'a> Appender<'a> {
             .get(r)
             .ok_or(AppendError::UnknownSeriesRef(r))?;
         match self.touch(r32, Some(handle.clone())) {
-            Some(idx) => self.add(r32, idx, t, v),
+            Some(idx) => Ok((r32, idx)),
             // Removed meanwhile: the series comes back under a new reference.
             None => {
                 let labels = handle.labels.clone();
-                self.append(&labels, t, v)
+                self.resolve(&labels)
             }
         }
+    }
+
+    /// Checks a histogram at `t` for series `idx`: `Ok(true)` to add it,
+    /// `Ok(false)` for a repeat of the last timestamp (ignored).
+    fn add_hist(&mut self, idx: u32, t: i64) -> Result<bool, AppendError> {
+        let Some(touched) = self.b.touched.get_mut(idx as usize) else {
+            return Err(AppendError::TooManySeries);
+        };
+        match SeriesState::check(touched.last, t, f64::NAN) {
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            Err(Reject::OutOfOrder { last }) => return Err(AppendError::OutOfOrder { t, last }),
+            Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
+        }
+        touched.last = Some((t, None));
+        Ok(true)
     }
 
     /// Number of samples in the batch.
@@ -284,7 +409,11 @@ impl<'a> Appender<'a> {
     /// older timestamp, or the same timestamp with another value) is
     /// logged but not applied — replaying the WAL drops it the same way.
     pub fn commit(mut self) -> Result<(), AppendError> {
-        if self.b.samples.is_empty() && !self.b.touched.iter().any(|t| t.unlogged) {
+        if self.b.samples.is_empty()
+            && self.b.hists.is_empty()
+            && self.b.fhists.is_empty()
+            && !self.b.touched.iter().any(|t| t.unlogged)
+        {
             return Ok(());
         }
         let head = self.head;
@@ -311,14 +440,21 @@ impl<'a> Appender<'a> {
                 if !new.is_empty() {
                     encode_series(&mut b.series_rec, &new);
                 }
+                encode_histogram_records(b);
                 let encoder = b.encoder.get_or_insert_with(snap::raw::Encoder::new);
                 let [c0, c1] = &mut b.compressed;
-                let mut recs = Vec::with_capacity(2);
+                let mut recs = Vec::with_capacity(2 + b.hist_recs.len());
                 if !b.series_rec.is_empty() {
                     recs.push(prepare_record(compress, &b.series_rec, encoder, c0)?);
                 }
                 if !b.samples_rec.is_empty() {
                     recs.push(prepare_record(compress, &b.samples_rec, encoder, c1)?);
+                }
+                if b.hist_compressed.len() < b.hist_recs.len() {
+                    b.hist_compressed.resize_with(b.hist_recs.len(), Vec::new);
+                }
+                for (rec, buf) in b.hist_recs.iter().zip(b.hist_compressed.iter_mut()) {
+                    recs.push(prepare_record(compress, rec, encoder, buf)?);
                 }
                 // Samples must reach each series in WAL order, so replay
                 // rebuilds exactly this state: under the WAL lock, after
@@ -352,6 +488,9 @@ impl<'a> Appender<'a> {
     fn apply(head: &Head, b: &mut Buffers) {
         let range = head.opts.chunk_range;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
+        // With histograms in the batch, series are given back only after
+        // those are applied too (floats first, as the WAL records go).
+        let early = b.hists.is_empty() && b.fhists.is_empty();
         for (i, (s, &slot)) in b.samples.iter().zip(&b.slots).enumerate() {
             let Some(t) = b.touched.get_mut(slot as usize) else {
                 continue;
@@ -369,10 +508,37 @@ impl<'a> Appender<'a> {
                     }
                 }
             }
-            if t.last_sample == Some(i as u32) {
+            if early && t.last_sample == Some(i as u32) {
                 st.pending = st.pending.saturating_sub(1);
                 st.applying = false;
                 t.hold = Hold::Released;
+            }
+        }
+        let hists = b
+            .hists
+            .iter()
+            .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Int(s.h.clone())))
+            .chain(
+                b.fhists
+                    .iter()
+                    .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Float(s.h.clone()))),
+            );
+        for (slot, series, t, h) in hists {
+            let Some(touched) = b.touched.get(slot as usize) else {
+                continue;
+            };
+            let mut st = touched.handle.lock();
+            if touched.unlogged {
+                st.logged = true;
+            }
+            if st.append_histogram(t, &h, range) {
+                mint = mint.min(t);
+                maxt = maxt.max(t);
+                if let Some(store) = &head.chunks {
+                    if st.has_unpersisted() {
+                        st.persist_cut(series, store);
+                    }
+                }
             }
         }
         // Series without samples here: their record went out all the same.
@@ -404,5 +570,36 @@ fn claim(h: &SeriesHandle) {
         drop(st);
         // The commit holding it applies without any lock this one holds.
         std::thread::yield_now();
+    }
+}
+
+/// Encodes the batch's histograms into `b.hist_recs`: one record per kind
+/// (integer/float × exponential/custom buckets), as Prometheus splits them.
+fn encode_histogram_records(b: &mut Buffers) {
+    use vigil_model::histogram::CUSTOM_BUCKETS_SCHEMA;
+    b.hist_recs.clear();
+    for custom in [false, true] {
+        let part: Vec<RefHistogramSample> = b
+            .hists
+            .iter()
+            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
+            .map(|(_, s)| s.clone())
+            .collect();
+        if !part.is_empty() {
+            let mut rec = Vec::new();
+            encode_histogram_samples(&mut rec, &part);
+            b.hist_recs.push(rec);
+        }
+        let part: Vec<RefFloatHistogramSample> = b
+            .fhists
+            .iter()
+            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
+            .map(|(_, s)| s.clone())
+            .collect();
+        if !part.is_empty() {
+            let mut rec = Vec::new();
+            encode_float_histogram_samples(&mut rec, &part);
+            b.hist_recs.push(rec);
+        }
     }
 }

@@ -51,7 +51,7 @@ impl ChunkStore {
         })
     }
 
-    /// Writes an XOR chunk of series `series_ref` and flushes it to the
+    /// Writes a chunk of series `series_ref` and flushes it to the
     /// page cache (it survives a process kill; not a machine crash until
     /// the file is cut or [`ChunkStore::sync`] runs).
     pub(crate) fn write(
@@ -59,17 +59,12 @@ impl ChunkStore {
         series_ref: u64,
         mint: i64,
         maxt: i64,
+        encoding: crate::chunkenc::Encoding,
         data: &[u8],
     ) -> Result<HeadChunkRef, Error> {
         let mut w = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let before = w.current_seq();
-        let r = w.write_chunk(
-            series_ref,
-            mint,
-            maxt,
-            crate::chunkenc::Encoding::Xor as u8,
-            data,
-        )?;
+        let r = w.write_chunk(series_ref, mint, maxt, encoding as u8, data)?;
         w.flush()?;
         {
             let mut fm = self.file_maxt.lock().unwrap_or_else(|e| e.into_inner());
@@ -115,10 +110,9 @@ impl ChunkStore {
                 };
                 let e = loaded.file_maxt.entry(c.chunk_ref.seq()).or_insert(c.maxt);
                 *e = (*e).max(c.maxt);
-                // The head keeps float chunks only so far; histogram and
-                // out-of-order chunks are left to the WAL's records (which
-                // replay skips as well) and counted.
-                if c.out_of_order || c.encoding != crate::chunkenc::Encoding::Xor {
+                // Out-of-order chunks are left to the WAL's records (the
+                // head has no out-of-order window yet) and counted.
+                if c.out_of_order {
                     loaded.skipped += 1;
                     continue;
                 }
@@ -128,6 +122,7 @@ impl ChunkStore {
                     .or_default()
                     .push(FoundChunk {
                         r: c.chunk_ref,
+                        encoding: c.encoding,
                         mint: c.mint,
                         maxt: c.maxt,
                     });
@@ -265,6 +260,7 @@ impl ChunkStore {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FoundChunk {
     pub(crate) r: HeadChunkRef,
+    pub(crate) encoding: crate::chunkenc::Encoding,
     pub(crate) mint: i64,
     pub(crate) maxt: i64,
 }
@@ -274,9 +270,9 @@ pub(crate) struct FoundChunk {
 #[derive(Debug, Default)]
 pub(crate) struct LoadedChunks {
     pub(crate) by_series: HashMap<u64, Vec<FoundChunk>>,
-    /// Float chunks found.
+    /// Chunks found.
     pub(crate) chunks: u64,
-    /// Chunks of kinds the head does not keep yet (histogram, out-of-order).
+    /// Chunks of kinds the head does not keep yet (out-of-order).
     pub(crate) skipped: u64,
     /// Damage found and cut off.
     pub(crate) corruption: Option<chunks_head::Corruption>,
@@ -326,7 +322,15 @@ mod tests {
             }
             refs.push((
                 i,
-                store.write(7, i * 1000, i * 1000 + 19, c.bytes()).unwrap(),
+                store
+                    .write(
+                        7,
+                        i * 1000,
+                        i * 1000 + 19,
+                        crate::chunkenc::Encoding::Xor,
+                        c.bytes(),
+                    )
+                    .unwrap(),
             ));
         }
         assert!(refs.last().unwrap().1.seq() > 3);
@@ -349,7 +353,15 @@ mod tests {
         for i in 0..20i64 {
             refs.push((
                 i,
-                store.write(1, i * 10, i * 10 + 9, &[i as u8; 40]).unwrap(),
+                store
+                    .write(
+                        1,
+                        i * 10,
+                        i * 10 + 9,
+                        crate::chunkenc::Encoding::Xor,
+                        &[i as u8; 40],
+                    )
+                    .unwrap(),
             ));
         }
         let files = chunks_head::list_files(dir.path()).unwrap().len();
@@ -385,7 +397,7 @@ mod tests {
         assert!(
             s.cut
                 .iter()
-                .all(|c| matches!(c.data, super::super::series::ChunkData::Disk(_)))
+                .all(|c| matches!(c.data, super::super::series::ChunkData::Disk(..)))
         );
         assert_eq!(s.num_samples(Some(&store)), 1000);
         let mut out = Vec::new();
@@ -407,7 +419,9 @@ mod tests {
         std::thread::scope(|sc| {
             sc.spawn(|| {
                 for i in 0..=255u8 {
-                    let r = store.write(1, 0, 1, &[i; 40]).unwrap();
+                    let r = store
+                        .write(1, 0, 1, crate::chunkenc::Encoding::Xor, &[i; 40])
+                        .unwrap();
                     refs.lock().unwrap().push((i, r));
                 }
                 done.store(true, std::sync::atomic::Ordering::Release);

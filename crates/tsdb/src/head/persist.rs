@@ -6,9 +6,9 @@ use std::path::Path;
 use vigil_model::Labels;
 
 use super::Head;
-use crate::block::{BlockMeta, BlockWriter, EncodedChunk, xor_chunks};
-use crate::chunkenc::Encoding;
+use crate::block::{BlockMeta, BlockWriter, EncodedChunk};
 use crate::error::Error;
+use crate::series_data::{SeriesData, encode_chunks};
 
 impl Head {
     /// Writes the samples with `mint <= t < maxt` as a new block under the
@@ -37,27 +37,26 @@ impl Head {
             .collect();
         series.sort_unstable();
         let mut w: Option<BlockWriter> = None;
-        let mut samples = Vec::new();
         for (labels, r) in series {
             let Some(s) = self.series.get(u64::from(r)) else {
                 continue;
             };
-            samples.clear();
+            let mut data = SeriesData::default();
             s.lock()
-                .samples_in(mint, maxt - 1, self.chunks.as_ref(), &mut samples);
-            self.apply_tombstones(u64::from(r), &mut samples);
-            if samples.is_empty() {
+                .data_in(mint, maxt - 1, self.chunks.as_ref(), &mut data);
+            self.apply_tombstones_data(u64::from(r), &mut data);
+            if data.is_empty() {
                 continue;
             }
-            let chunks = xor_chunks(&samples)?;
+            let chunks = encode_chunks(&data)?;
             let encoded: Vec<EncodedChunk<'_>> = chunks
                 .iter()
-                .map(|(c, cmint, cmaxt, n)| EncodedChunk {
-                    encoding: Encoding::Xor,
-                    data: c.bytes(),
-                    mint: *cmint,
-                    maxt: *cmaxt,
-                    samples: *n,
+                .map(|c| EncodedChunk {
+                    encoding: c.encoding,
+                    data: &c.data,
+                    mint: c.mint,
+                    maxt: c.maxt,
+                    samples: c.samples,
                 })
                 .collect();
             let writer = match &mut w {

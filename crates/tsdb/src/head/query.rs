@@ -8,6 +8,7 @@
 use vigil_model::{Labels, Matcher};
 
 use super::{Head, SeriesRef};
+use crate::series_data::SeriesData;
 
 /// Iterator over the series a [`Head::select`] picked, in reference order.
 #[derive(Debug)]
@@ -60,6 +61,29 @@ impl Head {
             mint,
             maxt,
         }
+    }
+
+    /// As [`Head::select`], with native-histogram samples too.
+    pub fn select_data(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+    ) -> Vec<(Labels, SeriesData)> {
+        let refs = self.postings().for_matchers(matchers);
+        let mut out = Vec::new();
+        for r in refs {
+            let Some(s) = self.series.get(u64::from(r)) else {
+                continue;
+            };
+            let mut d = SeriesData::default();
+            s.lock().data_in(mint, maxt, self.chunks.as_ref(), &mut d);
+            self.apply_tombstones_data(u64::from(r), &mut d);
+            if !d.is_empty() {
+                out.push((s.labels.clone(), d));
+            }
+        }
+        out
     }
 
     /// The labels of series `r`.

@@ -31,9 +31,10 @@ use super::series::SeriesHandle;
 use super::{Head, HeadOptions};
 use crate::error::Error;
 use crate::record::{
-    RecordType, RefSample, RefSeries, RefTombstone, decode_samples, decode_series,
-    decode_tombstones,
+    RecordType, RefSample, RefSeries, RefTombstone, decode_float_histogram_samples,
+    decode_histogram_samples, decode_samples, decode_series, decode_tombstones,
 };
+use crate::series_data::HistogramValue;
 use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
 
 /// Bytes of records decoded per batch.
@@ -55,8 +56,8 @@ pub struct ReplayReport {
     /// Samples refused as their series refused them when appended (out of
     /// order or duplicate; a lost race between commits).
     pub rejected_samples: u64,
-    /// Records of types the head does not keep yet (histograms, exemplars,
-    /// metadata, mmap markers) or of unknown type.
+    /// Records of types the head does not keep yet (exemplars, metadata,
+    /// mmap markers) or of unknown type.
     pub skipped_records: u64,
     /// Records with a valid checksum that failed to decode, skipped.
     pub bad_records: u64,
@@ -64,10 +65,10 @@ pub struct ReplayReport {
     pub bad_series: u64,
     /// Where the WAL was damaged, if it was; it has been repaired.
     pub corruption: Option<Corruption>,
-    /// Float chunks read back from `chunks_head/` and attached to series.
+    /// Chunks read back from `chunks_head/` and attached to series.
     pub mmapped_chunks: u64,
-    /// Chunks in `chunks_head/` the head does not keep yet (histogram and
-    /// out-of-order chunks; their samples are not restored).
+    /// Chunks in `chunks_head/` the head does not keep yet (out-of-order
+    /// chunks; their samples are not restored).
     pub skipped_chunks: u64,
     /// Chunks in `chunks_head/` of series no WAL series record names (or
     /// overlapping another chunk of their series), dropped.
@@ -149,6 +150,7 @@ impl RefTable {
 enum Decoded {
     Series(Vec<RefSeries>),
     Samples(Vec<RefSample>),
+    Histograms(Vec<(u64, i64, HistogramValue)>),
     Tombstones(Vec<RefTombstone>),
     Skipped,
     Bad,
@@ -294,7 +296,54 @@ fn decode(rec: &[u8]) -> Decoded {
                 Err(_) => Decoded::Bad,
             }
         }
+        Some(RecordType::HistogramSamples | RecordType::CustomBucketsHistogramSamples) => {
+            let mut v = Vec::new();
+            match decode_histogram_samples(rec, &mut v) {
+                Ok(()) => Decoded::Histograms(
+                    v.into_iter()
+                        .map(|s| (s.series, s.t, HistogramValue::Int(s.h)))
+                        .collect(),
+                ),
+                Err(_) => Decoded::Bad,
+            }
+        }
+        Some(
+            RecordType::FloatHistogramSamples | RecordType::CustomBucketsFloatHistogramSamples,
+        ) => {
+            let mut v = Vec::new();
+            match decode_float_histogram_samples(rec, &mut v) {
+                Ok(()) => Decoded::Histograms(
+                    v.into_iter()
+                        .map(|s| (s.series, s.t, HistogramValue::Float(s.h)))
+                        .collect(),
+                ),
+                Err(_) => Decoded::Bad,
+            }
+        }
         _ => Decoded::Skipped,
+    }
+}
+
+/// A sample queued for a replay worker.
+#[derive(Debug, Clone)]
+enum Item {
+    Float(RefSample),
+    Histogram(u64, i64, HistogramValue),
+}
+
+impl Item {
+    fn series(&self) -> u64 {
+        match self {
+            Item::Float(s) => s.series,
+            Item::Histogram(r, _, _) => *r,
+        }
+    }
+
+    fn t(&self) -> i64 {
+        match self {
+            Item::Float(s) => s.t,
+            Item::Histogram(_, t, _) => *t,
+        }
     }
 }
 
@@ -340,7 +389,7 @@ impl Replayer<'_> {
         self.report.records += records.len() as u64;
         let decoded = self.decode_parallel(&records);
         drop(records);
-        let mut shards: Vec<Vec<RefSample>> = vec![Vec::new(); self.workers];
+        let mut shards: Vec<Vec<Item>> = vec![Vec::new(); self.workers];
         for d in decoded {
             match d {
                 Decoded::Series(series) => self.series(series),
@@ -353,7 +402,16 @@ impl Replayer<'_> {
                             continue;
                         };
                         s.series = u64::from(r);
-                        shards[r as usize % self.workers].push(s);
+                        shards[r as usize % self.workers].push(Item::Float(s));
+                    }
+                }
+                Decoded::Histograms(hs) => {
+                    for (series, t, h) in hs {
+                        let Some(r) = self.refs.get(series) else {
+                            self.report.unknown_refs += 1;
+                            continue;
+                        };
+                        shards[r as usize % self.workers].push(Item::Histogram(u64::from(r), t, h));
                     }
                 }
                 Decoded::Tombstones(mut stones) => {
@@ -445,7 +503,7 @@ impl Replayer<'_> {
         });
     }
 
-    fn apply_parallel(&mut self, shards: Vec<Vec<RefSample>>) {
+    fn apply_parallel(&mut self, shards: Vec<Vec<Item>>) {
         let head = self.head;
         let results: Vec<ShardResult> = std::thread::scope(|s| {
             let jobs: Vec<_> = shards
@@ -489,15 +547,16 @@ impl Default for ShardResult {
     }
 }
 
-fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
+fn apply_shard(head: &Head, samples: &[Item]) -> ShardResult {
     let mut res = ShardResult::default();
     let range = head.opts.chunk_range;
     let mut cached: Option<(u64, SeriesHandle)> = None;
     for s in samples {
+        let (series, t) = (s.series(), s.t());
         let handle = match &cached {
-            Some((r, h)) if *r == s.series => h,
-            _ => match head.series.get(s.series) {
-                Some(h) => &cached.insert((s.series, h)).1,
+            Some((r, h)) if *r == series => h,
+            _ => match head.series.get(series) {
+                Some(h) => &cached.insert((series, h)).1,
                 None => {
                     res.unknown += 1;
                     continue;
@@ -505,17 +564,23 @@ fn apply_shard(head: &Head, samples: &[RefSample]) -> ShardResult {
             },
         };
         let mut st = handle.lock();
-        if st.open.is_none() && st.cut.last().is_some_and(|c| s.t <= c.maxt) {
+        if st.open.is_none() && st.hist.is_none() && st.cut.last().is_some_and(|c| t <= c.maxt) {
             res.in_chunks += 1;
             continue;
         }
-        if st.append(s.t, s.v, range) {
+        let ok = match s {
+            Item::Float(f) => st.append(f.t, f.v, range),
+            Item::Histogram(_, t, h) => st.append_histogram(*t, h, range),
+        };
+        if ok {
             if let Some(store) = &head.chunks {
-                st.persist_cut(s.series, store);
+                if st.has_unpersisted() {
+                    st.persist_cut(series, store);
+                }
             }
             res.applied += 1;
-            res.mint = res.mint.min(s.t);
-            res.maxt = res.maxt.max(s.t);
+            res.mint = res.mint.min(t);
+            res.maxt = res.maxt.max(t);
         } else {
             res.rejected += 1;
         }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use vigil_model::Labels;
 
 use super::mmap::ChunkStore;
-use crate::chunkenc::{XorChunk, XorIter};
+use crate::chunkenc::{Encoding, XorChunk, XorIter};
 use crate::chunks_head::HeadChunkRef;
 
 /// Samples after which the open chunk is cut (Prometheus' target for
@@ -43,14 +43,22 @@ pub(crate) enum Reject {
     Duplicate,
 }
 
-/// Where a closed chunk's bytes are.
+/// Where a closed chunk's bytes are, and how they are encoded.
 #[derive(Debug)]
 pub(crate) enum ChunkData {
     /// In memory: heads without a directory, or a chunk whose write to
     /// `chunks_head/` failed (kept rather than lost; the WAL has it too).
-    Mem(Box<[u8]>),
+    Mem(Encoding, Box<[u8]>),
     /// In `chunks_head/`.
-    Disk(HeadChunkRef),
+    Disk(Encoding, HeadChunkRef),
+}
+
+impl ChunkData {
+    pub(crate) fn encoding(&self) -> Encoding {
+        match self {
+            ChunkData::Mem(e, _) | ChunkData::Disk(e, _) => *e,
+        }
+    }
 }
 
 /// A closed chunk of a series.
@@ -63,11 +71,15 @@ pub(crate) struct CutChunk {
 
 impl CutChunk {
     /// Calls `f` with the chunk's bytes; `None` if they cannot be read.
-    fn with_bytes<T>(&self, store: Option<&ChunkStore>, f: impl FnOnce(&[u8]) -> T) -> Option<T> {
+    pub(crate) fn with_bytes<T>(
+        &self,
+        store: Option<&ChunkStore>,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Option<T> {
         match (&self.data, store) {
-            (ChunkData::Mem(b), _) => Some(f(b)),
-            (ChunkData::Disk(r), Some(st)) => st.with_chunk(*r, f).ok(),
-            (ChunkData::Disk(_), None) => None,
+            (ChunkData::Mem(_, b), _) => Some(f(b)),
+            (ChunkData::Disk(_, r), Some(st)) => st.with_chunk(*r, f).ok(),
+            (ChunkData::Disk(..), None) => None,
         }
     }
 }
@@ -80,6 +92,9 @@ pub(crate) struct SeriesState {
     pub(crate) open: Option<XorChunk>,
     /// Timestamp of the open chunk's first sample.
     pub(crate) open_mint: i64,
+    /// The open native-histogram chunk (boxed: most series never have
+    /// one); at most one of `open` and `hist` is set.
+    pub(crate) hist: Option<Box<super::hist::HistHead>>,
     /// Closed chunks, oldest first.
     pub(crate) cut: Vec<CutChunk>,
     /// Whether the series record is known to be in the WAL.
@@ -104,6 +119,9 @@ impl SeriesState {
     /// empty. A series whose chunks are all cut (just after replay read
     /// them from `chunks_head/`) knows only the last chunk's end time.
     pub(crate) fn last(&self) -> Option<(i64, Option<f64>)> {
+        if let Some(h) = &self.hist {
+            return Some((h.maxt, None));
+        }
         match (&self.open, self.cut.last()) {
             (Some(c), _) => Some((c.last_timestamp(), Some(c.last_value()))),
             (None, Some(c)) => Some((c.maxt, None)),
@@ -142,6 +160,10 @@ impl SeriesState {
             self.open = None;
             dropped += 1;
         }
+        if self.hist.as_ref().is_some_and(|h| h.maxt < mint) {
+            self.hist = None;
+            dropped += 1;
+        }
         dropped
     }
 
@@ -153,7 +175,7 @@ impl SeriesState {
         &mut self,
         mut found: Vec<super::mmap::FoundChunk>,
     ) -> Option<(i64, i64)> {
-        if self.open.is_some() || !self.cut.is_empty() {
+        if self.open.is_some() || self.hist.is_some() || !self.cut.is_empty() {
             return None;
         }
         found.sort_by_key(|c| c.mint);
@@ -166,7 +188,7 @@ impl SeriesState {
             self.cut.push(CutChunk {
                 mint: c.mint,
                 maxt: c.maxt,
-                data: ChunkData::Disk(c.r),
+                data: ChunkData::Disk(c.encoding, c.r),
             });
         }
         Some((self.cut.first()?.mint, self.cut.last()?.maxt))
@@ -179,6 +201,10 @@ impl SeriesState {
         match Self::check(self.last(), t, v) {
             Ok(true) => {}
             Ok(false) | Err(_) => return false,
+        }
+        if self.hist.is_some() {
+            // A float after histograms: the kinds live in separate chunks.
+            self.cut_hist();
         }
         let must_cut = match &self.open {
             None => false,
@@ -205,6 +231,11 @@ impl SeriesState {
         }
     }
 
+    /// Closes the open float chunk before a histogram follows.
+    pub(crate) fn cut_float_for_histogram(&mut self) {
+        self.cut_open();
+    }
+
     /// Closes the open chunk, keeping its bytes at their exact size.
     fn cut_open(&mut self) {
         if let Some(c) = self.open.take() {
@@ -212,7 +243,7 @@ impl SeriesState {
                 self.cut.push(CutChunk {
                     mint: self.open_mint,
                     maxt: c.last_timestamp(),
-                    data: ChunkData::Mem(c.bytes().into()),
+                    data: ChunkData::Mem(Encoding::Xor, c.bytes().into()),
                 });
             }
         }
@@ -223,7 +254,7 @@ impl SeriesState {
         matches!(
             self.cut.last(),
             Some(CutChunk {
-                data: ChunkData::Mem(_),
+                data: ChunkData::Mem(..),
                 ..
             })
         )
@@ -233,9 +264,12 @@ impl SeriesState {
     /// references. A failed write leaves the chunk in memory.
     pub(crate) fn persist_cut(&mut self, series_ref: u64, store: &ChunkStore) {
         for c in self.cut.iter_mut().rev() {
-            let ChunkData::Mem(b) = &c.data else { break };
-            match store.write(series_ref, c.mint, c.maxt, b) {
-                Ok(r) => c.data = ChunkData::Disk(r),
+            let ChunkData::Mem(enc, b) = &c.data else {
+                break;
+            };
+            let enc = *enc;
+            match store.write(series_ref, c.mint, c.maxt, enc, b) {
+                Ok(r) => c.data = ChunkData::Disk(enc, r),
                 Err(_) => break,
             }
         }
@@ -252,7 +286,7 @@ impl SeriesState {
         out: &mut Vec<(i64, f64)>,
     ) {
         for c in &self.cut {
-            if c.maxt < mint || c.mint > maxt {
+            if c.maxt < mint || c.mint > maxt || c.data.encoding() != Encoding::Xor {
                 continue;
             }
             c.with_bytes(store, |b| push_range(b, mint, maxt, out));
@@ -272,6 +306,7 @@ impl SeriesState {
             .filter_map(|c| c.with_bytes(store, crate::chunkenc::xor::num_samples))
             .sum();
         cut + self.open.as_ref().map_or(0, XorChunk::num_samples)
+            + self.hist.as_ref().map_or(0, |h| h.num_samples())
     }
 }
 
@@ -288,7 +323,7 @@ fn push_range(bytes: &[u8], mint: i64, maxt: i64, out: &mut Vec<(i64, f64)>) {
 
 /// The first multiple of `range` after `t` (chunks do not cross it, so they
 /// fit the blocks compaction cuts); `None` on overflow or a bad range.
-fn boundary_after(t: i64, range: i64) -> Option<i64> {
+pub(crate) fn boundary_after(t: i64, range: i64) -> Option<i64> {
     if range <= 0 {
         return None;
     }

@@ -62,6 +62,14 @@ impl Head {
         }
     }
 
+    /// Removes the deleted samples (of every kind) of series `r`.
+    pub(crate) fn apply_tombstones_data(&self, r: u64, data: &mut crate::series_data::SeriesData) {
+        let t = self.tombstones.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(ivs) = t.get(&r) {
+            data.apply_tombstones(ivs);
+        }
+    }
+
     /// Forgets ranges ending before `mint` and those of removed series.
     pub(crate) fn truncate_tombstones(&self, mint: i64) {
         let mut t = self.tombstones.write().unwrap_or_else(|e| e.into_inner());

@@ -67,7 +67,7 @@ impl Head {
         for (r, h) in self.series.all() {
             let gone = self.series.remove_if(r, |st| {
                 report.chunks_dropped += st.truncate_before(mint);
-                st.open.is_none() && st.cut.is_empty() && st.pending == 0
+                st.open.is_none() && st.hist.is_none() && st.cut.is_empty() && st.pending == 0
             });
             if let Some(h) = gone {
                 removed.push((r, h));
