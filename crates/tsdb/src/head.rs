@@ -23,10 +23,15 @@
 //!   read back from `chunks_head/` and persisted like floats (`head/hist.rs`
 //!   holds the open histogram chunk and its cutting rules).
 //!
+//! - Exemplars go to a ring buffer shared by all series
+//!   ([`HeadOptions::max_exemplars`]), are logged and replayed, and are
+//!   queried with [`Head::select_exemplars`].
+//!
 //! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), exemplars and metadata in the head.
+//! series' last one is rejected), metadata in the head.
 
 mod appender;
+mod exemplars;
 mod hist;
 mod mmap;
 mod persist;
@@ -41,6 +46,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard};
 
 pub use appender::{AppendError, Appender};
+pub use exemplars::StoredExemplar;
 pub use query::SelectIter;
 pub use replay::ReplayReport;
 pub use series::SAMPLES_PER_CHUNK;
@@ -72,6 +78,9 @@ pub struct HeadOptions {
     pub wal_compression: bool,
     /// Threads for WAL replay; 0 for one per available core.
     pub replay_threads: usize,
+    /// Exemplars kept (a ring over all series, as Prometheus'
+    /// `storage.exemplars.max_exemplars`); 0 keeps none.
+    pub max_exemplars: usize,
 }
 
 impl Default for HeadOptions {
@@ -81,6 +90,7 @@ impl Default for HeadOptions {
             wal_segment_size: None,
             wal_compression: true,
             replay_threads: 0,
+            max_exemplars: 0,
         }
     }
 }
@@ -123,6 +133,8 @@ pub struct Head {
     pool: Mutex<Vec<appender::Buffers>>,
     /// Deleted ranges of series.
     tombstones: RwLock<tombstones::HeadTombstones>,
+    /// Exemplars of series.
+    exemplars: exemplars::Exemplars,
 }
 
 impl Head {
@@ -133,6 +145,7 @@ impl Head {
     }
 
     fn with_wal(opts: HeadOptions, wal: Option<WalWriter>) -> Head {
+        let max_exemplars = opts.max_exemplars;
         Head {
             series: SeriesTable::default(),
             postings: RwLock::new(MemPostings::default()),
@@ -147,6 +160,7 @@ impl Head {
             aliases: Mutex::new(truncate::Aliases::new()),
             pool: Mutex::new(Vec::new()),
             tombstones: RwLock::new(tombstones::HeadTombstones::new()),
+            exemplars: exemplars::Exemplars::new(max_exemplars),
         }
     }
 

@@ -4,13 +4,14 @@
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use vigil_model::{FloatHistogram, Histogram, Labels};
+use vigil_model::{Exemplar, FloatHistogram, Histogram, Labels};
 
+use super::exemplars::{ExemplarReject, StoredExemplar};
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
 use crate::record::{
-    RefFloatHistogramSample, RefHistogramSample, encode_float_histogram_samples,
-    encode_histogram_samples,
+    RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars,
+    encode_float_histogram_samples, encode_histogram_samples,
 };
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
 use crate::series_data::HistogramValue;
@@ -55,6 +56,18 @@ pub enum AppendError {
     /// disagree, counts do not add up, …).
     #[error("invalid histogram: {0}")]
     InvalidHistogram(String),
+    /// An exemplar without a timestamp.
+    #[error("exemplar without timestamp")]
+    ExemplarNoTimestamp,
+    /// Exemplar labels longer than OpenMetrics allows.
+    #[error("exemplar label length exceeds maximum of 128 UTF-8 characters: {0}")]
+    ExemplarLabelsTooLong(usize),
+    /// An exemplar older than the series' newest one.
+    #[error("out of order exemplar: timestamp {t}")]
+    OutOfOrderExemplar {
+        /// The exemplar's timestamp.
+        t: i64,
+    },
     /// The head ran out of series references (2³² series).
     #[error("too many series: series references exhausted")]
     TooManySeries,
@@ -64,6 +77,9 @@ pub enum AppendError {
 }
 
 type RefMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+
+/// Most UTF-8 characters exemplar labels may hold together (OpenMetrics).
+const MAX_EXEMPLAR_LABEL_CHARS: usize = 128;
 
 /// Where a touched series is in the commit protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +127,9 @@ pub(super) struct Buffers {
     /// separate record types) and their compression buffers.
     hist_recs: Vec<Vec<u8>>,
     hist_compressed: Vec<Vec<u8>>,
+    exemplars: Vec<RefExemplar>,
+    exemplars_rec: Vec<u8>,
+    exemplars_compressed: Vec<u8>,
 }
 
 impl Buffers {
@@ -125,6 +144,7 @@ impl Buffers {
         self.by_ref.clear();
         self.hists.clear();
         self.fhists.clear();
+        self.exemplars.clear();
     }
 }
 
@@ -258,6 +278,57 @@ impl<'a> Appender<'a> {
     ) -> Result<SeriesRef, AppendError> {
         let labels = self.labels_of(r)?;
         self.append_float_histogram(&labels, t, h)
+    }
+
+    /// Adds an exemplar of the series with reference `r` (from an append
+    /// of this batch or an earlier one). Exemplars need a timestamp, labels
+    /// of at most 128 UTF-8 characters in total, and must be newer than the
+    /// series' newest exemplar; the same exemplar again is ignored. Without
+    /// exemplar storage (`max_exemplars` 0) this does nothing.
+    pub fn append_exemplar(&mut self, r: SeriesRef, e: &Exemplar) -> Result<(), AppendError> {
+        if self.head.opts.max_exemplars == 0 {
+            return Ok(());
+        }
+        let ts = e.timestamp.ok_or(AppendError::ExemplarNoTimestamp)?;
+        let chars: usize = e
+            .labels
+            .iter()
+            .map(|l| l.name.chars().count() + l.value.chars().count())
+            .sum();
+        if chars > MAX_EXEMPLAR_LABEL_CHARS {
+            return Err(AppendError::ExemplarLabelsTooLong(chars));
+        }
+        if self.head.series.get(r).is_none() {
+            return Err(AppendError::UnknownSeriesRef(r));
+        }
+        let stored = StoredExemplar {
+            labels: e.labels.clone(),
+            value: e.value,
+            ts,
+        };
+        // Against this batch's newest for the series, else the stored one.
+        let reject = match self.b.exemplars.iter().rev().find(|x| x.series == r) {
+            Some(n) if ts > n.t => None,
+            Some(n) if ts == n.t && n.v.to_bits() == e.value.to_bits() && n.labels == e.labels => {
+                Some(ExemplarReject::Duplicate)
+            }
+            Some(_) => Some(ExemplarReject::OutOfOrder),
+            None => self.head.exemplars.check(r, &stored).err(),
+        };
+        match reject {
+            None => {}
+            Some(ExemplarReject::Duplicate) => return Ok(()),
+            Some(ExemplarReject::OutOfOrder) => {
+                return Err(AppendError::OutOfOrderExemplar { t: ts });
+            }
+        }
+        self.b.exemplars.push(RefExemplar {
+            series: r,
+            t: ts,
+            v: e.value,
+            labels: e.labels.clone(),
+        });
+        Ok(())
     }
 
     fn labels_of(&self, r: SeriesRef) -> Result<Labels, AppendError> {
@@ -412,6 +483,7 @@ impl<'a> Appender<'a> {
         if self.b.samples.is_empty()
             && self.b.hists.is_empty()
             && self.b.fhists.is_empty()
+            && self.b.exemplars.is_empty()
             && !self.b.touched.iter().any(|t| t.unlogged)
         {
             return Ok(());
@@ -455,6 +527,16 @@ impl<'a> Appender<'a> {
                 }
                 for (rec, buf) in b.hist_recs.iter().zip(b.hist_compressed.iter_mut()) {
                     recs.push(prepare_record(compress, rec, encoder, buf)?);
+                }
+                b.exemplars_rec.clear();
+                if !b.exemplars.is_empty() {
+                    encode_exemplars(&mut b.exemplars_rec, &b.exemplars);
+                    recs.push(prepare_record(
+                        compress,
+                        &b.exemplars_rec,
+                        encoder,
+                        &mut b.exemplars_compressed,
+                    )?);
                 }
                 // Samples must reach each series in WAL order, so replay
                 // rebuilds exactly this state: under the WAL lock, after
@@ -540,6 +622,18 @@ impl<'a> Appender<'a> {
                     }
                 }
             }
+        }
+        for e in &b.exemplars {
+            // Checked at append; a concurrent batch may have won meanwhile,
+            // and replay refuses the same way.
+            let _ = head.exemplars.add(
+                e.series,
+                StoredExemplar {
+                    labels: e.labels.clone(),
+                    value: e.v,
+                    ts: e.t,
+                },
+            );
         }
         // Series without samples here: their record went out all the same.
         for t in b.touched.iter_mut().filter(|t| t.hold != Hold::Released) {

@@ -7,6 +7,7 @@
 
 use vigil_model::{Labels, Matcher};
 
+use super::exemplars::StoredExemplar;
 use super::{Head, SeriesRef};
 use crate::series_data::SeriesData;
 
@@ -84,6 +85,40 @@ impl Head {
             }
         }
         out
+    }
+
+    /// The exemplars in `mint..=maxt` of the series any of `selectors`
+    /// selects (each a list of matchers, as in `query_exemplars`), by
+    /// series in label order, each series' exemplars oldest first.
+    pub fn select_exemplars(
+        &self,
+        mint: i64,
+        maxt: i64,
+        selectors: &[Vec<Matcher>],
+    ) -> Vec<(Labels, Vec<StoredExemplar>)> {
+        let mut refs: Vec<u32> = selectors
+            .iter()
+            .flat_map(|m| self.postings().for_matchers(m))
+            .collect();
+        refs.sort_unstable();
+        refs.dedup();
+        let mut out = Vec::new();
+        for r in refs {
+            let Some(s) = self.series.get(u64::from(r)) else {
+                continue;
+            };
+            let ex = self.exemplars.select(u64::from(r), mint, maxt);
+            if !ex.is_empty() {
+                out.push((s.labels.clone(), ex));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Number of exemplars held.
+    pub fn num_exemplars(&self) -> usize {
+        self.exemplars.len()
     }
 
     /// The labels of series `r`.

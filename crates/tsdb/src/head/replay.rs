@@ -26,13 +26,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::exemplars::StoredExemplar;
 use super::mmap::{FoundChunk, LoadedChunks};
 use super::series::SeriesHandle;
 use super::{Head, HeadOptions};
 use crate::error::Error;
 use crate::record::{
-    RecordType, RefSample, RefSeries, RefTombstone, decode_float_histogram_samples,
-    decode_histogram_samples, decode_samples, decode_series, decode_tombstones,
+    RecordType, RefExemplar, RefSample, RefSeries, RefTombstone, decode_exemplars,
+    decode_float_histogram_samples, decode_histogram_samples, decode_samples, decode_series,
+    decode_tombstones,
 };
 use crate::series_data::HistogramValue;
 use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
@@ -56,8 +58,10 @@ pub struct ReplayReport {
     /// Samples refused as their series refused them when appended (out of
     /// order or duplicate; a lost race between commits).
     pub rejected_samples: u64,
-    /// Records of types the head does not keep yet (exemplars, metadata,
-    /// mmap markers) or of unknown type.
+    /// Exemplars read (kept if exemplar storage is on).
+    pub exemplars: u64,
+    /// Records of types the head does not keep (metadata, mmap markers) or
+    /// of unknown type.
     pub skipped_records: u64,
     /// Records with a valid checksum that failed to decode, skipped.
     pub bad_records: u64,
@@ -151,6 +155,7 @@ enum Decoded {
     Series(Vec<RefSeries>),
     Samples(Vec<RefSample>),
     Histograms(Vec<(u64, i64, HistogramValue)>),
+    Exemplars(Vec<RefExemplar>),
     Tombstones(Vec<RefTombstone>),
     Skipped,
     Bad,
@@ -320,6 +325,13 @@ fn decode(rec: &[u8]) -> Decoded {
                 Err(_) => Decoded::Bad,
             }
         }
+        Some(RecordType::Exemplars) => {
+            let mut v = Vec::new();
+            match decode_exemplars(rec, &mut v) {
+                Ok(()) => Decoded::Exemplars(v),
+                Err(_) => Decoded::Bad,
+            }
+        }
         _ => Decoded::Skipped,
     }
 }
@@ -412,6 +424,25 @@ impl Replayer<'_> {
                             continue;
                         };
                         shards[r as usize % self.workers].push(Item::Histogram(u64::from(r), t, h));
+                    }
+                }
+                Decoded::Exemplars(exemplars) => {
+                    for e in exemplars {
+                        let Some(r) = self.refs.get(e.series) else {
+                            self.report.unknown_refs += 1;
+                            continue;
+                        };
+                        // Refused ones (out of order, or beyond a smaller
+                        // capacity than before) were refused live too.
+                        let _ = self.head.exemplars.add(
+                            u64::from(r),
+                            StoredExemplar {
+                                labels: e.labels,
+                                value: e.v,
+                                ts: e.t,
+                            },
+                        );
+                        self.report.exemplars += 1;
                     }
                 }
                 Decoded::Tombstones(mut stones) => {
