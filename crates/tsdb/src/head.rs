@@ -27,13 +27,16 @@
 //!   ([`HeadOptions::max_exemplars`]), are logged and replayed, and are
 //!   queried with [`Head::select_exemplars`].
 //!
-//! Not here yet: an out-of-order window (every sample older than its
-//! series' last one is rejected), metadata in the head.
+//! - With an out-of-order window, older float samples within it are kept
+//!   apart, logged to `<dir>/wbl/` and merged into reads (`head/ooo.rs`).
+//!
+//! Not here yet: out-of-order native histograms, metadata in the head.
 
 mod appender;
 mod exemplars;
 mod hist;
 mod mmap;
+mod ooo;
 mod persist;
 mod postings;
 mod query;
@@ -81,6 +84,10 @@ pub struct HeadOptions {
     /// Exemplars kept (a ring over all series, as Prometheus'
     /// `storage.exemplars.max_exemplars`); 0 keeps none.
     pub max_exemplars: usize,
+    /// How far (ms) before the head's newest sample an out-of-order float
+    /// sample is still accepted (`storage.tsdb.out_of_order_time_window`);
+    /// 0 refuses them all.
+    pub out_of_order_time_window: i64,
 }
 
 impl Default for HeadOptions {
@@ -91,6 +98,7 @@ impl Default for HeadOptions {
             wal_compression: true,
             replay_threads: 0,
             max_exemplars: 0,
+            out_of_order_time_window: 0,
         }
     }
 }
@@ -135,6 +143,10 @@ pub struct Head {
     tombstones: RwLock<tombstones::HeadTombstones>,
     /// Exemplars of series.
     exemplars: exemplars::Exemplars,
+    /// Out-of-order samples.
+    ooo: ooo::OooStore,
+    /// The write-behind log of out-of-order samples (`<dir>/wbl/`).
+    wbl: Option<Mutex<WalWriter>>,
 }
 
 impl Head {
@@ -161,6 +173,8 @@ impl Head {
             pool: Mutex::new(Vec::new()),
             tombstones: RwLock::new(tombstones::HeadTombstones::new()),
             exemplars: exemplars::Exemplars::new(max_exemplars),
+            ooo: ooo::OooStore::default(),
+            wbl: None,
         }
     }
 
@@ -193,7 +207,11 @@ impl Head {
         if max == i64::MIN {
             return floor;
         }
-        floor.max(max.saturating_sub(self.opts.chunk_range / 2))
+        let in_order = floor.max(max.saturating_sub(self.opts.chunk_range / 2));
+        match self.ooo_min_time() {
+            Some(ooo) => in_order.min(ooo),
+            None => in_order,
+        }
     }
 
     /// Makes every sample committed so far durable against a machine crash

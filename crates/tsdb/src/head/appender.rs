@@ -56,6 +56,14 @@ pub enum AppendError {
     /// disagree, counts do not add up, …).
     #[error("invalid histogram: {0}")]
     InvalidHistogram(String),
+    /// Out of order and older than the out-of-order window allows.
+    #[error("too old sample: timestamp {t} is before {min_valid}")]
+    TooOldSample {
+        /// The sample's timestamp.
+        t: i64,
+        /// The oldest timestamp the window accepts.
+        min_valid: i64,
+    },
     /// An exemplar without a timestamp.
     #[error("exemplar without timestamp")]
     ExemplarNoTimestamp,
@@ -130,6 +138,8 @@ pub(super) struct Buffers {
     exemplars: Vec<RefExemplar>,
     exemplars_rec: Vec<u8>,
     exemplars_compressed: Vec<u8>,
+    /// Out-of-order float samples (logged to the write-behind log).
+    ooo: Vec<RefSample>,
 }
 
 impl Buffers {
@@ -145,6 +155,7 @@ impl Buffers {
         self.hists.clear();
         self.fhists.clear();
         self.exemplars.clear();
+        self.ooo.clear();
     }
 }
 
@@ -455,7 +466,20 @@ impl<'a> Appender<'a> {
         match SeriesState::check(touched.last, t, v) {
             Ok(true) => {}
             Ok(false) => return Ok(SeriesRef::from(r)),
-            Err(Reject::OutOfOrder { last }) => return Err(AppendError::OutOfOrder { t, last }),
+            Err(Reject::OutOfOrder { last }) => {
+                return match self.head.ooo_min_time() {
+                    Some(min) if t >= min => {
+                        self.b.ooo.push(RefSample {
+                            series: SeriesRef::from(r),
+                            t,
+                            v,
+                        });
+                        Ok(SeriesRef::from(r))
+                    }
+                    Some(min) if t < min => Err(AppendError::TooOldSample { t, min_valid: min }),
+                    _ => Err(AppendError::OutOfOrder { t, last }),
+                };
+            }
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
         }
         touched.last = Some((t, Some(v)));
@@ -484,6 +508,7 @@ impl<'a> Appender<'a> {
             && self.b.hists.is_empty()
             && self.b.fhists.is_empty()
             && self.b.exemplars.is_empty()
+            && self.b.ooo.is_empty()
             && !self.b.touched.iter().any(|t| t.unlogged)
         {
             return Ok(());
@@ -554,6 +579,7 @@ impl<'a> Appender<'a> {
                     }
                 }
                 drop(recs);
+                log_ooo(head, b)?;
                 Self::apply(head, b);
             }
             None => {
@@ -621,6 +647,12 @@ impl<'a> Appender<'a> {
                         st.persist_cut(series, store);
                     }
                 }
+            }
+        }
+        for s in &b.ooo {
+            if head.ooo.insert(s.series, s.t, s.v) {
+                mint = mint.min(s.t);
+                maxt = maxt.max(s.t);
             }
         }
         for e in &b.exemplars {
@@ -696,4 +728,19 @@ fn encode_histogram_records(b: &mut Buffers) {
             b.hist_recs.push(rec);
         }
     }
+}
+
+/// Logs the batch's out-of-order samples to the write-behind log (after
+/// the WAL got any series record they need).
+fn log_ooo(head: &Head, b: &Buffers) -> Result<(), AppendError> {
+    if b.ooo.is_empty() {
+        return Ok(());
+    }
+    let Some(wbl) = &head.wbl else {
+        return Ok(());
+    };
+    let mut rec = Vec::new();
+    encode_samples(&mut rec, &b.ooo);
+    wbl.lock().unwrap_or_else(|e| e.into_inner()).log(&[&rec])?;
+    Ok(())
 }

@@ -44,6 +44,8 @@ impl Head {
             let mut data = SeriesData::default();
             s.lock()
                 .data_in(mint, maxt - 1, self.chunks.as_ref(), &mut data);
+            self.ooo
+                .merge_into(u64::from(r), mint, maxt - 1, &mut data.floats);
             self.apply_tombstones_data(u64::from(r), &mut data);
             if data.is_empty() {
                 continue;

@@ -31,6 +31,9 @@ impl Iterator for SelectIter<'_> {
             let mut out = Vec::new();
             s.lock()
                 .samples_in(self.mint, self.maxt, self.head.chunks.as_ref(), &mut out);
+            self.head
+                .ooo
+                .merge_into(u64::from(r), self.mint, self.maxt, &mut out);
             self.head.apply_tombstones(u64::from(r), &mut out);
             if !out.is_empty() {
                 return Some((s.labels.clone(), out));
@@ -79,6 +82,7 @@ impl Head {
             };
             let mut d = SeriesData::default();
             s.lock().data_in(mint, maxt, self.chunks.as_ref(), &mut d);
+            self.ooo.merge_into(u64::from(r), mint, maxt, &mut d.floats);
             self.apply_tombstones_data(u64::from(r), &mut d);
             if !d.is_empty() {
                 out.push((s.labels.clone(), d));

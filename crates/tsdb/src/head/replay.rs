@@ -69,6 +69,11 @@ pub struct ReplayReport {
     pub bad_series: u64,
     /// Where the WAL was damaged, if it was; it has been repaired.
     pub corruption: Option<Corruption>,
+    /// Out-of-order samples read back from the write-behind log.
+    pub ooo_samples: u64,
+    /// Where the write-behind log was damaged, if it was; it has been
+    /// repaired.
+    pub wbl_corruption: Option<Corruption>,
     /// Chunks read back from `chunks_head/` and attached to series.
     pub mmapped_chunks: u64,
     /// Chunks in `chunks_head/` the head does not keep yet (out-of-order
@@ -184,9 +189,13 @@ impl Head {
         let mut head = Head::with_wal(opts, None);
         let (store, loaded) = super::mmap::ChunkStore::load(&dir.join("chunks_head"))?;
         head.chunks = Some(store);
-        let report = replay(&head, &wal_dir, loaded)?;
+        let wbl_dir = dir.join("wbl");
+        let report = replay(&head, &wal_dir, &wbl_dir, loaded)?;
         if let Some(c) = &report.corruption {
             repair(&wal_dir, c)?;
+        }
+        if let Some(c) = &report.wbl_corruption {
+            repair(&wbl_dir, c)?;
         }
         let w = WalWriter::open(
             &wal_dir,
@@ -194,6 +203,14 @@ impl Head {
             head.opts.wal_compression,
         )?;
         head.wal = Some(Mutex::new(w));
+        if head.opts.out_of_order_time_window > 0 || wbl_dir.exists() {
+            let w = WalWriter::open(
+                &wbl_dir,
+                head.opts.wal_segment_size,
+                head.opts.wal_compression,
+            )?;
+            head.wbl = Some(Mutex::new(w));
+        }
         Ok((head, report))
     }
 }
@@ -244,7 +261,12 @@ pub(crate) fn last_checkpoint(wal_dir: &Path) -> Result<Option<(PathBuf, u32)>, 
     Ok(best)
 }
 
-fn replay(head: &Head, wal_dir: &Path, loaded: LoadedChunks) -> Result<ReplayReport, Error> {
+fn replay(
+    head: &Head,
+    wal_dir: &Path,
+    wbl_dir: &Path,
+    loaded: LoadedChunks,
+) -> Result<ReplayReport, Error> {
     let mut rp = Replayer {
         head,
         workers: threads(&head.opts),
@@ -274,6 +296,9 @@ fn replay(head: &Head, wal_dir: &Path, loaded: LoadedChunks) -> Result<ReplayRep
     rp.report.corruption = rp.segments(wal_dir, first)?;
     rp.flush();
     rp.mark_logged();
+    if wbl_dir.exists() {
+        rp.report.wbl_corruption = rp.wbl(wbl_dir)?;
+    }
     rp.report.unattached_chunks += rp.mmapped.values().map(|v| v.len() as u64).sum::<u64>();
     Ok(rp.report)
 }
@@ -479,6 +504,44 @@ impl Replayer<'_> {
                 .flat_map(|j| j.join().unwrap_or_default())
                 .collect()
         })
+    }
+
+    /// Reads the write-behind log (after the WAL, whose series records its
+    /// samples name) into the out-of-order store; returns any damage.
+    fn wbl(&mut self, dir: &Path) -> Result<Option<Corruption>, Error> {
+        let mut samples = Vec::new();
+        for (n, path) in list_segments(dir)? {
+            let data = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            let mut r = SegmentReader::new(n, &data);
+            loop {
+                let rec = match r.next_record() {
+                    Ok(Some(rec)) => rec,
+                    Ok(None) => break,
+                    Err(c) => return Ok(Some(c)),
+                };
+                if RecordType::of(rec) != Some(RecordType::Samples) {
+                    // Mmap markers and anything else: the samples are all
+                    // here too.
+                    continue;
+                }
+                samples.clear();
+                if decode_samples(rec, &mut samples).is_err() {
+                    self.report.bad_records += 1;
+                    continue;
+                }
+                for s in &samples {
+                    let Some(r) = self.refs.get(s.series) else {
+                        self.report.unknown_refs += 1;
+                        continue;
+                    };
+                    if self.head.ooo.insert(u64::from(r), s.t, s.v) {
+                        self.report.ooo_samples += 1;
+                        self.head.note_time_range(s.t, s.t);
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn series(&mut self, series: Vec<RefSeries>) {

@@ -40,6 +40,8 @@ pub struct TruncateReport {
     pub checkpoint: Option<u32>,
     /// WAL segments deleted.
     pub segments_deleted: usize,
+    /// Write-behind log segments deleted.
+    pub wbl_segments_deleted: usize,
 }
 
 impl Head {
@@ -54,6 +56,14 @@ impl Head {
             report.chunk_files_deleted = store.truncate(mint)?;
         }
         self.truncate_wal(mint, &mut report)?;
+        if let Some(wbl) = &self.wbl {
+            let dir = {
+                let mut w = wbl.lock().unwrap_or_else(|e| e.into_inner());
+                w.next_segment()?;
+                w.dir().to_path_buf()
+            };
+            report.wbl_segments_deleted = super::ooo::truncate_wbl(&dir, mint)?;
+        }
         Ok(report)
     }
 
@@ -64,10 +74,15 @@ impl Head {
                 .current_segment()
         });
         let mut removed = Vec::new();
+        self.ooo.truncate(mint);
         for (r, h) in self.series.all() {
             let gone = self.series.remove_if(r, |st| {
                 report.chunks_dropped += st.truncate_before(mint);
-                st.open.is_none() && st.hist.is_none() && st.cut.is_empty() && st.pending == 0
+                st.open.is_none()
+                    && st.hist.is_none()
+                    && st.cut.is_empty()
+                    && st.pending == 0
+                    && !self.ooo.has(r)
             });
             if let Some(h) = gone {
                 removed.push((r, h));
