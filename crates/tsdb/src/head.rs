@@ -127,7 +127,7 @@ pub struct Head {
     chunks: Option<mmap::ChunkStore>,
     /// Serialises commits of a head without WAL, like the WAL lock does.
     apply: Mutex<()>,
-    opts: HeadOptions,
+    pub(crate) opts: HeadOptions,
     min_time: AtomicI64,
     max_time: AtomicI64,
     min_valid_time: AtomicI64,
@@ -147,6 +147,8 @@ pub struct Head {
     ooo: ooo::OooStore,
     /// The write-behind log of out-of-order samples (`<dir>/wbl/`).
     wbl: Option<Mutex<WalWriter>>,
+    /// Self-metrics.
+    pub(crate) counters: crate::metrics::HeadCounters,
 }
 
 impl Head {
@@ -175,6 +177,7 @@ impl Head {
             exemplars: exemplars::Exemplars::new(max_exemplars),
             ooo: ooo::OooStore::default(),
             wbl: None,
+            counters: crate::metrics::HeadCounters::default(),
         }
     }
 
@@ -227,6 +230,7 @@ impl Head {
     fn get_or_create(&self, labels: &Labels) -> Result<series::Created, series::CreateError> {
         let c = self.series.get_or_create(labels)?;
         if c.created {
+            self.counters.series_created.fetch_add(1, Ordering::Relaxed);
             self.postings
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
@@ -244,6 +248,7 @@ impl Head {
     ) -> Result<series::Created, series::CreateError> {
         let c = self.series.get_or_create_with_ref(labels, want)?;
         if c.created {
+            self.counters.series_created.fetch_add(1, Ordering::Relaxed);
             self.postings
                 .write()
                 .unwrap_or_else(|e| e.into_inner())

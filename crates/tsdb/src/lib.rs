@@ -30,6 +30,7 @@ mod fsutil;
 pub mod fuzzing;
 pub mod head;
 pub mod index;
+pub mod metrics;
 pub mod querier;
 pub mod record;
 pub mod retention;

@@ -74,6 +74,12 @@ impl Block {
         })
     }
 
+    /// Bytes of the block's index and chunk files.
+    pub fn size_bytes(&self) -> u64 {
+        let chunks: usize = self.segments.iter().map(|(_, m)| m.len()).sum();
+        (self.index.bytes_len() + chunks) as u64
+    }
+
     /// The block's directory.
     pub fn dir(&self) -> &Path {
         &self.dir

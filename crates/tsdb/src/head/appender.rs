@@ -9,6 +9,7 @@ use vigil_model::{Exemplar, FloatHistogram, Histogram, Labels};
 use super::exemplars::{ExemplarReject, StoredExemplar};
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
+use crate::metrics::HeadCounters;
 use crate::record::{
     RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars,
     encode_float_histogram_samples, encode_histogram_samples,
@@ -419,6 +420,7 @@ impl<'a> Appender<'a> {
 
     fn check_bounds(&self, t: i64) -> Result<(), AppendError> {
         if t < self.min_valid {
+            HeadCounters::add(&self.head.counters.out_of_bounds, 1);
             return Err(AppendError::OutOfBounds {
                 t,
                 min_valid: self.min_valid,
@@ -476,8 +478,14 @@ impl<'a> Appender<'a> {
                         });
                         Ok(SeriesRef::from(r))
                     }
-                    Some(min) if t < min => Err(AppendError::TooOldSample { t, min_valid: min }),
-                    _ => Err(AppendError::OutOfOrder { t, last }),
+                    Some(min) if t < min => {
+                        HeadCounters::add(&self.head.counters.too_old, 1);
+                        Err(AppendError::TooOldSample { t, min_valid: min })
+                    }
+                    _ => {
+                        HeadCounters::add(&self.head.counters.out_of_order, 1);
+                        Err(AppendError::OutOfOrder { t, last })
+                    }
                 };
             }
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
@@ -596,6 +604,7 @@ impl<'a> Appender<'a> {
     fn apply(head: &Head, b: &mut Buffers) {
         let range = head.opts.chunk_range;
         let (mut mint, mut maxt) = (i64::MAX, i64::MIN);
+        let (mut floats, mut hists, mut ooo, mut exemplars) = (0u64, 0u64, 0u64, 0u64);
         // With histograms in the batch, series are given back only after
         // those are applied too (floats first, as the WAL records go).
         let early = b.hists.is_empty() && b.fhists.is_empty();
@@ -608,6 +617,7 @@ impl<'a> Appender<'a> {
                 st.logged = true;
             }
             if st.append(s.t, s.v, range) {
+                floats += 1;
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
                 if let Some(store) = &head.chunks {
@@ -622,7 +632,7 @@ impl<'a> Appender<'a> {
                 t.hold = Hold::Released;
             }
         }
-        let hists = b
+        let hist_samples = b
             .hists
             .iter()
             .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Int(s.h.clone())))
@@ -631,7 +641,7 @@ impl<'a> Appender<'a> {
                     .iter()
                     .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Float(s.h.clone()))),
             );
-        for (slot, series, t, h) in hists {
+        for (slot, series, t, h) in hist_samples {
             let Some(touched) = b.touched.get(slot as usize) else {
                 continue;
             };
@@ -640,6 +650,7 @@ impl<'a> Appender<'a> {
                 st.logged = true;
             }
             if st.append_histogram(t, &h, range) {
+                hists += 1;
                 mint = mint.min(t);
                 maxt = maxt.max(t);
                 if let Some(store) = &head.chunks {
@@ -651,6 +662,7 @@ impl<'a> Appender<'a> {
         }
         for s in &b.ooo {
             if head.ooo.insert(s.series, s.t, s.v) {
+                ooo += 1;
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
             }
@@ -658,7 +670,7 @@ impl<'a> Appender<'a> {
         for e in &b.exemplars {
             // Checked at append; a concurrent batch may have won meanwhile,
             // and replay refuses the same way.
-            let _ = head.exemplars.add(
+            let added = head.exemplars.add(
                 e.series,
                 StoredExemplar {
                     labels: e.labels.clone(),
@@ -666,7 +678,13 @@ impl<'a> Appender<'a> {
                     ts: e.t,
                 },
             );
+            exemplars += u64::from(added.is_ok());
         }
+        let c = &head.counters;
+        HeadCounters::add(&c.float_samples, floats);
+        HeadCounters::add(&c.histogram_samples, hists);
+        HeadCounters::add(&c.ooo_appended, ooo);
+        HeadCounters::add(&c.exemplars_appended, exemplars);
         // Series without samples here: their record went out all the same.
         for t in b.touched.iter_mut().filter(|t| t.hold != Hold::Released) {
             let mut st = t.handle.lock();

@@ -97,6 +97,11 @@ impl IndexReader<Vec<u8>> {
 }
 
 impl<B: AsRef<[u8]>> IndexReader<B> {
+    /// Size of the index file in bytes.
+    pub fn bytes_len(&self) -> usize {
+        self.b.as_ref().len()
+    }
+
     /// Opens an index held in `b`; `name` (usually the path) appears in errors.
     pub fn new(b: B, name: &str) -> Result<IndexReader<B>, Error> {
         let mut r = IndexReader {
