@@ -1,8 +1,10 @@
 //! What the engine needs from storage: the series a selector names, with
 //! their samples in a time range.
 //!
-//! The TSDB implements [`Queryable`] (see `storage/tsdb.rs` once it
-//! exists); the script runner uses an in-memory implementation.
+//! The TSDB implements [`Queryable`] (`storage/tsdb.rs`: a whole database
+//! or a head); the script runner uses an in-memory implementation.
+
+mod tsdb;
 
 use vigil_model::Matcher;
 
