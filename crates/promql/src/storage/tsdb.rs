@@ -79,7 +79,14 @@ mod tests {
         app.append_histogram(&a, 1000, &h).unwrap();
         app.commit().unwrap();
         let m = Matcher::new(MatchType::Equal, "__name__", "m").unwrap();
-        let got = Queryable::select(&head, 0, 2000, &[m.clone()], &SelectHints::default()).unwrap();
+        let got = Queryable::select(
+            &head,
+            0,
+            2000,
+            std::slice::from_ref(&m),
+            &SelectHints::default(),
+        )
+        .unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].metric, a);
         assert_eq!(got[0].histograms.len(), 1);
