@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use common::{Series, assert_same, generate, have, promtool_create_blocks};
 use vigil_model::{Labels, MatchType, Matcher};
 use vigil_tsdb::db::{Db, DbOptions};
+use vigil_tsdb::head::HeadOptions;
 
 /// `n` counter series from `start` for `hours`, one sample per series
 /// every ~15 s with sub-second jitter, a reset every 100 samples.
@@ -69,9 +70,13 @@ struct Prometheus {
 
 impl Prometheus {
     fn start(work: &std::path::Path, data: &std::path::Path) -> Prometheus {
+        Prometheus::start_with(work, data, "")
+    }
+
+    fn start_with(work: &std::path::Path, data: &std::path::Path, extra: &str) -> Prometheus {
         let port = free_port();
         let config = work.join("prometheus.yml");
-        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+        std::fs::write(&config, format!("global:\n  scrape_interval: 1m\n{extra}")).unwrap();
         let log = work.join(format!("prometheus-{port}.log"));
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config.display()))
@@ -391,5 +396,133 @@ fn prometheus_opens_vigil_data_dir() {
     // And the directory Prometheus left behind opens in Vigil again.
     let (db, report) = Db::open(&data, DbOptions::default()).unwrap();
     assert!(report.corruption.is_none(), "{report:?}");
+    assert_same(&select_all(&db), &want);
+}
+
+#[test]
+fn prometheus_reads_vigil_out_of_order_samples() {
+    if !have("prometheus") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let start = 1_700_006_400_000;
+    let m = 60_000;
+    let mut want = Series::new();
+    {
+        let opts = DbOptions {
+            head: HeadOptions {
+                out_of_order_time_window: 30 * m,
+                ..HeadOptions::default()
+            },
+            ..DbOptions::default()
+        };
+        let (db, _) = Db::open(&data, opts).unwrap();
+        // Even minutes in order, then the odd ones of the last 20 late.
+        let mut app = db.head().appender();
+        for k in (0..60).filter(|k| k % 2 == 0) {
+            for s in 0..20 {
+                app.append(
+                    &labels_of(&format!("{{__name__=\"m_total\", s=\"{s:03}\"}}")),
+                    start + k * m,
+                    k as f64,
+                )
+                .unwrap();
+            }
+        }
+        app.commit().unwrap();
+        let mut app = db.head().appender();
+        for k in (40..60).filter(|k| k % 2 == 1).rev() {
+            for s in 0..20 {
+                app.append(
+                    &labels_of(&format!("{{__name__=\"m_total\", s=\"{s:03}\"}}")),
+                    start + k * m,
+                    k as f64,
+                )
+                .unwrap();
+            }
+        }
+        app.commit().unwrap();
+        for s in 0..20 {
+            let v = (0..60)
+                .filter(|k| k % 2 == 0 || *k >= 40)
+                .map(|k| (start + k * m, k as f64))
+                .collect();
+            want.insert(format!("{{__name__=\"m_total\", s=\"{s:03}\"}}"), v);
+        }
+    }
+    assert!(count_files(&data.join("wbl")) > 0, "no write-behind log");
+    let mut prom = Prometheus::start_with(
+        tmp.path(),
+        &data,
+        "storage:\n  tsdb:\n    out_of_order_time_window: 30m\n",
+    );
+    let got = query_all(prom.port, start + 60 * m, "2h");
+    prom.stop();
+    assert_same(&got, &want);
+}
+
+#[test]
+fn vigil_reads_prometheus_out_of_order_samples() {
+    if !have("prometheus") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let start = 1_700_006_400_000;
+    let m = 60_000;
+    let key = |s: i64| format!("{{__name__=\"m_total\", s=\"{s:03}\"}}");
+    let mut prom = Prometheus::start_with(
+        tmp.path(),
+        &data,
+        "storage:\n  tsdb:\n    out_of_order_time_window: 30m\n",
+    );
+    // Even minutes in order, then odd ones of the last 20 minutes late.
+    let even: Series = (0..20)
+        .map(|s| {
+            (
+                key(s),
+                (0..60)
+                    .filter(|k| k % 2 == 0)
+                    .map(|k| (start + k * m, k as f64))
+                    .collect(),
+            )
+        })
+        .collect();
+    remote_write(prom.port, &even);
+    let late: Series = (0..20)
+        .map(|s| {
+            (
+                key(s),
+                (41..60)
+                    .rev()
+                    .filter(|k| k % 2 == 1)
+                    .map(|k| (start + k * m, k as f64))
+                    .collect(),
+            )
+        })
+        .collect();
+    remote_write(prom.port, &late);
+    prom.stop();
+    assert!(
+        count_files(&data.join("wbl")) > 0,
+        "Prometheus wrote no write-behind log"
+    );
+
+    let opts = DbOptions {
+        head: HeadOptions {
+            out_of_order_time_window: 30 * m,
+            ..HeadOptions::default()
+        },
+        ..DbOptions::default()
+    };
+    let (db, report) = Db::open(&data, opts).unwrap();
+    assert!(report.ooo_samples > 0, "{report:?}");
+    let mut want = even.clone();
+    for (k, v) in late {
+        let e = want.get_mut(&k).unwrap();
+        e.extend(v);
+        e.sort_by_key(|p| p.0);
+    }
     assert_same(&select_all(&db), &want);
 }
