@@ -2,7 +2,8 @@
 //! samples in the WAL (the newest `wal/checkpoint.N` and the segments
 //! after it) replayed the way Prometheus replays them read-only: samples
 //! before the end of the newest block are discarded, and a sample not after
-//! its series' last one is dropped (out-of-order ingestion is off).
+//! its series' last one is dropped; out-of-order samples come from the
+//! write-behind log (`wbl/`) when there is one.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -110,7 +111,52 @@ pub(crate) fn read_head(
             break;
         }
     }
+    read_wbl(&db.join("wbl"), &by_ref, &mut head, min_valid)?;
     Ok(head)
+}
+
+/// Merges the out-of-order samples of the write-behind log `wbl` (if any)
+/// into the series the WAL introduced, keeping time order; a timestamp
+/// already held keeps its in-order sample.
+fn read_wbl(
+    wbl: &Path,
+    by_ref: &HashMap<u64, Labels>,
+    head: &mut BTreeMap<Labels, HeadSeries>,
+    min_valid: i64,
+) -> Result<(), TsdbError> {
+    if !wbl.is_dir() {
+        return Ok(());
+    }
+    let mut samples = Vec::new();
+    let mut touched: Vec<Labels> = Vec::new();
+    WalReader::open(wbl)?.for_each(|_, rec| {
+        if RecordType::of(rec) != Some(RecordType::Samples) {
+            return;
+        }
+        samples.clear();
+        if decode_samples(rec, &mut samples).is_err() {
+            return;
+        }
+        for s in samples.iter().filter(|s| s.t >= min_valid) {
+            let Some(l) = by_ref.get(&s.series) else {
+                continue;
+            };
+            if let Some(h) = head.get_mut(l) {
+                h.samples.push((s.t, Value::Float(s.v)));
+                touched.push(l.clone());
+            }
+        }
+    })?;
+    touched.sort();
+    touched.dedup();
+    for l in touched {
+        if let Some(h) = head.get_mut(&l) {
+            // Stable: in-order samples were pushed first.
+            h.samples.sort_by_key(|s| s.0);
+            h.samples.dedup_by_key(|s| s.0);
+        }
+    }
+    Ok(())
 }
 
 /// Reusable decoding buffers.
@@ -265,5 +311,32 @@ mod tests {
         let h = read_head(db.path(), 30).unwrap();
         assert_eq!(times(&h, "a"), [30, 40]);
         assert!(read_head(&db.path().join("none"), 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn out_of_order_samples_come_from_the_write_behind_log() {
+        use vigil_tsdb::db::{Db, DbOptions};
+        use vigil_tsdb::head::HeadOptions;
+        let dir = tempfile::tempdir().unwrap();
+        let l = Labels::from_pairs(&[("__name__", "m")]);
+        {
+            let opts = DbOptions {
+                head: HeadOptions {
+                    out_of_order_time_window: 600_000,
+                    ..HeadOptions::default()
+                },
+                ..DbOptions::default()
+            };
+            let (db, _) = Db::open(dir.path(), opts).unwrap();
+            let mut app = db.head().appender();
+            app.append(&l, 2000, 2.0).unwrap();
+            app.commit().unwrap();
+            let mut app = db.head().appender();
+            app.append(&l, 1000, 1.0).unwrap();
+            app.commit().unwrap();
+        }
+        let head = read_head(dir.path(), i64::MIN).unwrap();
+        let ts: Vec<i64> = head[&l].samples.iter().map(|s| s.0).collect();
+        assert_eq!(ts, [1000, 2000]);
     }
 }
