@@ -1,8 +1,21 @@
 //! The PromQL engine: evaluates a parsed expression over a [`Queryable`].
 //!
-//! (Contract for the evaluation work in progress; the evaluator lives in
-//! `engine/` once it lands.)
+//! The evaluator lives in `engine/`: [`eval`](self) walks the tree and
+//! evaluates every node for all steps of the query at once (each selector is
+//! read from storage once per query), `binary` does vector matching,
+//! `aggregate` the aggregation operators, and `functions/` one file per
+//! family of functions.
 
+mod aggregate;
+mod annotations;
+mod binary;
+mod eval;
+mod functions;
+mod labels;
+#[cfg(test)]
+mod tests;
+
+use crate::ParseOptions;
 use crate::error::ParseErrors;
 use crate::storage::{Queryable, StorageError};
 use crate::value::Value;
@@ -16,6 +29,15 @@ pub struct EngineOptions {
     pub max_samples: usize,
     /// Whether experimental functions (e.g. `sort_by_label`, `info`) are allowed.
     pub enable_experimental_functions: bool,
+    /// Prometheus 3.x delayed `__name__` removal: functions and operators
+    /// mark series whose name is to go, and the name is removed only at the
+    /// end of evaluation. On by default because the upstream test engine
+    /// runs with it; the server sets it from the
+    /// `promql-delayed-name-removal` feature flag.
+    pub enable_delayed_name_removal: bool,
+    /// Step of subqueries written without one (`x[5m:]`), in ms (1 m, the
+    /// default global evaluation interval).
+    pub default_subquery_step: i64,
 }
 
 impl Default for EngineOptions {
@@ -24,6 +46,8 @@ impl Default for EngineOptions {
             lookback_delta: 5 * 60 * 1000,
             max_samples: 50_000_000,
             enable_experimental_functions: false,
+            enable_delayed_name_removal: true,
+            default_subquery_step: 60_000,
         }
     }
 }
@@ -70,28 +94,53 @@ impl Engine {
         &self.opts
     }
 
+    fn parse(&self, query: &str) -> Result<crate::Expr, QueryError> {
+        let mut po = ParseOptions::all();
+        po.experimental_functions = self.opts.enable_experimental_functions;
+        Ok(crate::parse_with(query, po)?)
+    }
+
     /// Evaluates `query` at `ts` (ms since the epoch).
     pub fn instant_query(
         &self,
-        _storage: &dyn Queryable,
+        storage: &dyn Queryable,
         query: &str,
-        _ts: i64,
+        ts: i64,
     ) -> Result<QueryResult, QueryError> {
-        crate::parse(query)?;
-        Err(QueryError::Eval("evaluation not implemented yet".into()))
+        let expr = self.parse(query)?;
+        eval::run(&self.opts, storage, query, &expr, ts, ts, 0)
     }
 
     /// Evaluates `query` at every `step` ms from `start` to `end`
     /// inclusive; the value is always a matrix.
     pub fn range_query(
         &self,
-        _storage: &dyn Queryable,
+        storage: &dyn Queryable,
         query: &str,
-        _start: i64,
-        _end: i64,
-        _step: i64,
+        start: i64,
+        end: i64,
+        step: i64,
     ) -> Result<QueryResult, QueryError> {
-        crate::parse(query)?;
-        Err(QueryError::Eval("evaluation not implemented yet".into()))
+        let expr = self.parse(query)?;
+        match expr.type_of() {
+            crate::ValueType::Vector | crate::ValueType::Scalar => {}
+            t => {
+                return Err(QueryError::Eval(format!(
+                    "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                    t.documented()
+                )));
+            }
+        }
+        if step <= 0 {
+            return Err(QueryError::Eval(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
+            ));
+        }
+        if end < start {
+            return Err(QueryError::Eval(
+                "end timestamp must not be before start time".into(),
+            ));
+        }
+        eval::run(&self.opts, storage, query, &expr, start, end, step)
     }
 }

@@ -1,0 +1,671 @@
+//! Aggregation operators (`sum`, `avg`, `topk`, `quantile`, ...), step by
+//! step, with Prometheus' numerics (Kahan summation, the direct-then-
+//! incremental mean, Welford's variance) so results match to the bit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vigil_model::{CounterResetHint, FloatHistogram, Labels};
+
+use super::eval::{EResult, Evaluator, Range, Val, err};
+use super::labels::{grouping_hash, grouping_labels};
+use crate::ast::{AggregateExpr, AggregateOp, Expr};
+use crate::value::{Sample, Vector};
+
+/// One step of Kahan–Babuška summation: adds `inc` to `sum` with
+/// compensation `c`; returns the new sum and compensation.
+pub(crate) fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
+    let t = sum + inc;
+    let c = if t.is_infinite() {
+        0.0
+    } else if sum.abs() >= inc.abs() {
+        c + ((sum - t) + inc)
+    } else {
+        c + ((inc - t) + sum)
+    };
+    (t, c)
+}
+
+/// `q`-quantile of `values` (sorted in place, NaN first), interpolating
+/// linearly between ranks as Prometheus does.
+pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
+    if values.is_empty() || q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        _ => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
+    });
+    let n = values.len() as f64;
+    let rank = q * (n - 1.0);
+    let lower = rank.floor().max(0.0);
+    let upper = (lower + 1.0).min(n - 1.0);
+    let weight = rank - rank.floor();
+    let lv = values.get(lower as usize).copied().unwrap_or(f64::NAN);
+    let uv = values.get(upper as usize).copied().unwrap_or(f64::NAN);
+    lv * (1.0 - weight) + uv * weight
+}
+
+#[derive(Default)]
+struct AggGroup {
+    labels: Labels,
+    f: f64,
+    mean: f64,
+    c: f64,
+    h: Option<FloatHistogram>,
+    count: f64,
+    has_float: bool,
+    has_hist: bool,
+    incompatible: bool,
+    incremental: bool,
+    reset_seen: bool,
+    not_reset_seen: bool,
+    drop_name: bool,
+    values: Vec<f64>,
+    samples: Vec<Sample>,
+    seen: bool,
+}
+
+/// Evaluates an aggregation at every step of `r`.
+pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val> {
+    let mut grouping: Vec<&str> = a.grouping.iter().map(String::as_str).collect();
+    grouping.sort_unstable();
+    if a.op == AggregateOp::CountValues {
+        let Some(Expr::StringLiteral(sl)) = a.param.as_deref().map(strip_parens) else {
+            return err("count_values needs a string parameter");
+        };
+        if let Some(b) = &sl.bytes {
+            if std::str::from_utf8(b).is_err() {
+                return err(format!("invalid label name {}", go_quote_bytes(b)));
+            }
+        }
+        if sl.val.is_empty() {
+            return err("invalid label name \"\"");
+        }
+        let label = sl.val.clone();
+        let steps = ev.eval_vector(&a.expr, r)?;
+        return Ok(Val::Vector(
+            steps
+                .into_iter()
+                .map(|v| count_values(&v, &label, &grouping, a.without))
+                .collect(),
+        ));
+    }
+    let params = match &a.param {
+        Some(p) if a.op.has_param() => Some(ev.eval_scalar(p, r)?),
+        _ => None,
+    };
+    let steps = ev.eval_vector(&a.expr, r)?;
+    let pos = a.expr.pos();
+    let q = ev.query;
+    let param_pos = a.param.as_ref().map(|p| p.pos()).unwrap_or(a.pos);
+    if let Some(ps) = &params {
+        let any_nan = ps.iter().any(|p| p.is_nan());
+        let max = ps.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min = ps.iter().copied().fold(f64::INFINITY, f64::min);
+        match a.op {
+            AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk => {
+                if max < 1.0 {
+                    return Ok(Val::Vector(vec![Vec::new(); r.len()]));
+                }
+                if any_nan {
+                    return err("Parameter value is NaN");
+                }
+                if min <= -9.223_372_036_854_776e18 {
+                    return err(format!("Scalar value {} underflows int64", go_float(min)));
+                }
+                if max >= 9.223_372_036_854_776e18 {
+                    return err(format!("Scalar value {} overflows int64", go_float(max)));
+                }
+            }
+            AggregateOp::LimitRatio => {
+                if max == 0.0 && min == 0.0 {
+                    return Ok(Val::Vector(vec![Vec::new(); r.len()]));
+                }
+                if any_nan {
+                    return err("Ratio value is NaN");
+                }
+                let fg = super::annotations::fmt_g;
+                if max > 1.0 {
+                    let m = format!(
+                        "ratio value should be between -1 and 1, got {}, capping to 1",
+                        fg(max)
+                    );
+                    ev.annos.warn(q, param_pos, m);
+                }
+                if min < -1.0 {
+                    let m = format!(
+                        "ratio value should be between -1 and 1, got {}, capping to -1",
+                        fg(min)
+                    );
+                    ev.annos.warn(q, param_pos, m);
+                }
+            }
+            AggregateOp::Quantile => {
+                let fg = super::annotations::fmt_g;
+                let msg =
+                    |v: f64| format!("quantile value should be between 0 and 1, got {}", fg(v));
+                if any_nan {
+                    ev.annos.warn(q, param_pos, msg(f64::NAN));
+                }
+                if max > 1.0 {
+                    ev.annos.warn(q, param_pos, msg(max));
+                }
+                if min < 0.0 {
+                    ev.annos.warn(q, param_pos, msg(min));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::with_capacity(steps.len());
+    for (i, v) in steps.into_iter().enumerate() {
+        let p = params
+            .as_ref()
+            .and_then(|p| p.get(i).copied())
+            .unwrap_or(f64::NAN);
+        let mut res = aggregate_step(ev, a, &grouping, v, p, pos)?;
+        for s in &mut res {
+            s.t = r.ts(i);
+        }
+        out.push(res);
+    }
+    Ok(Val::Vector(out))
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        e => e,
+    }
+}
+
+/// Go's `%v` of a float for error texts.
+fn go_float(v: f64) -> String {
+    super::annotations::fmt_g(v)
+}
+
+/// Go's `%q` of possibly invalid UTF-8 bytes.
+fn go_quote_bytes(b: &[u8]) -> String {
+    let mut out = String::from("\"");
+    for chunk in b.utf8_chunks() {
+        let q = super::annotations::quote(chunk.valid());
+        out.push_str(q.get(1..q.len().saturating_sub(1)).unwrap_or(""));
+        for x in chunk.invalid() {
+            out.push_str(&format!("\\x{x:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Formats a float as Go's `strconv.FormatFloat(f, 'f', -1, 64)`.
+pub(crate) fn format_float_f(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else {
+        format!("{f}")
+    }
+}
+
+fn count_values(v: &Vector, label: &str, grouping: &[&str], without: bool) -> Vector {
+    let mut grouping: Vec<&str> = grouping.to_vec();
+    if !without {
+        grouping.push(label);
+    }
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut out: Vector = Vec::new();
+    for s in v {
+        let value = match &s.h {
+            Some(h) => h.to_string(),
+            None => format_float_f(s.f),
+        };
+        let mut b = s.metric.to_builder();
+        b.set(label, &value);
+        let m = b.build();
+        let key = grouping_hash(&m, &grouping, without);
+        match index.get(&key).and_then(|&i| out.get_mut(i)) {
+            Some(o) => o.f += 1.0,
+            None => {
+                index.insert(key, out.len());
+                out.push(Sample {
+                    metric: grouping_labels(&m, &grouping, without),
+                    t: 0,
+                    f: 1.0,
+                    h: None,
+                    drop_name: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Go's `container/heap` on a slice, with `less` as the heap order.
+fn heap_up(h: &mut [Sample], mut j: usize, less: &dyn Fn(&Sample, &Sample) -> bool) {
+    while j > 0 {
+        let i = (j - 1) / 2;
+        if !less(&h[j], &h[i]) {
+            break;
+        }
+        h.swap(i, j);
+        j = i;
+    }
+}
+
+fn heap_down(h: &mut [Sample], i0: usize, less: &dyn Fn(&Sample, &Sample) -> bool) -> bool {
+    let n = h.len();
+    let mut i = i0;
+    loop {
+        let j1 = 2 * i + 1;
+        if j1 >= n {
+            break;
+        }
+        let mut j = j1;
+        let j2 = j1 + 1;
+        if j2 < n && less(&h[j2], &h[j1]) {
+            j = j2;
+        }
+        if !less(&h[j], &h[i]) {
+            break;
+        }
+        h.swap(i, j);
+        i = j;
+    }
+    i > i0
+}
+
+fn less_top(a: &Sample, b: &Sample) -> bool {
+    a.f.is_nan() || a.f < b.f
+}
+
+fn less_bottom(a: &Sample, b: &Sample) -> bool {
+    a.f.is_nan() || a.f > b.f
+}
+
+fn ratio_offset(l: &Labels) -> f64 {
+    l.hash64() as f64 / u64::MAX as f64
+}
+
+fn aggregate_step(
+    ev: &mut Evaluator<'_>,
+    a: &AggregateExpr,
+    grouping: &[&str],
+    v: Vector,
+    param: f64,
+    pos: crate::ast::PosRange,
+) -> EResult<Vector> {
+    use AggregateOp::*;
+    let q = ev.query;
+    let op = a.op;
+    let total = v.len();
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut groups: Vec<AggGroup> = Vec::new();
+    let k = match op {
+        Topk | Bottomk | Limitk => {
+            let k = (param as i64).min(total as i64);
+            if k < 1 {
+                return Ok(Vec::new());
+            }
+            k as usize
+        }
+        _ => 0,
+    };
+    let ratio = param.clamp(-1.0, 1.0);
+    if op == LimitRatio && param == 0.0 {
+        return Ok(Vec::new());
+    }
+    let ignored = |ev: &mut Evaluator<'_>, name: &str, p| {
+        ev.annos
+            .info(q, p, format!("ignored histogram in {name} aggregation"));
+    };
+    for s in v {
+        let key = grouping_hash(&s.metric, grouping, a.without);
+        let gi = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                index.insert(key, groups.len());
+                let labels = match op {
+                    Topk | Bottomk | Limitk | LimitRatio => Labels::empty(),
+                    _ => grouping_labels(&s.metric, grouping, a.without),
+                };
+                groups.push(AggGroup {
+                    labels,
+                    ..Default::default()
+                });
+                groups.len() - 1
+            }
+        };
+        let Some(g) = groups.get_mut(gi) else {
+            continue;
+        };
+        let f = s.f;
+        if !g.seen {
+            g.seen = true;
+            g.f = f;
+            g.mean = f;
+            g.count = 1.0;
+            g.drop_name = s.drop_name;
+            match op {
+                Sum | Avg => match &s.h {
+                    None => g.has_float = true,
+                    Some(h) => {
+                        g.has_hist = true;
+                        note_hint(g, h);
+                        g.h = Some((**h).clone());
+                    }
+                },
+                Stddev | Stdvar => {
+                    if s.h.is_some() {
+                        g.seen = false;
+                        ignored(ev, op.as_str(), pos);
+                    } else if f.is_nan() || f.is_infinite() {
+                        g.f = f64::NAN;
+                    } else {
+                        g.f = 0.0;
+                    }
+                }
+                Quantile => {
+                    if s.h.is_some() {
+                        g.seen = false;
+                        ignored(ev, "quantile", pos);
+                    }
+                    g.values = vec![f];
+                }
+                Group => g.f = 1.0,
+                Min | Max => {
+                    if s.h.is_some() {
+                        g.seen = false;
+                        ignored(ev, op.as_str(), pos);
+                    }
+                }
+                Topk | Bottomk => {
+                    if s.h.is_some() {
+                        g.seen = false;
+                        ignored(ev, op.as_str(), a.pos);
+                    } else {
+                        g.samples.push(s);
+                    }
+                }
+                Limitk => g.samples.push(s),
+                LimitRatio => {
+                    if ratio_keep(ratio, &s.metric) {
+                        g.samples.push(s);
+                    }
+                }
+                Count | CountValues => {}
+            }
+            continue;
+        }
+        if g.incompatible {
+            continue;
+        }
+        if s.drop_name {
+            g.drop_name = true;
+        }
+        match op {
+            Sum => match &s.h {
+                Some(h) => {
+                    g.has_hist = true;
+                    note_hint(g, h);
+                    if let Some(acc) = &mut g.h {
+                        if acc.add(h).is_err() {
+                            mixed_schema_warning(ev, &s.metric, pos);
+                            g.incompatible = true;
+                        }
+                    }
+                }
+                None => {
+                    g.has_float = true;
+                    (g.f, g.c) = kahan_inc(f, g.f, g.c);
+                }
+            },
+            Avg => {
+                g.count += 1.0;
+                match &s.h {
+                    Some(h) => {
+                        g.has_hist = true;
+                        note_hint(g, h);
+                        if let Some(acc) = &mut g.h {
+                            // Incremental mean: acc += (h - acc) / n.
+                            let mut d = (**h).clone();
+                            let ok = d.sub(acc).is_ok() && {
+                                d.div(g.count);
+                                acc.add(&d).is_ok()
+                            };
+                            if !ok {
+                                mixed_schema_warning(ev, &s.metric, pos);
+                                g.incompatible = true;
+                            }
+                        }
+                    }
+                    None => {
+                        g.has_float = true;
+                        if !g.incremental {
+                            let (nv, nc) = kahan_inc(f, g.f, g.c);
+                            if !nv.is_infinite() {
+                                (g.f, g.c) = (nv, nc);
+                                continue;
+                            }
+                            g.incremental = true;
+                            g.mean = g.f / (g.count - 1.0);
+                            g.c /= g.count - 1.0;
+                        }
+                        let qn = (g.count - 1.0) / g.count;
+                        (g.mean, g.c) = kahan_inc(f / g.count, qn * g.mean, qn * g.c);
+                    }
+                }
+            }
+            Group => {}
+            Max => {
+                if s.h.is_some() {
+                    ignored(ev, "max", pos);
+                } else if g.f < f || g.f.is_nan() {
+                    g.f = f;
+                }
+            }
+            Min => {
+                if s.h.is_some() {
+                    ignored(ev, "min", pos);
+                } else if g.f > f || g.f.is_nan() {
+                    g.f = f;
+                }
+            }
+            Count => g.count += 1.0,
+            Stddev | Stdvar => {
+                if s.h.is_some() {
+                    ignored(ev, op.as_str(), pos);
+                } else {
+                    g.count += 1.0;
+                    let delta = f - g.mean;
+                    g.mean += delta / g.count;
+                    g.f += delta * (f - g.mean);
+                }
+            }
+            Quantile => {
+                if s.h.is_some() {
+                    ignored(ev, "quantile", pos);
+                } else {
+                    g.values.push(f);
+                }
+            }
+            Topk | Bottomk => {
+                let less: &dyn Fn(&Sample, &Sample) -> bool =
+                    if op == Topk { &less_top } else { &less_bottom };
+                if s.h.is_some() {
+                    ignored(ev, op.as_str(), a.pos);
+                } else if g.samples.len() < k {
+                    g.samples.push(s);
+                    let last = g.samples.len() - 1;
+                    heap_up(&mut g.samples, last, less);
+                } else if let Some(top) = g.samples.first() {
+                    let replace = if op == Topk {
+                        top.f < f || (top.f.is_nan() && !f.is_nan())
+                    } else {
+                        top.f > f || (top.f.is_nan() && !f.is_nan())
+                    };
+                    if replace {
+                        g.samples[0] = s;
+                        if k > 1 && !heap_down(&mut g.samples, 0, less) {
+                            heap_up(&mut g.samples, 0, less);
+                        }
+                    }
+                }
+            }
+            Limitk => {
+                if g.samples.len() < k {
+                    g.samples.push(s);
+                }
+            }
+            LimitRatio => {
+                if ratio_keep(ratio, &s.metric) {
+                    g.samples.push(s);
+                }
+            }
+            CountValues => {}
+        }
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for mut g in groups {
+        if !g.seen {
+            continue;
+        }
+        let mut h = None;
+        match op {
+            Topk | Bottomk => {
+                let less: fn(&Sample, &Sample) -> bool =
+                    if op == Topk { less_top } else { less_bottom };
+                // Largest first for topk, smallest first for bottomk.
+                g.samples.sort_by(|x, y| {
+                    if less(y, x) {
+                        std::cmp::Ordering::Less
+                    } else if less(x, y) {
+                        std::cmp::Ordering::Greater
+                    } else {
+                        std::cmp::Ordering::Equal
+                    }
+                });
+                out.extend(g.samples);
+                continue;
+            }
+            Limitk | LimitRatio => {
+                out.extend(g.samples);
+                continue;
+            }
+            Avg | Sum => {
+                if g.has_float && g.has_hist {
+                    ev.annos.warn(
+                        q,
+                        pos,
+                        "encountered a mix of histograms and floats for aggregation",
+                    );
+                    continue;
+                }
+                if g.incompatible {
+                    continue;
+                }
+                if g.has_hist {
+                    if let Some(mut acc) = g.h.take() {
+                        acc.compact(0);
+                        h = Some(Arc::new(acc));
+                    }
+                } else if op == Sum {
+                    g.f += g.c;
+                } else if g.incremental {
+                    g.f = g.mean + g.c;
+                } else {
+                    g.f = g.f / g.count + g.c / g.count;
+                }
+                if g.reset_seen && g.not_reset_seen {
+                    ev.annos.warn(
+                        q,
+                        pos,
+                        "conflicting counter resets during histogram aggregation",
+                    );
+                }
+            }
+            Count => g.f = g.count,
+            Stdvar => g.f /= g.count,
+            Stddev => g.f = (g.f / g.count).sqrt(),
+            Quantile => g.f = quantile(param, &mut g.values),
+            _ => {}
+        }
+        out.push(Sample {
+            metric: g.labels,
+            t: 0,
+            f: g.f,
+            h,
+            drop_name: g.drop_name,
+        });
+    }
+    Ok(out)
+}
+
+fn ratio_keep(ratio: f64, l: &Labels) -> bool {
+    let off = ratio_offset(l);
+    if ratio >= 0.0 {
+        off < ratio
+    } else {
+        off >= 1.0 + ratio
+    }
+}
+
+fn note_hint(g: &mut AggGroup, h: &FloatHistogram) {
+    match h.counter_reset_hint {
+        CounterResetHint::CounterReset => g.reset_seen = true,
+        CounterResetHint::NotCounterReset => g.not_reset_seen = true,
+        _ => {}
+    }
+}
+
+fn mixed_schema_warning(ev: &mut Evaluator<'_>, metric: &Labels, pos: crate::ast::PosRange) {
+    let name = metric.metric_name().unwrap_or("");
+    let q = ev.query;
+    ev.annos.warn(
+        q,
+        pos,
+        format!(
+            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+            super::annotations::quote(name)
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kahan_keeps_small_terms() {
+        let mut s = 0.0;
+        let mut c = 0.0;
+        for x in [1e100, 1.0, -1e100] {
+            (s, c) = kahan_inc(x, s, c);
+        }
+        assert_eq!(s + c, 1.0);
+    }
+
+    #[test]
+    fn quantiles() {
+        let mut v = vec![3.0, 1.0, 2.0, 4.0];
+        assert_eq!(quantile(0.5, &mut v), 2.5);
+        assert_eq!(quantile(0.0, &mut v), 1.0);
+        assert_eq!(quantile(1.0, &mut v), 4.0);
+        assert_eq!(quantile(-1.0, &mut v), f64::NEG_INFINITY);
+        assert!(quantile(0.5, &mut []).is_nan());
+    }
+}

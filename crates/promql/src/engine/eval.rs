@@ -1,0 +1,665 @@
+//! The evaluator core: every node is evaluated for all steps of the query
+//! at once. An instant vector becomes one [`Vector`] per step, a scalar one
+//! float per step; range vectors only exist as function arguments
+//! ([`RangeInput`]) or as the top-level result of an instant query.
+//!
+//! Selectors read storage once for the whole query range and then walk the
+//! steps, so a range query costs one `select` per selector.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use vigil_model::{CounterResetHint, Labels, is_stale_nan};
+
+use super::annotations::Annotations;
+use super::{EngineOptions, QueryError, QueryResult};
+use crate::ast::{AtModifier, DurationOp, Expr, UnaryOp, VectorSelector};
+use crate::storage::{Queryable, SelectHints};
+use crate::value::{FPoint, HPoint, Matrix, Sample, Series, Value, Vector};
+
+/// Result of evaluating an expression over all steps.
+#[derive(Debug)]
+pub(crate) enum Val {
+    /// One float per step.
+    Scalar(Vec<f64>),
+    /// A string literal.
+    String(String),
+    /// One vector per step.
+    Vector(Vec<Vector>),
+    /// A range vector (top level of an instant query only).
+    Matrix(Matrix),
+}
+
+/// The steps an expression is evaluated at: `start..=end` by `step`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Range {
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+    pub(crate) step: i64,
+}
+
+impl Range {
+    /// Number of steps.
+    pub(crate) fn len(&self) -> usize {
+        if self.end < self.start {
+            return 0;
+        }
+        ((self.end - self.start) / self.step + 1) as usize
+    }
+
+    /// Timestamp of step `i`.
+    pub(crate) fn ts(&self, i: usize) -> i64 {
+        self.start + i as i64 * self.step
+    }
+
+    /// The last step's timestamp.
+    fn last(&self) -> i64 {
+        self.ts(self.len().saturating_sub(1))
+    }
+}
+
+/// A range-vector argument: series plus how to cut each step's window.
+#[derive(Debug, Default)]
+pub(crate) struct RangeInput {
+    pub(crate) series: Vec<Series>,
+    /// Window length in ms: a window is `(end - range, end]`.
+    pub(crate) range: i64,
+    pub(crate) offset: i64,
+    pub(crate) at: Option<i64>,
+}
+
+impl RangeInput {
+    /// `(exclusive start, inclusive end)` of the window at step time `ts`.
+    pub(crate) fn window(&self, ts: i64) -> (i64, i64) {
+        let end = self.at.unwrap_or(ts) - self.offset;
+        (end - self.range, end)
+    }
+}
+
+/// Points of `s` in `(lo, hi]`.
+pub(crate) fn window_slices(s: &Series, lo: i64, hi: i64) -> (&[FPoint], &[HPoint]) {
+    let fa = s.floats.partition_point(|p| p.t <= lo);
+    let fb = s.floats.partition_point(|p| p.t <= hi);
+    let ha = s.histograms.partition_point(|p| p.t <= lo);
+    let hb = s.histograms.partition_point(|p| p.t <= hi);
+    (
+        s.floats.get(fa..fb).unwrap_or_default(),
+        s.histograms.get(ha..hb).unwrap_or_default(),
+    )
+}
+
+/// Evaluation state of one query.
+pub(crate) struct Evaluator<'a> {
+    pub(crate) opts: &'a EngineOptions,
+    storage: &'a dyn Queryable,
+    pub(crate) query: &'a str,
+    pub(crate) q_start: i64,
+    pub(crate) q_end: i64,
+    /// Query step (0 for instant queries), for `step()`.
+    q_step: i64,
+    pub(crate) annos: Annotations,
+    /// Samples currently held, for `max_samples`.
+    samples: usize,
+}
+
+pub(crate) type EResult<T> = Result<T, QueryError>;
+
+/// An evaluation error with Prometheus' text.
+pub(crate) fn err<T>(msg: impl Into<String>) -> EResult<T> {
+    Err(QueryError::Eval(msg.into()))
+}
+
+const TOO_MANY_SAMPLES: &str =
+    "query processing would load too many samples into memory in query execution";
+
+/// Runs a parsed query and shapes the result as the API returns it.
+pub(crate) fn run(
+    opts: &EngineOptions,
+    storage: &dyn Queryable,
+    query: &str,
+    expr: &Expr,
+    start: i64,
+    end: i64,
+    step: i64,
+) -> Result<QueryResult, QueryError> {
+    let mut ev = Evaluator {
+        opts,
+        storage,
+        query,
+        q_start: start,
+        q_end: end,
+        q_step: step,
+        annos: Annotations::default(),
+        samples: 0,
+    };
+    let r = Range {
+        start,
+        end,
+        step: step.max(1),
+    };
+    let val = ev.eval(expr, r)?;
+    let value = if step == 0 {
+        match val {
+            Val::Scalar(v) => Value::Scalar {
+                t: start,
+                v: v.first().copied().unwrap_or(f64::NAN),
+            },
+            Val::String(s) => Value::String { t: start, s },
+            Val::Vector(mut steps) => {
+                let mut v = steps.pop().unwrap_or_default();
+                for s in &mut v {
+                    s.t = start;
+                }
+                Value::Vector(ev.cleanup_vector(v)?)
+            }
+            Val::Matrix(m) => Value::Matrix(ev.cleanup_matrix(m)?),
+        }
+    } else {
+        let m = match val {
+            Val::Scalar(v) => vec![Series {
+                metric: Labels::empty(),
+                floats: v
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| FPoint { t: r.ts(i), f: *f })
+                    .collect(),
+                ..Default::default()
+            }],
+            Val::Vector(steps) => steps_to_matrix(steps, r),
+            _ => return err("invalid expression type for range query"),
+        };
+        let mut m = ev.cleanup_matrix(m)?;
+        m.sort_by(|a, b| a.metric.cmp(&b.metric));
+        Value::Matrix(m)
+    };
+    let Annotations {
+        warnings, infos, ..
+    } = ev.annos;
+    Ok(QueryResult {
+        value,
+        warnings,
+        infos,
+    })
+}
+
+/// Groups per-step vectors into series (first-seen order), stamping each
+/// point with its step's time.
+pub(crate) fn steps_to_matrix(steps: Vec<Vector>, r: Range) -> Matrix {
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut out: Matrix = Vec::new();
+    for (i, v) in steps.into_iter().enumerate() {
+        let ts = r.ts(i);
+        for s in v {
+            let idx = match index.get(&s.metric) {
+                Some(i) => *i,
+                None => {
+                    index.insert(s.metric.clone(), out.len());
+                    out.push(Series {
+                        metric: s.metric,
+                        drop_name: s.drop_name,
+                        ..Default::default()
+                    });
+                    out.len() - 1
+                }
+            };
+            if let Some(series) = out.get_mut(idx) {
+                match s.h {
+                    Some(h) => series.histograms.push(HPoint { t: ts, h }),
+                    None => series.floats.push(FPoint { t: ts, f: s.f }),
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Evaluator<'_> {
+    /// Removes names marked for removal and rejects duplicate label sets.
+    fn cleanup_vector(&mut self, mut v: Vector) -> EResult<Vector> {
+        for s in &mut v {
+            if s.drop_name {
+                s.metric = super::labels::drop_metric_name(&s.metric);
+                s.drop_name = false;
+            }
+        }
+        check_unique(&v)?;
+        Ok(v)
+    }
+
+    fn cleanup_matrix(&mut self, m: Matrix) -> EResult<Matrix> {
+        let mut index: HashMap<Labels, usize> = HashMap::new();
+        let mut out: Matrix = Vec::with_capacity(m.len());
+        let mut merged = false;
+        for mut s in m {
+            if s.drop_name {
+                s.metric = super::labels::drop_metric_name(&s.metric);
+                s.drop_name = false;
+            }
+            match index.get(&s.metric) {
+                Some(&i) => {
+                    merged = true;
+                    if let Some(t) = out.get_mut(i) {
+                        t.floats.extend(s.floats);
+                        t.histograms.extend(s.histograms);
+                    }
+                }
+                None => {
+                    index.insert(s.metric.clone(), out.len());
+                    out.push(s);
+                }
+            }
+        }
+        if merged {
+            for s in &mut out {
+                s.floats.sort_by_key(|p| p.t);
+                s.histograms.sort_by_key(|p| p.t);
+                let dup_f = s.floats.windows(2).any(|w| w[0].t == w[1].t);
+                let dup_h = s.histograms.windows(2).any(|w| w[0].t == w[1].t);
+                let ft: std::collections::HashSet<i64> = s.floats.iter().map(|p| p.t).collect();
+                let cross = s.histograms.iter().any(|p| ft.contains(&p.t));
+                if dup_f || dup_h || cross {
+                    return err("vector cannot contain metrics with the same labelset");
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Accounts for `n` more samples held; errors past `max_samples`.
+    pub(crate) fn add_samples(&mut self, n: usize) -> EResult<()> {
+        self.samples += n;
+        if self.samples > self.opts.max_samples {
+            return err(TOO_MANY_SAMPLES);
+        }
+        Ok(())
+    }
+
+    /// Evaluates `e` at every step of `r`.
+    pub(crate) fn eval(&mut self, e: &Expr, r: Range) -> EResult<Val> {
+        let held = self.samples;
+        let v = self.eval_inner(e, r)?;
+        // Children's samples are released once their parent has its value.
+        self.samples = held;
+        let n = match &v {
+            Val::Scalar(s) => s.len(),
+            Val::String(_) => 0,
+            Val::Vector(steps) => steps.iter().map(Vec::len).sum(),
+            Val::Matrix(m) => m.iter().map(|s| s.floats.len() + s.histograms.len()).sum(),
+        };
+        self.add_samples(n)?;
+        Ok(v)
+    }
+
+    fn eval_inner(&mut self, e: &Expr, r: Range) -> EResult<Val> {
+        match e {
+            Expr::NumberLiteral(n) => Ok(Val::Scalar(vec![n.val; r.len()])),
+            Expr::StringLiteral(s) => Ok(Val::String(s.val.clone())),
+            Expr::Paren(p) => self.eval(&p.expr, r),
+            Expr::Duration(_) => {
+                let secs = self.duration_secs(e)?;
+                Ok(Val::Scalar(vec![secs; r.len()]))
+            }
+            Expr::Unary(u) => {
+                let v = self.eval(&u.expr, r)?;
+                if u.op == UnaryOp::Add {
+                    return Ok(v);
+                }
+                Ok(match v {
+                    Val::Scalar(s) => Val::Scalar(s.into_iter().map(|f| -f).collect()),
+                    Val::Vector(mut steps) => {
+                        let delayed = self.opts.enable_delayed_name_removal;
+                        for (i, v) in steps.iter_mut().enumerate() {
+                            for s in v.iter_mut() {
+                                s.t = r.ts(i);
+                                s.f = -s.f;
+                                if let Some(h) = &s.h {
+                                    let mut h2 = (**h).clone();
+                                    h2.mul(-1.0);
+                                    s.h = Some(Arc::new(h2));
+                                }
+                                self.mark_drop_name(s, delayed);
+                            }
+                        }
+                        Val::Vector(steps)
+                    }
+                    other => other,
+                })
+            }
+            Expr::VectorSelector(vs) => Ok(Val::Vector(self.vector_selector(vs, r)?)),
+            Expr::MatrixSelector(_) | Expr::Subquery(_) => {
+                let input = self.range_input(e, r)?;
+                let (lo, hi) = input.window(r.start);
+                let mut out = Vec::new();
+                for s in &input.series {
+                    let (f, h) = window_slices(s, lo, hi);
+                    if f.is_empty() && h.is_empty() {
+                        continue;
+                    }
+                    out.push(Series {
+                        metric: s.metric.clone(),
+                        floats: f.to_vec(),
+                        histograms: h.to_vec(),
+                        drop_name: s.drop_name,
+                    });
+                }
+                Ok(Val::Matrix(out))
+            }
+            Expr::Call(c) => super::functions::call(self, c, r),
+            Expr::Aggregate(a) => super::aggregate::eval(self, a, r),
+            Expr::Binary(b) => super::binary::eval(self, b, r),
+        }
+    }
+
+    /// Marks (delayed mode) or removes the metric name of `s`.
+    pub(crate) fn mark_drop_name(&self, s: &mut Sample, delayed: bool) {
+        if delayed {
+            s.drop_name = true;
+        } else {
+            s.metric = super::labels::drop_metric_name(&s.metric);
+        }
+    }
+
+    /// Evaluates `e` and expects a scalar.
+    pub(crate) fn eval_scalar(&mut self, e: &Expr, r: Range) -> EResult<Vec<f64>> {
+        match self.eval(e, r)? {
+            Val::Scalar(v) => Ok(v),
+            _ => err("expected scalar"),
+        }
+    }
+
+    /// Evaluates `e` and expects an instant vector.
+    pub(crate) fn eval_vector(&mut self, e: &Expr, r: Range) -> EResult<Vec<Vector>> {
+        match self.eval(e, r)? {
+            Val::Vector(v) => Ok(v),
+            Val::Scalar(v) => Ok(v
+                .into_iter()
+                .map(|f| {
+                    vec![Sample {
+                        metric: Labels::empty(),
+                        t: 0,
+                        f,
+                        h: None,
+                        drop_name: false,
+                    }]
+                })
+                .collect()),
+            _ => err("expected instant vector"),
+        }
+    }
+
+    /// Time of an `@` modifier.
+    pub(crate) fn at_time(&self, at: Option<AtModifier>) -> Option<i64> {
+        at.map(|a| match a {
+            AtModifier::Timestamp(t) => t,
+            AtModifier::Start => self.q_start,
+            AtModifier::End => self.q_end,
+        })
+    }
+
+    /// Value of a duration expression, in seconds.
+    fn duration_secs(&self, e: &Expr) -> EResult<f64> {
+        match e {
+            Expr::NumberLiteral(n) => Ok(n.val),
+            Expr::Paren(p) => self.duration_secs(&p.expr),
+            Expr::Unary(u) => {
+                let v = self.duration_secs(&u.expr)?;
+                Ok(if u.op == UnaryOp::Sub { -v } else { v })
+            }
+            Expr::Duration(d) => {
+                let lhs = match &d.lhs {
+                    Some(l) => Some(self.duration_secs(l)?),
+                    None => None,
+                };
+                let rhs = match &d.rhs {
+                    Some(r) => self.duration_secs(r)?,
+                    None => 0.0,
+                };
+                let pos = format!("{}:{}", d.pos.start, d.pos.end);
+                Ok(match d.op {
+                    DurationOp::Step => self.q_step as f64 / 1000.0,
+                    DurationOp::Range => (self.q_end - self.q_start) as f64 / 1000.0,
+                    DurationOp::MinOf => lhs.unwrap_or(0.0).min(rhs),
+                    DurationOp::MaxOf => lhs.unwrap_or(0.0).max(rhs),
+                    DurationOp::Add => lhs.unwrap_or(0.0) + rhs,
+                    DurationOp::Sub => match lhs {
+                        Some(l) => l - rhs,
+                        None => -rhs,
+                    },
+                    DurationOp::Mul => lhs.unwrap_or(0.0) * rhs,
+                    DurationOp::Div => {
+                        if rhs == 0.0 {
+                            return err(format!("{pos}: division by zero"));
+                        }
+                        lhs.unwrap_or(0.0) / rhs
+                    }
+                    DurationOp::Mod => {
+                        if rhs == 0.0 {
+                            return err(format!("{pos}: modulo by zero"));
+                        }
+                        lhs.unwrap_or(0.0) % rhs
+                    }
+                    DurationOp::Pow => lhs.unwrap_or(0.0).powf(rhs),
+                })
+            }
+            _ => err("unexpected duration expression"),
+        }
+    }
+
+    /// A duration in ms: the literal (ns in the AST) or the expression.
+    fn duration_ms(&self, ns: i64, expr: Option<&Expr>, allow_negative: bool) -> EResult<i64> {
+        let Some(e) = expr else {
+            return Ok(ns / 1_000_000);
+        };
+        let d = self.duration_secs(e)?;
+        let p = e.pos();
+        if d.is_nan() || d.is_infinite() {
+            return err(format!(
+                "{}:{}: duration is NaN or infinite",
+                p.start, p.end
+            ));
+        }
+        if d <= 0.0 && !allow_negative {
+            return err(format!(
+                "{}:{}: duration must be greater than 0",
+                p.start, p.end
+            ));
+        }
+        if d.abs() > 9_223_372_036.854_775 {
+            return err(format!("{}:{}: duration is out of range", p.start, p.end));
+        }
+        Ok((d * 1000.0) as i64)
+    }
+
+    /// Reads the series a selector names, with samples in `mint..=maxt`.
+    fn select(
+        &mut self,
+        vs: &VectorSelector,
+        mint: i64,
+        maxt: i64,
+        step: i64,
+        func: Option<&str>,
+    ) -> EResult<Vec<Series>> {
+        let hints = SelectHints {
+            start: mint,
+            end: maxt,
+            step,
+            func: func.map(str::to_string),
+        };
+        let series = self.storage.select(mint, maxt, &vs.matchers, &hints)?;
+        Ok(series)
+    }
+
+    /// An instant vector selector at every step.
+    fn vector_selector(&mut self, vs: &VectorSelector, r: Range) -> EResult<Vec<Vector>> {
+        let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
+        let at = self.at_time(vs.at);
+        let lookback = self.opts.lookback_delta;
+        let (lo, hi) = match at {
+            Some(a) => (a, a),
+            None => (r.start, r.last()),
+        };
+        let series = self.select(vs, lo - offset - lookback + 1, hi - offset, r.step, None)?;
+        let n = r.len();
+        let mut out: Vec<Vector> = (0..n).map(|_| Vec::with_capacity(series.len())).collect();
+        for s in &series {
+            for (i, v) in out.iter_mut().enumerate() {
+                let rt = at.unwrap_or(r.ts(i)) - offset;
+                if let Some((t, f, h)) = lookup(s, rt, lookback) {
+                    v.push(Sample {
+                        metric: s.metric.clone(),
+                        t,
+                        f,
+                        h,
+                        drop_name: false,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A range-vector argument (matrix selector or subquery).
+    pub(crate) fn range_input(&mut self, e: &Expr, r: Range) -> EResult<RangeInput> {
+        match e {
+            Expr::Paren(p) => self.range_input(&p.expr, r),
+            Expr::MatrixSelector(ms) => {
+                let Expr::VectorSelector(vs) = ms.vector.as_ref() else {
+                    return err("matrix selector must wrap a vector selector");
+                };
+                let range = self.duration_ms(ms.range, ms.range_expr.as_deref(), false)?;
+                let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
+                let at = self.at_time(vs.at);
+                let (lo, hi) = match at {
+                    Some(a) => (a, a),
+                    None => (r.start, r.last()),
+                };
+                let mut series =
+                    self.select(vs, lo - offset - range + 1, hi - offset, r.step, None)?;
+                for s in &mut series {
+                    s.floats.retain(|p| !is_stale_nan(p.f));
+                }
+                let held: usize = series
+                    .iter()
+                    .map(|s| s.floats.len() + s.histograms.len())
+                    .sum();
+                self.add_samples(held)?;
+                Ok(RangeInput {
+                    series,
+                    range,
+                    offset,
+                    at,
+                })
+            }
+            Expr::Subquery(sq) => {
+                let range = self.duration_ms(sq.range, sq.range_expr.as_deref(), false)?;
+                let offset = self.duration_ms(sq.offset, sq.offset_expr.as_deref(), true)?;
+                let step = if sq.step == 0 && sq.step_expr.is_none() {
+                    self.opts.default_subquery_step
+                } else {
+                    self.duration_ms(sq.step, sq.step_expr.as_deref(), false)?
+                };
+                if step <= 0 {
+                    return err("subquery step must be positive");
+                }
+                let at = self.at_time(sq.at);
+                let (lo, hi) = match at {
+                    Some(a) => (a, a),
+                    None => (r.start, r.last()),
+                };
+                let from = lo - offset - range;
+                let mut start = step * (from / step);
+                if start <= from {
+                    start += step;
+                }
+                let inner = Range {
+                    start,
+                    end: hi - offset,
+                    step,
+                };
+                let series = if inner.len() == 0 {
+                    Vec::new()
+                } else {
+                    match self.eval(&sq.expr, inner)? {
+                        Val::Scalar(v) => vec![Series {
+                            metric: Labels::empty(),
+                            floats: v
+                                .iter()
+                                .enumerate()
+                                .map(|(i, f)| FPoint {
+                                    t: inner.ts(i),
+                                    f: *f,
+                                })
+                                .collect(),
+                            ..Default::default()
+                        }],
+                        Val::Vector(steps) => {
+                            let mut m = steps_to_matrix(steps, inner);
+                            for s in &mut m {
+                                for p in &mut s.histograms {
+                                    if matches!(
+                                        p.h.counter_reset_hint,
+                                        CounterResetHint::CounterReset
+                                            | CounterResetHint::NotCounterReset
+                                    ) {
+                                        let mut h = (*p.h).clone();
+                                        h.counter_reset_hint = CounterResetHint::Unknown;
+                                        p.h = Arc::new(h);
+                                    }
+                                }
+                            }
+                            m
+                        }
+                        _ => return err("subquery of a non-vector"),
+                    }
+                };
+                Ok(RangeInput {
+                    series,
+                    range,
+                    offset,
+                    at,
+                })
+            }
+            _ => err(format!(
+                "expected range vector, got {}",
+                e.type_of().documented()
+            )),
+        }
+    }
+}
+
+/// The sample an instant selector sees at `rt`: the newest at or before
+/// `rt` and after `rt - lookback`, unless it is a staleness marker.
+pub(crate) fn lookup(
+    s: &Series,
+    rt: i64,
+    lookback: i64,
+) -> Option<(i64, f64, Option<Arc<vigil_model::FloatHistogram>>)> {
+    let fi = s.floats.partition_point(|p| p.t <= rt);
+    let hi = s.histograms.partition_point(|p| p.t <= rt);
+    let f = fi.checked_sub(1).and_then(|i| s.floats.get(i));
+    let h = hi.checked_sub(1).and_then(|i| s.histograms.get(i));
+    let (t, f, h) = match (f, h) {
+        (Some(f), Some(h)) if h.t > f.t => (h.t, 0.0, Some(h.h.clone())),
+        (Some(f), _) => (f.t, f.f, None),
+        (None, Some(h)) => (h.t, 0.0, Some(h.h.clone())),
+        (None, None) => return None,
+    };
+    if t <= rt - lookback || (h.is_none() && is_stale_nan(f)) {
+        return None;
+    }
+    Some((t, f, h))
+}
+
+/// Errors if two samples share a label set.
+pub(crate) fn check_unique(v: &Vector) -> EResult<()> {
+    if v.len() < 2 {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::with_capacity(v.len());
+    for s in v {
+        if !seen.insert(&s.metric) {
+            return err("vector cannot contain metrics with the same labelset");
+        }
+    }
+    Ok(())
+}

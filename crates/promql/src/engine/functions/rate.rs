@@ -1,0 +1,505 @@
+//! Counter and gauge change functions: `rate`, `increase`, `delta` (with
+//! Prometheus' extrapolation to the window edges), `irate`, `idelta`,
+//! `deriv`, `predict_linear`, `double_exponential_smoothing`, `resets`,
+//! `changes`.
+
+use std::sync::Arc;
+
+use vigil_model::{CounterResetHint, FloatHistogram};
+
+use super::{FnCtx, Out, Window, qname, range_fn};
+use crate::ast::Call;
+use crate::engine::aggregate::kahan_inc;
+use crate::engine::eval::{EResult, Evaluator, Range, Val, err};
+use crate::value::{FPoint, HPoint};
+
+/// Dispatches the functions of this family; `None` if `c` is not one.
+pub(super) fn call(
+    ev: &mut Evaluator<'_>,
+    c: &Call,
+    r: Range,
+    _arg_pos: crate::ast::PosRange,
+) -> EResult<Option<Val>> {
+    let name = c.func.name;
+    let res = match name {
+        "rate" | "increase" | "delta" => {
+            let counter = name != "delta";
+            let is_rate = name == "rate";
+            let mut warned_names = std::collections::HashSet::new();
+            range_fn(ev, c, r, 0, false, &mut |fx, w, _| {
+                let res = extrapolated_rate(fx, w, counter, is_rate);
+                if counter && res.is_some() && w.hists.is_empty() {
+                    if let Some(n) = w.metric.metric_name() {
+                        if !n.ends_with("_total")
+                            && !n.ends_with("_sum")
+                            && !n.ends_with("_count")
+                            && !n.ends_with("_bucket")
+                            && warned_names.insert(n.to_string())
+                        {
+                            fx.info(format!(
+                                "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {}",
+                                qname(w.metric)
+                            ));
+                        }
+                    }
+                }
+                res
+            })?
+        }
+        "irate" | "idelta" => {
+            let is_rate = name == "irate";
+            range_fn(ev, c, r, 0, false, &mut |fx, w, _| {
+                instant_value(fx, w, is_rate)
+            })?
+        }
+        "deriv" => range_fn(ev, c, r, 0, false, &mut |fx, w, _| {
+            let first = w.floats.first()?.t;
+            regression_fn(fx, w, first).map(|(slope, _)| Out::F(slope))
+        })?,
+        "predict_linear" => range_fn(ev, c, r, 0, false, &mut |fx, w, s| {
+            let d = s.first().copied().unwrap_or(f64::NAN);
+            regression_fn(fx, w, w.end).map(|(slope, intercept)| Out::F(slope * d + intercept))
+        })?,
+        "double_exponential_smoothing" | "holt_winters" => {
+            let mut bad = None;
+            let out = range_fn(ev, c, r, 0, false, &mut |fx, w, s| {
+                let sf = s.first().copied().unwrap_or(f64::NAN);
+                let tf = s.get(1).copied().unwrap_or(f64::NAN);
+                if sf.is_nan() || sf <= 0.0 || sf >= 1.0 {
+                    bad = Some(format!(
+                        "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+                    ));
+                    return None;
+                }
+                if tf.is_nan() || tf <= 0.0 || tf >= 1.0 {
+                    bad = Some(format!(
+                        "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+                    ));
+                    return None;
+                }
+                smoothing(fx, w, sf, tf)
+            })?;
+            if let Some(m) = bad {
+                return err(m);
+            }
+            out
+        }
+        "resets" => range_fn(ev, c, r, 0, false, &mut |_, w, _| {
+            Some(Out::F(count_transitions(w, true)))
+        })?,
+        "changes" => range_fn(ev, c, r, 0, false, &mut |_, w, _| {
+            Some(Out::F(count_transitions(w, false)))
+        })?,
+        _ => return Ok(None),
+    };
+    Ok(Some(Val::Vector(res)))
+}
+
+fn mixed_warning(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {
+    fx.warn(format!(
+        "encountered a mix of histograms and floats for metric name {}",
+        qname(w.metric)
+    ));
+}
+
+/// `rate`/`increase`/`delta` of one window, extrapolated towards the
+/// window's edges as Prometheus does.
+pub(crate) fn extrapolated_rate(
+    fx: &mut FnCtx<'_, '_>,
+    w: &Window<'_>,
+    counter: bool,
+    is_rate: bool,
+) -> Option<Out> {
+    if !w.hists.is_empty() && !w.floats.is_empty() {
+        mixed_warning(fx, w);
+        return None;
+    }
+    let (first_t, last_t, n_minus_one, mut result_f, mut result_h, first_f, first_hc);
+    if !w.hists.is_empty() {
+        if w.hists.len() < 2 {
+            return None;
+        }
+        n_minus_one = w.hists.len() - 1;
+        first_t = w.hists.first()?.t;
+        last_t = w.hists.last()?.t;
+        result_h = Some(histogram_rate(fx, w, w.hists, counter)?);
+        result_f = 0.0;
+        first_f = 0.0;
+        first_hc = w.hists.first()?.h.count;
+    } else {
+        if w.floats.len() < 2 {
+            return None;
+        }
+        n_minus_one = w.floats.len() - 1;
+        first_t = w.floats.first()?.t;
+        last_t = w.floats.last()?.t;
+        first_f = w.floats.first()?.f;
+        first_hc = 0.0;
+        result_h = None;
+        result_f = w.floats.last()?.f - first_f;
+        if counter {
+            for p in w.floats.windows(2) {
+                if p[1].f < p[0].f {
+                    result_f += p[0].f;
+                }
+            }
+        }
+    }
+    let mut to_start = (first_t - w.start) as f64 / 1000.0;
+    let mut to_end = (w.end - last_t) as f64 / 1000.0;
+    let sampled = (last_t - first_t) as f64 / 1000.0;
+    let avg = sampled / n_minus_one as f64;
+    let threshold = avg * 1.1;
+    if to_start >= threshold {
+        to_start = avg / 2.0;
+    }
+    if counter {
+        let mut to_zero = to_start;
+        if let Some(h) = &result_h {
+            if h.count > 0.0 && first_hc >= 0.0 {
+                to_zero = sampled * (first_hc / h.count);
+            }
+        } else if result_f > 0.0 && first_f >= 0.0 {
+            to_zero = sampled * (first_f / result_f);
+        }
+        if to_zero < to_start {
+            to_start = to_zero;
+        }
+    }
+    if to_end >= threshold {
+        to_end = avg / 2.0;
+    }
+    let mut factor = if sampled != 0.0 {
+        (sampled + to_start + to_end) / sampled
+    } else {
+        1.0
+    };
+    if is_rate {
+        factor /= w.range as f64 / 1000.0;
+    }
+    match result_h.take() {
+        Some(mut h) => {
+            h.mul(factor);
+            Some(Out::H(Arc::new(h)))
+        }
+        None => {
+            result_f *= factor;
+            Some(Out::F(result_f))
+        }
+    }
+}
+
+/// The raw increase of histogram samples over a window (reset-corrected for
+/// counters), or `None` with a warning if they do not combine.
+fn histogram_rate(
+    fx: &mut FnCtx<'_, '_>,
+    w: &Window<'_>,
+    points: &[HPoint],
+    counter: bool,
+) -> Option<FloatHistogram> {
+    let first = points.first()?;
+    let last = points.last()?;
+    let mut prev: FloatHistogram = (*first.h).clone();
+    let mut custom = prev.uses_custom_buckets();
+    if counter
+        && (first.h.counter_reset_hint == CounterResetHint::Gauge
+            || last.h.counter_reset_hint == CounterResetHint::Gauge)
+    {
+        fx.warn(format!(
+            "this native histogram metric is not a counter: {}",
+            qname(w.metric)
+        ));
+    }
+    if counter {
+        if let Some(second) = points.get(1) {
+            if second.h.detect_reset(&prev) {
+                prev = FloatHistogram {
+                    schema: second.h.schema,
+                    custom_values: second.h.custom_values.clone(),
+                    ..Default::default()
+                };
+                custom = second.h.uses_custom_buckets();
+            }
+        }
+    }
+    let mixed = |fx: &mut FnCtx<'_, '_>| {
+        fx.warn(format!(
+            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+            qname(w.metric)
+        ));
+    };
+    if last.h.uses_custom_buckets() != custom {
+        mixed(fx);
+        return None;
+    }
+    let mut min_schema = last.h.schema.min(prev.schema);
+    for p in points.iter().skip(1).take(points.len().saturating_sub(2)) {
+        if !counter {
+            continue;
+        }
+        if p.h.counter_reset_hint == CounterResetHint::Gauge {
+            fx.warn(format!(
+                "this native histogram metric is not a counter: {}",
+                qname(w.metric)
+            ));
+        }
+        min_schema = min_schema.min(p.h.schema);
+        if p.h.uses_custom_buckets() != custom {
+            mixed(fx);
+            return None;
+        }
+    }
+    let mut h: FloatHistogram = (*last.h).clone();
+    if h.schema > min_schema && !h.uses_custom_buckets() {
+        let _ = h.reduce_resolution(min_schema);
+    }
+    if h.sub(&prev).is_err() {
+        mixed(fx);
+        return None;
+    }
+    if counter {
+        let mut prev_h: &FloatHistogram = &prev;
+        for p in points.iter().skip(1) {
+            if p.h.detect_reset(prev_h) && h.add(prev_h).is_err() {
+                mixed(fx);
+                return None;
+            }
+            prev_h = &p.h;
+        }
+    } else if first.h.counter_reset_hint != CounterResetHint::Gauge
+        || last.h.counter_reset_hint != CounterResetHint::Gauge
+    {
+        fx.warn(format!(
+            "this native histogram metric is not a gauge: {}",
+            qname(w.metric)
+        ));
+    }
+    h.counter_reset_hint = CounterResetHint::Gauge;
+    h.compact(0);
+    Some(h)
+}
+
+/// `irate`/`idelta`: from the last two samples of the window.
+fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Option<Out> {
+    if w.floats.len() + w.hists.len() < 2 {
+        return None;
+    }
+    // The last two samples, floats and histograms merged by time.
+    let mut pts: Vec<(i64, f64, Option<&Arc<FloatHistogram>>)> = w
+        .floats
+        .iter()
+        .rev()
+        .take(2)
+        .map(|p| (p.t, p.f, None))
+        .chain(w.hists.iter().rev().take(2).map(|p| (p.t, 0.0, Some(&p.h))))
+        .collect();
+    pts.sort_by_key(|p| p.0);
+    let n = pts.len();
+    let (a, b) = (pts.get(n - 2)?, pts.get(n - 1)?);
+    let interval = b.0 - a.0;
+    if interval == 0 {
+        return None;
+    }
+    let out = match (a.2, b.2) {
+        (None, None) => {
+            // A decrease is a counter reset for irate: the rate starts from zero.
+            let v = if !is_rate || b.1 >= a.1 || b.1.is_nan() || a.1.is_nan() {
+                b.1 - a.1
+            } else {
+                b.1
+            };
+            if is_rate {
+                Out::F(v / (interval as f64 / 1000.0))
+            } else {
+                Out::F(v)
+            }
+        }
+        (Some(ha), Some(hb)) => {
+            let mut res: FloatHistogram = (**hb).clone();
+            if is_rate
+                && (hb.counter_reset_hint == CounterResetHint::Gauge
+                    || ha.counter_reset_hint == CounterResetHint::Gauge)
+            {
+                fx.warn(format!(
+                    "this native histogram metric is not a counter: {}",
+                    qname(w.metric)
+                ));
+            }
+            if !is_rate
+                && (hb.counter_reset_hint != CounterResetHint::Gauge
+                    || ha.counter_reset_hint != CounterResetHint::Gauge)
+            {
+                fx.warn(format!(
+                    "this native histogram metric is not a gauge: {}",
+                    qname(w.metric)
+                ));
+            }
+            if (!is_rate || !hb.detect_reset(ha)) && res.sub(ha).is_err() {
+                fx.warn(format!(
+                    "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                    qname(w.metric)
+                ));
+                return None;
+            }
+            res.counter_reset_hint = CounterResetHint::Gauge;
+            res.compact(0);
+            if is_rate {
+                res.div(interval as f64 / 1000.0);
+            }
+            Out::H(Arc::new(res))
+        }
+        _ => {
+            mixed_warning(fx, w);
+            return None;
+        }
+    };
+    Some(out)
+}
+
+/// Least-squares fit of the window's floats; `(slope, intercept)` with the
+/// intercept at `intercept_t`.
+pub(crate) fn linear_regression(samples: &[FPoint], intercept_t: i64) -> (f64, f64) {
+    let init_y = samples.first().map(|p| p.f).unwrap_or(f64::NAN);
+    let mut const_y = true;
+    let (mut n, mut sx, mut cx, mut sy, mut cy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut sxy, mut cxy, mut sx2, mut cx2) = (0.0, 0.0, 0.0, 0.0);
+    for (i, p) in samples.iter().enumerate() {
+        if const_y && i > 0 && p.f != init_y {
+            const_y = false;
+        }
+        n += 1.0;
+        let x = (p.t - intercept_t) as f64 / 1e3;
+        (sx, cx) = kahan_inc(x, sx, cx);
+        (sy, cy) = kahan_inc(p.f, sy, cy);
+        (sxy, cxy) = kahan_inc(x * p.f, sxy, cxy);
+        (sx2, cx2) = kahan_inc(x * x, sx2, cx2);
+    }
+    if const_y {
+        if init_y.is_infinite() {
+            return (f64::NAN, f64::NAN);
+        }
+        return (0.0, init_y);
+    }
+    sx += cx;
+    sy += cy;
+    sxy += cxy;
+    sx2 += cx2;
+    let cov = sxy - sx * sy / n;
+    let var = sx2 - sx * sx / n;
+    let slope = cov / var;
+    (slope, sy / n - slope * sx / n)
+}
+
+fn ignored_mixed(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {
+    fx.info(format!(
+        "ignored histograms in a range containing both floats and histograms for metric name {}",
+        qname(w.metric)
+    ));
+}
+
+fn regression_fn(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, t: i64) -> Option<(f64, f64)> {
+    if w.floats.len() < 2 {
+        if w.floats.len() == 1 && !w.hists.is_empty() {
+            ignored_mixed(fx, w);
+        }
+        return None;
+    }
+    if !w.hists.is_empty() {
+        ignored_mixed(fx, w);
+    }
+    Some(linear_regression(w.floats, t))
+}
+
+fn smoothing(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, sf: f64, tf: f64) -> Option<Out> {
+    let fl = w.floats;
+    if fl.len() < 2 {
+        if fl.len() == 1 && !w.hists.is_empty() {
+            ignored_mixed(fx, w);
+        }
+        return None;
+    }
+    let mut s0 = 0.0;
+    let mut s1 = fl.first()?.f;
+    let mut b = fl.get(1)?.f - fl.first()?.f;
+    for (i, p) in fl.iter().enumerate().skip(1) {
+        let x = sf * p.f;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        s0 = s1;
+        s1 = x + y;
+    }
+    if !w.hists.is_empty() {
+        ignored_mixed(fx, w);
+    }
+    Some(Out::F(s1))
+}
+
+/// `resets` (`reset == true`) or `changes` over floats and histograms in
+/// time order.
+fn count_transitions(w: &Window<'_>, reset: bool) -> f64 {
+    let (mut i, mut j) = (0, 0);
+    let mut prev: Option<(f64, Option<&Arc<FloatHistogram>>)> = None;
+    let mut count = 0.0;
+    while i < w.floats.len() || j < w.hists.len() {
+        let take_float = match (w.floats.get(i), w.hists.get(j)) {
+            (Some(f), Some(h)) => f.t < h.t,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let cur = if take_float {
+            let p = w.floats.get(i).map(|p| (p.f, None));
+            i += 1;
+            p
+        } else {
+            let p = w.hists.get(j).map(|p| (0.0, Some(&p.h)));
+            j += 1;
+            p
+        };
+        let Some(cur) = cur else { break };
+        if let Some(p) = prev {
+            let hit = match (p.1, cur.1) {
+                (None, None) => {
+                    if reset {
+                        cur.0 < p.0
+                    } else {
+                        cur.0 != p.0 && !(cur.0.is_nan() && p.0.is_nan())
+                    }
+                }
+                (Some(a), Some(b)) => {
+                    if reset {
+                        b.detect_reset(a)
+                    } else {
+                        !b.equals(a)
+                    }
+                }
+                _ => true,
+            };
+            if hit {
+                count += 1.0;
+            }
+        }
+        prev = Some(cur);
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_of_a_line() {
+        let pts: Vec<FPoint> = (0..5)
+            .map(|i| FPoint {
+                t: i * 1000,
+                f: 2.0 * i as f64 + 1.0,
+            })
+            .collect();
+        let (slope, intercept) = linear_regression(&pts, 0);
+        assert!((slope - 2.0).abs() < 1e-12);
+        assert!((intercept - 1.0).abs() < 1e-12);
+        assert_eq!(linear_regression(&pts[..1], 0), (0.0, 1.0));
+    }
+}

@@ -1,0 +1,182 @@
+//! End-to-end tests of the evaluator over a small in-memory storage.
+
+use vigil_model::{Labels, Matcher};
+
+use super::{Engine, EngineOptions};
+use crate::storage::{Queryable, SelectHints, StorageError};
+use crate::value::{FPoint, Series, Value};
+
+struct Mem(Vec<Series>);
+
+impl Queryable for Mem {
+    fn select(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        _hints: &SelectHints,
+    ) -> Result<Vec<Series>, StorageError> {
+        let mut out: Vec<Series> = self
+            .0
+            .iter()
+            .filter(|s| {
+                matchers
+                    .iter()
+                    .all(|m| m.matches(s.metric.get(m.name()).unwrap_or("")))
+            })
+            .map(|s| Series {
+                metric: s.metric.clone(),
+                floats: s
+                    .floats
+                    .iter()
+                    .filter(|p| p.t >= mint && p.t <= maxt)
+                    .copied()
+                    .collect(),
+                ..Default::default()
+            })
+            .collect();
+        out.sort_by(|a, b| a.metric.cmp(&b.metric));
+        Ok(out)
+    }
+}
+
+/// `name{pairs}` with a sample every `step_s` seconds from 0.
+fn series(pairs: &[(&str, &str)], step_s: i64, vals: &[f64]) -> Series {
+    Series {
+        metric: Labels::from_pairs(pairs),
+        floats: vals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| FPoint {
+                t: i as i64 * step_s * 1000,
+                f: *v,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn engine() -> Engine {
+    Engine::new(EngineOptions {
+        enable_experimental_functions: true,
+        ..Default::default()
+    })
+}
+
+fn store() -> Mem {
+    Mem(vec![
+        series(
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "api"),
+                ("i", "0"),
+            ],
+            300,
+            &[0.0, 10.0, 20.0, 30.0, 40.0],
+        ),
+        series(
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "api"),
+                ("i", "1"),
+            ],
+            300,
+            &[0.0, 20.0, 40.0, 60.0, 80.0],
+        ),
+        series(
+            &[
+                ("__name__", "http_requests_total"),
+                ("job", "db"),
+                ("i", "0"),
+            ],
+            300,
+            &[0.0, 30.0, 60.0, 90.0, 120.0],
+        ),
+    ])
+}
+
+fn instant(q: &str, t_s: i64) -> Vec<(String, f64)> {
+    let r = engine().instant_query(&store(), q, t_s * 1000).unwrap();
+    match r.value {
+        Value::Vector(v) => {
+            let mut out: Vec<_> = v.into_iter().map(|s| (s.metric.to_string(), s.f)).collect();
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            out
+        }
+        Value::Scalar { v, .. } => vec![(String::new(), v)],
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn selector_lookback_and_arithmetic() {
+    let v = instant("http_requests_total{job=\"db\"}", 600);
+    assert_eq!(
+        v,
+        vec![(
+            "{__name__=\"http_requests_total\", i=\"0\", job=\"db\"}".into(),
+            60.0
+        )]
+    );
+    // Exactly lookback after the last sample: excluded.
+    assert!(instant("http_requests_total", 1500).is_empty());
+    assert_eq!(instant("http_requests_total", 1499).len(), 3);
+    let v = instant("sum by (job) (http_requests_total)", 600);
+    assert_eq!(
+        v,
+        vec![
+            ("{job=\"api\"}".into(), 60.0),
+            ("{job=\"db\"}".into(), 60.0)
+        ]
+    );
+    assert_eq!(instant("1 + 2 * 3", 0), vec![(String::new(), 7.0)]);
+}
+
+#[test]
+fn rate_extrapolates() {
+    let v = instant("rate(http_requests_total{job=\"api\",i=\"0\"}[10m])", 1200);
+    assert_eq!(v.len(), 1);
+    assert!((v[0].1 - 10.0 / 300.0).abs() < 1e-12, "{v:?}");
+}
+
+#[test]
+fn vector_matching_errors() {
+    let e = engine()
+        .instant_query(
+            &store(),
+            "http_requests_total + on(job) http_requests_total",
+            600,
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("found duplicate series for the match group {job=\"api\"}"),
+        "{e}"
+    );
+    let v = instant(
+        "http_requests_total / ignoring(i) group_left sum by (job) (http_requests_total)",
+        600,
+    );
+    assert_eq!(v.len(), 3);
+}
+
+#[test]
+fn range_query_and_subquery() {
+    let r = engine()
+        .range_query(&store(), "sum(http_requests_total)", 0, 1_200_000, 300_000)
+        .unwrap();
+    let Value::Matrix(m) = r.value else { panic!() };
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].floats.len(), 5);
+    let v = instant("max_over_time(sum(http_requests_total)[20m:5m])", 1200);
+    assert_eq!(v, vec![("{}".to_string(), 240.0)]);
+}
+
+#[test]
+fn topk_and_quantile() {
+    let v = instant("topk(1, http_requests_total)", 600);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].1, 60.0);
+    let v = instant("quantile(0.5, http_requests_total)", 600);
+    assert_eq!(v, vec![("{}".to_string(), 40.0)]);
+}
