@@ -113,7 +113,9 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
         let min = ps.iter().copied().fold(f64::INFINITY, f64::min);
         match a.op {
             AggregateOp::Topk | AggregateOp::Bottomk | AggregateOp::Limitk => {
-                if max < 1.0 {
+                // Go's math.Max propagates NaN, so a NaN parameter never
+                // takes the "nothing to select" shortcut.
+                if max < 1.0 && !any_nan {
                     return Ok(Val::Vector(vec![Vec::new(); r.len()]));
                 }
                 if any_nan {
@@ -127,7 +129,7 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
                 }
             }
             AggregateOp::LimitRatio => {
-                if max == 0.0 && min == 0.0 {
+                if max == 0.0 && min == 0.0 && !any_nan {
                     return Ok(Val::Vector(vec![Vec::new(); r.len()]));
                 }
                 if any_nan {
@@ -298,7 +300,7 @@ fn less_bottom(a: &Sample, b: &Sample) -> bool {
 }
 
 fn ratio_offset(l: &Labels) -> f64 {
-    l.hash64() as f64 / u64::MAX as f64
+    super::labels::prometheus_hash(l) as f64 / u64::MAX as f64
 }
 
 fn aggregate_step(

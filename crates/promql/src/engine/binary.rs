@@ -385,11 +385,10 @@ fn vector_binop(
     let swapped = m.card == Cardinality::OneToMany;
     // `many` is the side whose series all appear in the result.
     let (many, one) = if swapped { (rhs, lhs) } else { (lhs, rhs) };
-    let (fill_many, fill_one) = if swapped {
-        (fill_r, fill_l)
-    } else {
-        (fill_l, fill_r)
-    };
+    // Prometheus applies the fill values after swapping the sides of a
+    // `group_right` match: `fill_right` completes the "many" side's
+    // partners, `fill_left` the unmatched "one" side.
+    let (fill_many, fill_one) = (fill_l, fill_r);
     let mut one_by_sig: HashMap<u64, usize> = HashMap::with_capacity(one.len());
     for (i, s) in one.iter().enumerate() {
         let sig = signature(&s.metric, m, &names);

@@ -96,7 +96,7 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) q_start: i64,
     pub(crate) q_end: i64,
     /// Query step (0 for instant queries), for `step()`.
-    q_step: i64,
+    pub(crate) q_step: i64,
     pub(crate) annos: Annotations,
     /// Samples currently held, for `max_samples`.
     samples: usize,

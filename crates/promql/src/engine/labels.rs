@@ -48,3 +48,110 @@ pub(crate) fn grouping_hash(l: &Labels, grouping: &[&str], without: bool) -> u64
 pub(crate) fn match_labels(l: &Labels, on: bool, names: &[&str]) -> Labels {
     grouping_labels(l, names, !on)
 }
+
+/// Prometheus' `labels.Labels.Hash()`: XXH64 (seed 0) of every
+/// `name 0xff value 0xff`. Needed where the hash picks results
+/// (`limit_ratio`), so Vigil selects the same series as Prometheus.
+pub(crate) fn prometheus_hash(l: &Labels) -> u64 {
+    let mut buf = Vec::with_capacity(l.as_bytes().len() + 2 * l.len());
+    for x in l.iter() {
+        buf.extend_from_slice(x.name.as_bytes());
+        buf.push(0xff);
+        buf.extend_from_slice(x.value.as_bytes());
+        buf.push(0xff);
+    }
+    xxh64(&buf)
+}
+
+const P1: u64 = 11_400_714_785_074_694_791;
+const P2: u64 = 14_029_467_366_897_019_727;
+const P3: u64 = 1_609_587_929_392_839_161;
+const P4: u64 = 9_650_029_242_287_828_579;
+const P5: u64 = 2_870_177_450_012_600_261;
+
+fn round(acc: u64, input: u64) -> u64 {
+    acc.wrapping_add(input.wrapping_mul(P2))
+        .rotate_left(31)
+        .wrapping_mul(P1)
+}
+
+fn merge_round(acc: u64, val: u64) -> u64 {
+    (acc ^ round(0, val)).wrapping_mul(P1).wrapping_add(P4)
+}
+
+fn read_u64(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 8];
+    if let Some(s) = b.get(i..i + 8) {
+        a.copy_from_slice(s);
+    }
+    u64::from_le_bytes(a)
+}
+
+fn read_u32(b: &[u8], i: usize) -> u64 {
+    let mut a = [0u8; 4];
+    if let Some(s) = b.get(i..i + 4) {
+        a.copy_from_slice(s);
+    }
+    u32::from_le_bytes(a) as u64
+}
+
+/// XXH64 with seed 0 (the hash Go's `cespare/xxhash` computes).
+pub(crate) fn xxh64(b: &[u8]) -> u64 {
+    let n = b.len();
+    let mut i = 0;
+    let mut h = if n >= 32 {
+        let (mut v1, mut v2, mut v3, mut v4) =
+            (P1.wrapping_add(P2), P2, 0u64, 0u64.wrapping_sub(P1));
+        while i + 32 <= n {
+            v1 = round(v1, read_u64(b, i));
+            v2 = round(v2, read_u64(b, i + 8));
+            v3 = round(v3, read_u64(b, i + 16));
+            v4 = round(v4, read_u64(b, i + 24));
+            i += 32;
+        }
+        let mut h = v1
+            .rotate_left(1)
+            .wrapping_add(v2.rotate_left(7))
+            .wrapping_add(v3.rotate_left(12))
+            .wrapping_add(v4.rotate_left(18));
+        h = merge_round(h, v1);
+        h = merge_round(h, v2);
+        h = merge_round(h, v3);
+        merge_round(h, v4)
+    } else {
+        P5
+    };
+    h = h.wrapping_add(n as u64);
+    while i + 8 <= n {
+        h ^= round(0, read_u64(b, i));
+        h = h.rotate_left(27).wrapping_mul(P1).wrapping_add(P4);
+        i += 8;
+    }
+    if i + 4 <= n {
+        h ^= read_u32(b, i).wrapping_mul(P1);
+        h = h.rotate_left(23).wrapping_mul(P2).wrapping_add(P3);
+        i += 4;
+    }
+    while let Some(&x) = b.get(i) {
+        h ^= (x as u64).wrapping_mul(P5);
+        h = h.rotate_left(11).wrapping_mul(P1);
+        i += 1;
+    }
+    h ^= h >> 33;
+    h = h.wrapping_mul(P2);
+    h ^= h >> 29;
+    h = h.wrapping_mul(P3);
+    h ^= h >> 32;
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xxh64_reference_values() {
+        assert_eq!(xxh64(b""), 0xef46_db37_51d8_e999);
+        assert_eq!(xxh64(b"a"), 0xd24e_c4f1_a98c_6e5b);
+    }
+}

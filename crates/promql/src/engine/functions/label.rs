@@ -2,7 +2,7 @@
 
 use vigil_model::METRIC_NAME;
 
-use super::string_arg;
+use super::{string_arg, string_arg_valid};
 use crate::ast::Call;
 use crate::engine::eval::{EResult, Evaluator, Range, Val, check_unique, err};
 
@@ -32,8 +32,10 @@ pub(super) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Option
                 "invalid regular expression in label_replace(): {re_src}"
             ));
         };
-        if dst.is_empty() {
-            return err("invalid destination label name in label_replace(): ");
+        if dst.is_empty() || !c.args.get(1).is_none_or(string_arg_valid) {
+            return err(format!(
+                "invalid destination label name in label_replace(): {dst}"
+            ));
         }
         steps = ev.eval_vector(arg, r)?;
         for v in &mut steps {
@@ -54,11 +56,19 @@ pub(super) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Option
     } else {
         let sep = strings.get(1).cloned().unwrap_or_default();
         let srcs = strings.get(2..).unwrap_or_default();
-        if let Some(bad) = srcs.iter().find(|s| s.is_empty()) {
+        let bad_arg = c.args.iter().skip(3).position(|a| !string_arg_valid(a));
+        if let Some(bad) = srcs
+            .iter()
+            .enumerate()
+            .find(|(i, s)| s.is_empty() || bad_arg == Some(*i))
+            .map(|(_, s)| s)
+        {
             return err(format!("invalid source label name in label_join(): {bad}"));
         }
-        if dst.is_empty() {
-            return err("invalid destination label name in label_join(): ");
+        if dst.is_empty() || !c.args.get(1).is_none_or(string_arg_valid) {
+            return err(format!(
+                "invalid destination label name in label_join(): {dst}"
+            ));
         }
         steps = ev.eval_vector(arg, r)?;
         for v in &mut steps {

@@ -29,6 +29,8 @@ pub(crate) struct Window<'a> {
     pub(crate) end: i64,
     /// The window length in ms.
     pub(crate) range: i64,
+    /// The evaluation step's time.
+    pub(crate) ts: i64,
     pub(crate) metric: &'a Labels,
 }
 
@@ -78,6 +80,17 @@ pub(crate) fn string_arg(e: &Expr) -> EResult<String> {
     }
 }
 
+/// Whether a string argument is valid UTF-8 (Go strings need not be).
+pub(crate) fn string_arg_valid(e: &Expr) -> bool {
+    match unparen(e) {
+        Expr::StringLiteral(s) => s
+            .bytes
+            .as_ref()
+            .is_none_or(|b| std::str::from_utf8(b).is_ok()),
+        _ => true,
+    }
+}
+
 /// Evaluates `f`'s call at every step of `r`.
 pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
     let name = c.func.name;
@@ -92,8 +105,10 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
         "pi" => return Ok(Val::Scalar(vec![std::f64::consts::PI; n])),
         "start" => return Ok(Val::Scalar(vec![ev.q_start as f64 / 1000.0; n])),
         "end" => return Ok(Val::Scalar(vec![ev.q_end as f64 / 1000.0; n])),
-        "step" | "range" => {
-            return err(format!("function {name} can only be used in durations"));
+        "step" => return Ok(Val::Scalar(vec![ev.q_step as f64 / 1000.0; n])),
+        "range" => {
+            let span = (ev.q_end - ev.q_start) as f64 / 1000.0;
+            return Ok(Val::Scalar(vec![span; n]));
         }
         _ => {}
     }
@@ -180,6 +195,7 @@ pub(crate) fn range_fn(
                 start: lo,
                 end: hi,
                 range: input.range,
+                ts,
                 metric: &s.metric,
             };
             if let Some(res) = f(&mut fx, &w, &sv) {

@@ -58,7 +58,7 @@ pub(super) fn call(
         })?,
         "predict_linear" => range_fn(ev, c, r, 0, false, &mut |fx, w, s| {
             let d = s.first().copied().unwrap_or(f64::NAN);
-            regression_fn(fx, w, w.end).map(|(slope, intercept)| Out::F(slope * d + intercept))
+            regression_fn(fx, w, w.ts).map(|(slope, intercept)| Out::F(slope * d + intercept))
         })?,
         "double_exponential_smoothing" | "holt_winters" => {
             let mut bad = None;
