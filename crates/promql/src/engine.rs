@@ -11,9 +11,11 @@ mod annotations;
 mod binary;
 mod eval;
 mod functions;
+mod hist;
 mod labels;
 #[cfg(test)]
 mod tests;
+mod trim;
 
 use crate::ParseOptions;
 use crate::error::ParseErrors;

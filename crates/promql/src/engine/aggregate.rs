@@ -8,6 +8,7 @@ use std::sync::Arc;
 use vigil_model::{CounterResetHint, FloatHistogram, Labels};
 
 use super::eval::{EResult, Evaluator, Range, Val, err};
+use super::hist::{HistMean, HistSum};
 use super::labels::{grouping_hash, grouping_labels};
 use crate::ast::{AggregateExpr, AggregateOp, Expr};
 use crate::value::{Sample, Vector};
@@ -60,7 +61,8 @@ struct AggGroup {
     f: f64,
     mean: f64,
     c: f64,
-    h: Option<FloatHistogram>,
+    hsum: Option<HistSum>,
+    hmean: Option<HistMean>,
     count: f64,
     has_float: bool,
     has_hist: bool,
@@ -368,7 +370,11 @@ fn aggregate_step(
                     Some(h) => {
                         g.has_hist = true;
                         note_hint(g, h);
-                        g.h = Some((**h).clone());
+                        if op == Sum {
+                            g.hsum = Some(HistSum::new(h));
+                        } else {
+                            g.hmean = Some(HistMean::new(h));
+                        }
                     }
                 },
                 Stddev | Stdvar => {
@@ -424,7 +430,7 @@ fn aggregate_step(
                 Some(h) => {
                     g.has_hist = true;
                     note_hint(g, h);
-                    if let Some(acc) = &mut g.h {
+                    if let Some(acc) = &mut g.hsum {
                         if acc.add(h).is_err() {
                             mixed_schema_warning(ev, &s.metric, pos);
                             g.incompatible = true;
@@ -442,14 +448,8 @@ fn aggregate_step(
                     Some(h) => {
                         g.has_hist = true;
                         note_hint(g, h);
-                        if let Some(acc) = &mut g.h {
-                            // Incremental mean: acc += (h - acc) / n.
-                            let mut d = (**h).clone();
-                            let ok = d.sub(acc).is_ok() && {
-                                d.div(g.count);
-                                acc.add(&d).is_ok()
-                            };
-                            if !ok {
+                        if let Some(acc) = &mut g.hmean {
+                            if acc.add(h).is_err() {
                                 mixed_schema_warning(ev, &s.metric, pos);
                                 g.incompatible = true;
                             }
@@ -581,7 +581,12 @@ fn aggregate_step(
                     continue;
                 }
                 if g.has_hist {
-                    if let Some(mut acc) = g.h.take() {
+                    let acc = match (g.hsum.take(), g.hmean.take()) {
+                        (Some(s), _) => Some(s.finish()),
+                        (None, Some(m)) => m.finish(),
+                        (None, None) => None,
+                    };
+                    if let Some(mut acc) = acc {
                         acc.compact(0);
                         h = Some(Arc::new(acc));
                     }

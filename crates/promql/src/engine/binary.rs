@@ -159,6 +159,10 @@ fn elem_binop(
             _ => incompatible(note),
         },
         (Some(h), None) => match op {
+            TrimUpper | TrimLower => Elem::Keep(
+                0.0,
+                Some(Arc::new(super::trim::trim_buckets(h, rf, op == TrimUpper))),
+            ),
             Mul | Div => {
                 let mut h2 = (**h).clone();
                 if op == Mul {

@@ -118,19 +118,18 @@ fn name_suffix(metric: &Labels) -> String {
     }
 }
 
-/// Share of `bucket`'s observations below `v`.
+/// Share of a bucket's observations below `v` (inside the bucket),
+/// interpolating linearly or, for exponential buckets, in log space.
 fn fraction_below(lower: f64, upper: f64, v: f64, linear: bool) -> f64 {
-    if v <= lower {
-        return 0.0;
-    }
-    if v >= upper {
-        return 1.0;
-    }
-    if linear || lower <= 0.0 || upper <= 0.0 {
+    if linear {
         return (v - lower) / (upper - lower);
     }
-    let (ll, lu) = (lower.log2(), upper.log2());
-    (v.log2() - ll) / (lu - ll)
+    let (ll, lu, lv) = (lower.abs().log2(), upper.abs().log2(), v.abs().log2());
+    if v > 0.0 {
+        (lv - ll) / (lu - ll)
+    } else {
+        1.0 - (lv - lu) / (ll - lu)
+    }
 }
 
 fn fraction(fx: &mut FnCtx<'_, '_>, lower: f64, upper: f64, h: &FloatHistogram, m: &Labels) -> f64 {

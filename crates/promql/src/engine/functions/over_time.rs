@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use vigil_model::{CounterResetHint, FloatHistogram, Labels, LabelsBuilder, MatchType};
+use vigil_model::{CounterResetHint, Labels, LabelsBuilder, MatchType};
 
 use super::{FnCtx, Out, Window, qname, range_fn, unparen};
 use crate::ast::{Call, Expr, PosRange};
 use crate::engine::aggregate::{kahan_inc, quantile};
 use crate::engine::annotations::fmt_g;
 use crate::engine::eval::{EResult, Evaluator, Range, Val};
+use crate::engine::hist::{HistMean, HistSum};
 use crate::value::Sample;
 
 /// Dispatches the functions of this family; `None` if `c` is not one.
@@ -232,7 +233,8 @@ pub(crate) fn avg_floats(vals: impl Iterator<Item = f64>) -> f64 {
 
 fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out> {
     let first = w.hists.first()?;
-    let mut sum: FloatHistogram = (*first.h).clone();
+    let mut sum = HistSum::new(&first.h);
+    let mut mean = HistMean::new(&first.h);
     let (mut reset, mut not_reset) = (false, false);
     for p in w.hists {
         match p.h.counter_reset_hint {
@@ -241,19 +243,8 @@ fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out
             _ => {}
         }
     }
-    let mut count = 1.0;
     for p in w.hists.iter().skip(1) {
-        count += 1.0;
-        let res = if avg {
-            // Incremental mean keeps magnitudes comparable.
-            let mut d: FloatHistogram = (*p.h).clone();
-            d.sub(&sum).and_then(|_| {
-                d.div(count);
-                sum.add(&d)
-            })
-        } else {
-            sum.add(&p.h)
-        };
+        let res = if avg { mean.add(&p.h) } else { sum.add(&p.h) };
         if res.is_err() {
             fx.warn(format!(
                 "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
@@ -265,8 +256,9 @@ fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out
     if reset && not_reset {
         fx.warn("conflicting counter resets during histogram aggregation");
     }
-    sum.compact(0);
-    Some(Out::H(Arc::new(sum)))
+    let mut res = if avg { mean.finish()? } else { sum.finish() };
+    res.compact(0);
+    Some(Out::H(Arc::new(res)))
 }
 
 /// Labels `absent`/`absent_over_time` give their result: the equality
