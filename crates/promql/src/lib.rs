@@ -18,6 +18,7 @@ pub mod lex;
 mod parse;
 mod pretty;
 pub mod printer;
+pub mod promqltest;
 pub mod storage;
 pub mod token;
 mod unquote;
