@@ -470,6 +470,23 @@ impl Evaluator<'_> {
         Ok((d * 1000.0) as i64)
     }
 
+    /// Reads the series `matchers` select, with samples in `mint..=maxt`.
+    pub(crate) fn select_matchers(
+        &mut self,
+        matchers: &[vigil_model::Matcher],
+        mint: i64,
+        maxt: i64,
+        step: i64,
+    ) -> EResult<Vec<Series>> {
+        let hints = SelectHints {
+            start: mint,
+            end: maxt,
+            step,
+            func: Some("info".into()),
+        };
+        Ok(self.storage.select(mint, maxt, matchers, &hints)?)
+    }
+
     /// Reads the series a selector names, with samples in `mint..=maxt`.
     fn select(
         &mut self,

@@ -45,32 +45,15 @@ pub(super) fn call(
             };
             let lo = ev.eval_scalar(lo, r)?;
             let hi = ev.eval_scalar(hi, r)?;
-            map_vector(ev, arg, r, &mut |fx, s, i| {
-                let h = s.h.as_ref()?;
-                let (l, u) = (lo.get(i).copied()?, hi.get(i).copied()?);
-                Some(Out::F(fraction(fx, l, u, h, &s.metric)))
-            })?
-        }
-        "histogram_quantile" => {
-            let (Some(qa), Some(arg)) = (c.args.first(), c.args.get(1)) else {
-                return Ok(None);
-            };
-            let qs = ev.eval_scalar(qa, r)?;
             let steps = ev.eval_vector(arg, r)?;
-            let mut out = Vec::with_capacity(steps.len());
-            let qpos = qa.pos();
             let apos = arg.pos();
+            let mut out = Vec::with_capacity(steps.len());
             for (i, v) in steps.into_iter().enumerate() {
-                let q = qs.get(i).copied().unwrap_or(f64::NAN);
-                if q.is_nan() || !(0.0..=1.0).contains(&q) {
-                    let qq = ev.query;
-                    ev.annos.warn(
-                        qq,
-                        qpos,
-                        format!("quantile value should be between 0 and 1, got {}", fmt_g(q)),
-                    );
-                }
-                let mut res = quantile_step(ev, q, v, apos)?;
+                let (l, u) = (
+                    lo.get(i).copied().unwrap_or(f64::NAN),
+                    hi.get(i).copied().unwrap_or(f64::NAN),
+                );
+                let mut res = fraction_step(ev, l, u, v, apos);
                 for s in &mut res {
                     s.t = r.ts(i);
                 }
@@ -78,11 +61,51 @@ pub(super) fn call(
             }
             out
         }
-        "info" => {
-            let Some(arg) = c.args.first() else {
-                return Ok(None);
+        "histogram_quantile" | "histogram_quantiles" => {
+            let multi = name == "histogram_quantiles";
+            let (arg, q_args, label) = if multi {
+                let (Some(arg), Some(l)) = (c.args.first(), c.args.get(1)) else {
+                    return Ok(None);
+                };
+                (
+                    arg,
+                    c.args.get(2..).unwrap_or_default(),
+                    Some(super::string_arg(l)?),
+                )
+            } else {
+                let (Some(qa), Some(arg)) = (c.args.first(), c.args.get(1)) else {
+                    return Ok(None);
+                };
+                (arg, std::slice::from_ref(qa), None)
             };
-            ev.eval_vector(arg, r)?
+            let mut qs = Vec::with_capacity(q_args.len());
+            for qa in q_args {
+                qs.push((ev.eval_scalar(qa, r)?, qa.pos()));
+            }
+            let steps = ev.eval_vector(arg, r)?;
+            let apos = arg.pos();
+            let mut out = Vec::with_capacity(steps.len());
+            for (i, v) in steps.into_iter().enumerate() {
+                let mut step_qs = Vec::with_capacity(qs.len());
+                for (vals, qpos) in &qs {
+                    let q = vals.get(i).copied().unwrap_or(f64::NAN);
+                    if q.is_nan() || !(0.0..=1.0).contains(&q) {
+                        let qq = ev.query;
+                        ev.annos.warn(
+                            qq,
+                            *qpos,
+                            format!("quantile value should be between 0 and 1, got {}", fmt_g(q)),
+                        );
+                    }
+                    step_qs.push(q);
+                }
+                let mut res = quantile_step(ev, &step_qs, label.as_deref(), v, apos)?;
+                for s in &mut res {
+                    s.t = r.ts(i);
+                }
+                out.push(res);
+            }
+            out
         }
         _ => return Ok(None),
     };
@@ -254,9 +277,15 @@ fn native_quantile(
             break;
         }
     }
-    let Some(mut b) = cur else {
-        return f64::NAN;
-    };
+    // Like Go's zero-valued bucket when no bucket has observations.
+    let mut b = cur.unwrap_or(vigil_model::Bucket {
+        lower: 0.0,
+        upper: 0.0,
+        lower_inclusive: false,
+        upper_inclusive: false,
+        count: 0.0,
+        index: 0,
+    });
     let custom = h.uses_custom_buckets();
     if !custom && b.lower < 0.0 && b.upper > 0.0 {
         if h.negative_buckets.is_empty() && !h.positive_buckets.is_empty() {
@@ -405,11 +434,18 @@ pub(crate) fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> (f64, bool)
     (v, forced)
 }
 
-fn quantile_step(ev: &mut Evaluator<'_>, q: f64, v: Vector, pos: PosRange) -> EResult<Vector> {
+/// A step's input to a histogram function: native histograms, and classic
+/// bucket series grouped by their labels without `le`.
+struct Classified {
+    natives: Vec<Sample>,
+    classic: Vec<(Labels, Vec<(f64, f64)>)>,
+}
+
+fn classify(ev: &mut Evaluator<'_>, v: Vector, pos: PosRange) -> Classified {
     let delayed = ev.opts.enable_delayed_name_removal;
     let qq = ev.query;
-    let mut groups: HashMap<Labels, (Labels, Vec<(f64, f64)>)> = HashMap::new();
-    let mut order: Vec<Labels> = Vec::new();
+    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut classic: Vec<(Labels, Vec<(f64, f64)>)> = Vec::new();
     let mut natives: Vec<Sample> = Vec::new();
     for s in v {
         if s.h.is_some() {
@@ -434,15 +470,17 @@ fn quantile_step(ev: &mut Evaluator<'_>, q: f64, v: Vector, pos: PosRange) -> ER
             continue;
         };
         let key = s.metric.without(&[BUCKET_LABEL]);
-        let e = groups.entry(key.clone()).or_insert_with(|| {
-            order.push(key.clone());
-            (key, Vec::new())
-        });
-        e.1.push((ub, s.f));
+        match index.get(&key).and_then(|&i| classic.get_mut(i)) {
+            Some(g) => g.1.push((ub, s.f)),
+            None => {
+                index.insert(key.clone(), classic.len());
+                classic.push((key, vec![(ub, s.f)]));
+            }
+        }
     }
-    let mut out = Vec::new();
+    let mut kept = Vec::with_capacity(natives.len());
     for s in natives {
-        if groups.get(&s.metric).is_some_and(|g| !g.1.is_empty()) {
+        if let Some(g) = index.get(&s.metric).and_then(|&i| classic.get_mut(i)) {
             let mut msg = "vector contains a mix of classic and native histograms".to_string();
             if delayed {
                 if let Some(n) = s.metric.metric_name() {
@@ -450,49 +488,185 @@ fn quantile_step(ev: &mut Evaluator<'_>, q: f64, v: Vector, pos: PosRange) -> ER
                 }
             }
             ev.annos.warn(qq, pos, msg);
-            groups.remove(&s.metric);
+            g.1.clear();
             continue;
         }
-        let Some(h) = &s.h else { continue };
-        let f = native_quantile(ev, q, h, &s.metric, pos);
-        let mut o = Sample {
-            metric: s.metric.clone(),
-            t: 0,
-            f,
-            h: None,
-            drop_name: false,
-        };
-        ev.mark_drop_name(&mut o, delayed);
-        out.push(o);
+        kept.push(s);
     }
-    for key in order {
-        let Some((metric, mut buckets)) = groups.remove(&key) else {
-            continue;
-        };
-        if buckets.is_empty() {
-            continue;
+    classic.retain(|g| !g.1.is_empty());
+    Classified {
+        natives: kept,
+        classic,
+    }
+}
+
+fn out_sample(ev: &Evaluator<'_>, metric: Labels, f: f64) -> Sample {
+    let mut o = Sample {
+        metric,
+        t: 0,
+        f,
+        h: None,
+        drop_name: false,
+    };
+    ev.mark_drop_name(&mut o, ev.opts.enable_delayed_name_removal);
+    o
+}
+
+fn monotonicity_info(ev: &mut Evaluator<'_>, metric: &Labels, pos: PosRange) {
+    let mut msg = "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)".to_string();
+    if ev.opts.enable_delayed_name_removal {
+        if let Some(n) = metric.metric_name() {
+            msg.push_str(&format!(" for metric name {}", quote(n)));
         }
-        let (f, forced) = bucket_quantile(q, &mut buckets);
-        if forced {
-            let mut msg = "input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile)".to_string();
-            if delayed {
-                if let Some(n) = metric.metric_name() {
-                    msg.push_str(&format!(" for metric name {}", quote(n)));
+    }
+    let qq = ev.query;
+    ev.annos.info(qq, pos, msg);
+}
+
+/// `histogram_quantile` (one `q`) or `histogram_quantiles` (several, each
+/// result labelled `label="<q>"`) at one step.
+fn quantile_step(
+    ev: &mut Evaluator<'_>,
+    qs: &[f64],
+    label: Option<&str>,
+    v: Vector,
+    pos: PosRange,
+) -> EResult<Vector> {
+    let c = classify(ev, v, pos);
+    let mut out = Vec::new();
+    for &q in qs {
+        let with_q = |m: &Labels| -> Labels {
+            match label {
+                Some(l) => {
+                    let mut b = m.to_builder();
+                    b.set(l, &openmetrics_float(q));
+                    b.build()
                 }
+                None => m.clone(),
             }
-            ev.annos.info(qq, pos, msg);
-        }
-        let mut o = Sample {
-            metric,
-            t: 0,
-            f,
-            h: None,
-            drop_name: false,
         };
-        ev.mark_drop_name(&mut o, delayed);
-        out.push(o);
+        for s in &c.natives {
+            let Some(h) = &s.h else { continue };
+            let f = native_quantile(ev, q, h, &s.metric, pos);
+            out.push(out_sample(ev, with_q(&s.metric), f));
+        }
+        for (metric, buckets) in &c.classic {
+            let mut b = buckets.clone();
+            let (f, forced) = bucket_quantile(q, &mut b);
+            if forced {
+                monotonicity_info(ev, metric, pos);
+            }
+            out.push(out_sample(ev, with_q(metric), f));
+        }
     }
     Ok(out)
+}
+
+/// Prometheus' `FormatOpenMetricsFloat`: like `%g`, but integral values
+/// get a `.0`.
+fn openmetrics_float(f: f64) -> String {
+    let s = fmt_g(f);
+    if f.is_finite() && !s.contains(['e', '.']) {
+        format!("{s}.0")
+    } else {
+        s
+    }
+}
+
+/// Fraction of observations between `lower` and `upper` of classic
+/// buckets (interpolating linearly inside a bucket).
+fn bucket_fraction(lower: f64, upper: f64, buckets: &mut [(f64, f64)]) -> f64 {
+    buckets.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    if buckets.last().is_none_or(|b| b.0 != f64::INFINITY) {
+        return f64::NAN;
+    }
+    let mut co: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for b in buckets.iter() {
+        match co.last_mut() {
+            Some(l) if l.0 == b.0 => l.1 += b.1,
+            _ => co.push(*b),
+        }
+    }
+    let count = co.last().map_or(0.0, |b| b.1);
+    if count == 0.0 || lower.is_nan() || upper.is_nan() {
+        return f64::NAN;
+    }
+    if lower >= upper {
+        return 0.0;
+    }
+    let (mut rank, mut lr, mut ur) = (0.0, 0.0, 0.0);
+    let (mut lset, mut uset) = (false, false);
+    let mut lb = if co.first().is_some_and(|b| b.0 <= 0.0) {
+        f64::NEG_INFINITY
+    } else {
+        0.0
+    };
+    for (i, b) in co.iter().enumerate() {
+        if i > 0 {
+            lb = co[i - 1].0;
+        }
+        let ub = b.0;
+        let interp = |v: f64| {
+            if lb == f64::NEG_INFINITY {
+                b.1
+            } else {
+                rank + (b.1 - rank) * (v - lb) / (ub - lb)
+            }
+        };
+        if !lset && lb >= lower {
+            lr = rank;
+            lset = true;
+        }
+        if !uset && lb >= upper {
+            ur = rank;
+            uset = true;
+        }
+        if lset && uset {
+            break;
+        }
+        if !lset && lb < lower && ub > lower {
+            lr = interp(lower);
+            lset = true;
+        }
+        if !uset && lb < upper && ub > upper {
+            ur = interp(upper);
+            uset = true;
+        }
+        if lset && uset {
+            break;
+        }
+        rank = b.1;
+    }
+    if !lset || lr > count {
+        lr = count;
+    }
+    if !uset || ur > count {
+        ur = count;
+    }
+    (ur - lr) / count
+}
+
+fn fraction_step(
+    ev: &mut Evaluator<'_>,
+    lower: f64,
+    upper: f64,
+    v: Vector,
+    pos: PosRange,
+) -> Vector {
+    let c = classify(ev, v, pos);
+    let mut out = Vec::new();
+    for s in &c.natives {
+        let Some(h) = &s.h else { continue };
+        let mut fx = super::FnCtx { ev, arg_pos: pos };
+        let f = fraction(&mut fx, lower, upper, h, &s.metric);
+        out.push(out_sample(ev, s.metric.clone(), f));
+    }
+    for (metric, buckets) in c.classic {
+        let mut b = buckets;
+        let f = bucket_fraction(lower, upper, &mut b);
+        out.push(out_sample(ev, metric, f));
+    }
+    out
 }
 
 /// Go's `strconv.ParseFloat` for `le` values (accepts `+Inf`, `Inf`, ...).

@@ -4,6 +4,7 @@
 //! ([`Window`]); instant-vector functions get one step's vector.
 
 mod histogram;
+mod info;
 mod label;
 mod math;
 mod over_time;
@@ -111,6 +112,9 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
             return Ok(Val::Scalar(vec![span; n]));
         }
         _ => {}
+    }
+    if let Some(res) = info::call(ev, c, r)? {
+        return Ok(res);
     }
     if let Some(res) = rate::call(ev, c, r, arg_pos)? {
         return Ok(res);
