@@ -66,6 +66,14 @@ pub(crate) struct RangeInput {
     pub(crate) range: i64,
     pub(crate) offset: i64,
     pub(crate) at: Option<i64>,
+    /// The `anchored` modifier: windows also hold the last sample up to a
+    /// lookback before their start.
+    pub(crate) anchored: bool,
+    /// The `smoothed` modifier: windows also reach a lookback beyond both
+    /// ends, for interpolation at the edges.
+    pub(crate) smoothed: bool,
+    /// The lookback delta, for the two modifiers above.
+    pub(crate) lookback: i64,
 }
 
 impl RangeInput {
@@ -73,6 +81,19 @@ impl RangeInput {
     pub(crate) fn window(&self, ts: i64) -> (i64, i64) {
         let end = self.at.unwrap_or(ts) - self.offset;
         (end - self.range, end)
+    }
+
+    /// The span of samples a window at `ts` hands to functions: the window
+    /// itself, widened for the `anchored`/`smoothed` modifiers.
+    pub(crate) fn slice_bounds(&self, ts: i64) -> (i64, i64) {
+        let (lo, hi) = self.window(ts);
+        if self.smoothed {
+            (lo - self.lookback, hi + self.lookback)
+        } else if self.anchored {
+            (lo - self.lookback, hi)
+        } else {
+            (lo, hi)
+        }
     }
 }
 
@@ -329,15 +350,35 @@ impl Evaluator<'_> {
             Expr::MatrixSelector(_) | Expr::Subquery(_) => {
                 let input = self.range_input(e, r)?;
                 let (lo, hi) = input.window(r.start);
+                let (slo, shi) = input.slice_bounds(r.start);
                 let mut out = Vec::new();
                 for s in &input.series {
-                    let (f, h) = window_slices(s, lo, hi);
+                    let (f, h) = window_slices(s, slo, shi);
                     if f.is_empty() && h.is_empty() {
                         continue;
                     }
+                    let floats = if input.anchored || input.smoothed {
+                        if !h.is_empty() {
+                            let which = if input.smoothed {
+                                "smoothed"
+                            } else {
+                                "anchored"
+                            };
+                            return err(format!(
+                                "{which} modifier is not supported with histograms"
+                            ));
+                        }
+                        let ext = super::functions::extend_floats(f, lo, hi, input.smoothed);
+                        if ext.is_empty() {
+                            continue;
+                        }
+                        ext
+                    } else {
+                        f.to_vec()
+                    };
                     out.push(Series {
                         metric: s.metric.clone(),
-                        floats: f.to_vec(),
+                        floats,
                         histograms: h.to_vec(),
                         drop_name: s.drop_name,
                     });
@@ -515,6 +556,9 @@ impl Evaluator<'_> {
             Some(a) => (a, a),
             None => (r.start, r.last()),
         };
+        if vs.smoothed {
+            return self.smoothed_selector(vs, r, offset, lookback, at);
+        }
         let series = self.select(vs, lo - offset - lookback + 1, hi - offset, r.step, None)?;
         let n = r.len();
         let mut out: Vec<Vector> = (0..n).map(|_| Vec::with_capacity(series.len())).collect();
@@ -527,6 +571,53 @@ impl Evaluator<'_> {
                         t,
                         f,
                         h,
+                        drop_name: false,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// An instant selector with the `smoothed` modifier: values are
+    /// interpolated between the samples around each step.
+    fn smoothed_selector(
+        &mut self,
+        vs: &VectorSelector,
+        r: Range,
+        offset: i64,
+        lookback: i64,
+        at: Option<i64>,
+    ) -> EResult<Vec<Vector>> {
+        let (lo, hi) = at.map_or((r.start, r.last()), |a| (a, a));
+        let mut series = self.select(
+            vs,
+            lo - offset - lookback + 1,
+            hi - offset + lookback,
+            r.step,
+            None,
+        )?;
+        for s in &mut series {
+            s.floats.retain(|p| !is_stale_nan(p.f));
+        }
+        let mut out: Vec<Vector> = (0..r.len()).map(|_| Vec::new()).collect();
+        let pos = vs.pos;
+        let mut fx = super::functions::FnCtx {
+            ev: self,
+            arg_pos: pos,
+        };
+        for s in &series {
+            for (i, v) in out.iter_mut().enumerate() {
+                let t = at.unwrap_or(r.ts(i)) - offset;
+                let (f, h) = window_slices(s, t - lookback, t + lookback);
+                if let Some((fv, hv)) =
+                    super::functions::smoothed_value(&mut fx, &s.metric, f, h, t)
+                {
+                    v.push(Sample {
+                        metric: s.metric.clone(),
+                        t: r.ts(i),
+                        f: fv,
+                        h: hv,
                         drop_name: false,
                     });
                 }
@@ -550,8 +641,21 @@ impl Evaluator<'_> {
                     Some(a) => (a, a),
                     None => (r.start, r.last()),
                 };
-                let mut series =
-                    self.select(vs, lo - offset - range + 1, hi - offset, r.step, None)?;
+                let lookback = self.opts.lookback_delta;
+                let (extra_lo, extra_hi) = if vs.smoothed {
+                    (lookback, lookback)
+                } else if vs.anchored {
+                    (lookback, 0)
+                } else {
+                    (0, 0)
+                };
+                let mut series = self.select(
+                    vs,
+                    lo - offset - range - extra_lo + 1,
+                    hi - offset + extra_hi,
+                    r.step,
+                    None,
+                )?;
                 for s in &mut series {
                     s.floats.retain(|p| !is_stale_nan(p.f));
                 }
@@ -565,6 +669,9 @@ impl Evaluator<'_> {
                     range,
                     offset,
                     at,
+                    anchored: vs.anchored,
+                    smoothed: vs.smoothed,
+                    lookback,
                 })
             }
             Expr::Subquery(sq) => {
@@ -634,6 +741,7 @@ impl Evaluator<'_> {
                     range,
                     offset,
                     at,
+                    ..Default::default()
                 })
             }
             _ => err(format!(

@@ -3,6 +3,7 @@
 //! Range-vector functions get one window of one series at a time
 //! ([`Window`]); instant-vector functions get one step's vector.
 
+mod extended;
 mod histogram;
 mod info;
 mod label;
@@ -32,6 +33,12 @@ pub(crate) struct Window<'a> {
     pub(crate) range: i64,
     /// The evaluation step's time.
     pub(crate) ts: i64,
+    /// The `anchored` modifier: `floats`/`hists` may start a lookback
+    /// before `start`.
+    pub(crate) anchored: bool,
+    /// The `smoothed` modifier: `floats`/`hists` may reach a lookback
+    /// beyond both ends.
+    pub(crate) smoothed: bool,
     pub(crate) metric: &'a Labels,
 }
 
@@ -140,6 +147,8 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
     err(format!("function {name} is not implemented"))
 }
 
+pub(crate) use extended::{extend_floats, smoothed_value};
+
 /// A range function's body: one window (and the scalar arguments) in,
 /// maybe a value out.
 pub(crate) type RangeFn<'f> =
@@ -166,6 +175,17 @@ pub(crate) fn range_fn(
         return err("missing range argument");
     };
     let input = ev.range_input(arg, r)?;
+    let name = c.func.name;
+    if input.anchored && !matches!(name, "changes" | "delta" | "increase" | "rate" | "resets") {
+        return err(format!(
+            "anchored modifier can only be used with: changes, delta, increase, rate, resets - not with {name}"
+        ));
+    }
+    if input.smoothed && !matches!(name, "delta" | "increase" | "rate") {
+        return err(format!(
+            "smoothed modifier can only be used with: delta, increase, rate - not with {name}"
+        ));
+    }
     let delayed = ev.opts.enable_delayed_name_removal;
     let n = r.len();
     let mut out: Vec<Vector> = (0..n).map(|_| Vec::new()).collect();
@@ -184,7 +204,8 @@ pub(crate) fn range_fn(
         for (i, o) in out.iter_mut().enumerate() {
             let ts = r.ts(i);
             let (lo, hi) = input.window(ts);
-            let (floats, hists) = window_slices(s, lo, hi);
+            let (slo, shi) = input.slice_bounds(ts);
+            let (floats, hists) = window_slices(s, slo, shi);
             if floats.is_empty() && hists.is_empty() {
                 continue;
             }
@@ -200,6 +221,8 @@ pub(crate) fn range_fn(
                 end: hi,
                 range: input.range,
                 ts,
+                anchored: input.anchored,
+                smoothed: input.smoothed,
                 metric: &s.metric,
             };
             if let Some(res) = f(&mut fx, &w, &sv) {

@@ -85,10 +85,10 @@ pub(super) fn call(
             out
         }
         "resets" => range_fn(ev, c, r, 0, false, &mut |_, w, _| {
-            Some(Out::F(count_transitions(w, true)))
+            count_transitions(w, true).map(Out::F)
         })?,
         "changes" => range_fn(ev, c, r, 0, false, &mut |_, w, _| {
-            Some(Out::F(count_transitions(w, false)))
+            count_transitions(w, false).map(Out::F)
         })?,
         _ => return Ok(None),
     };
@@ -113,6 +113,9 @@ pub(crate) fn extrapolated_rate(
     if !w.hists.is_empty() && !w.floats.is_empty() {
         mixed_warning(fx, w);
         return None;
+    }
+    if w.anchored || w.smoothed {
+        return super::extended::extended_rate(fx, w, counter, is_rate);
     }
     let (first_t, last_t, n_minus_one, mut result_f, mut result_h, first_f, first_hc);
     if !w.hists.is_empty() {
@@ -438,8 +441,8 @@ fn smoothing(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, sf: f64, tf: f64) -> Option
 
 /// `resets` (`reset == true`) or `changes` over floats and histograms in
 /// time order.
-fn count_transitions(w: &Window<'_>, reset: bool) -> f64 {
-    let (mut i, mut j) = (0, 0);
+fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
+    let (mut i, mut j) = super::extended::first_indices(w)?;
     let mut prev: Option<(f64, Option<&Arc<FloatHistogram>>)> = None;
     let mut count = 0.0;
     while i < w.floats.len() || j < w.hists.len() {
@@ -482,7 +485,7 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> f64 {
         }
         prev = Some(cur);
     }
-    count
+    Some(count)
 }
 
 #[cfg(test)]
