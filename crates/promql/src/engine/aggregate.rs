@@ -431,9 +431,12 @@ fn aggregate_step(
                     g.has_hist = true;
                     note_hint(g, h);
                     if let Some(acc) = &mut g.hsum {
-                        if acc.add(h).is_err() {
-                            mixed_schema_warning(ev, &s.metric, pos);
-                            g.incompatible = true;
+                        match acc.add(h) {
+                            Ok(c) => reconciled_info(ev, c, pos),
+                            Err(_) => {
+                                mixed_schema_warning(ev, &s.metric, pos);
+                                g.incompatible = true;
+                            }
                         }
                     }
                 }
@@ -449,9 +452,12 @@ fn aggregate_step(
                         g.has_hist = true;
                         note_hint(g, h);
                         if let Some(acc) = &mut g.hmean {
-                            if acc.add(h).is_err() {
-                                mixed_schema_warning(ev, &s.metric, pos);
-                                g.incompatible = true;
+                            match acc.add(h) {
+                                Ok(c) => reconciled_info(ev, c, pos),
+                                Err(_) => {
+                                    mixed_schema_warning(ev, &s.metric, pos);
+                                    g.incompatible = true;
+                                }
                             }
                         }
                     }
@@ -636,6 +642,17 @@ fn note_hint(g: &mut AggGroup, h: &FloatHistogram) {
         CounterResetHint::CounterReset => g.reset_seen = true,
         CounterResetHint::NotCounterReset => g.not_reset_seen = true,
         _ => {}
+    }
+}
+
+fn reconciled_info(ev: &mut Evaluator<'_>, c: super::hist::Combined, pos: crate::ast::PosRange) {
+    if c.reconciled {
+        let q = ev.query;
+        ev.annos.info(
+            q,
+            pos,
+            "mismatched custom buckets were reconciled during aggregation",
+        );
     }
 }
 

@@ -15,8 +15,15 @@ use crate::value::{Sample, Vector};
 
 /// Evaluates a binary expression at every step of `r`.
 pub(crate) fn eval(ev: &mut Evaluator<'_>, b: &BinaryExpr, r: Range) -> EResult<Val> {
-    let lhs = ev.eval(&b.lhs, r)?;
-    let rhs = ev.eval(&b.rhs, r)?;
+    // Trimming needs the buckets.
+    let stats = ev.stats_decoding;
+    if matches!(b.op, BinaryOp::TrimUpper | BinaryOp::TrimLower) {
+        ev.stats_decoding = false;
+    }
+    let lhs = ev.eval(&b.lhs, r);
+    let rhs = ev.eval(&b.rhs, r);
+    ev.stats_decoding = stats;
+    let (lhs, rhs) = (lhs?, rhs?);
     let pos = Expr::Binary(b.clone()).pos();
     let delayed = ev.opts.enable_delayed_name_removal;
     match (lhs, rhs) {
@@ -177,22 +184,33 @@ fn elem_binop(
         (Some(a), Some(b)) => match op {
             Add | Sub => {
                 let mut h2 = (**a).clone();
-                let res = if op == Add { h2.add(b) } else { h2.sub(b) };
+                let res = if op == Add {
+                    super::hist::add(&mut h2, b)
+                } else {
+                    super::hist::sub(&mut h2, b)
+                };
+                let what = if op == Add { "addition" } else { "subtraction" };
                 match res {
-                    Ok(collision) => {
+                    Ok(super::hist::Combined {
+                        collision,
+                        reconciled,
+                    }) => {
+                        if reconciled {
+                            note.info = Some(format!(
+                                "mismatched custom buckets were reconciled during {what}"
+                            ));
+                        }
                         if op == Sub {
                             h2.counter_reset_hint = CounterResetHint::Gauge;
                         }
                         if collision {
                             note.warn = Some(format!(
-                                "conflicting counter resets during histogram {}",
-                                if op == Add { "addition" } else { "subtraction" }
+                                "conflicting counter resets during histogram {what}"
                             ));
                         }
                         Elem::Keep(0.0, compacted(h2))
                     }
-                    Err(HistogramError::IncompatibleSchema)
-                    | Err(HistogramError::CustomBoundsMismatch) => {
+                    Err(HistogramError::IncompatibleSchema) => {
                         note.warn = Some(format!(
                             "incompatible bucket layout encountered for binary operator {}",
                             op.as_str()

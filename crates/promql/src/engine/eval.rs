@@ -121,6 +121,10 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) annos: Annotations,
     /// Samples currently held, for `max_samples`.
     samples: usize,
+    /// Selectors feed only `histogram_count/sum/avg`: histograms lose
+    /// their buckets and get counter-reset hints from comparing
+    /// consecutive samples (Prometheus' `HistogramStatsIterator`).
+    pub(crate) stats_decoding: bool,
 }
 
 pub(crate) type EResult<T> = Result<T, QueryError>;
@@ -152,6 +156,7 @@ pub(crate) fn run(
         q_step: step,
         annos: Annotations::default(),
         samples: 0,
+        stats_decoding: false,
     };
     let r = Range {
         start,
@@ -543,7 +548,12 @@ impl Evaluator<'_> {
             step,
             func: func.map(str::to_string),
         };
-        let series = self.storage.select(mint, maxt, &vs.matchers, &hints)?;
+        let mut series = self.storage.select(mint, maxt, &vs.matchers, &hints)?;
+        if self.stats_decoding {
+            for s in &mut series {
+                stats_decode(&mut s.histograms);
+            }
+        }
         Ok(series)
     }
 
@@ -700,10 +710,17 @@ impl Evaluator<'_> {
                     end: hi - offset,
                     step,
                 };
-                let series = if inner.len() == 0 {
-                    Vec::new()
+                // Counter-reset detection needs the buckets inside a subquery.
+                let stats = std::mem::replace(&mut self.stats_decoding, false);
+                let inner_val = if inner.len() == 0 {
+                    None
                 } else {
-                    match self.eval(&sq.expr, inner)? {
+                    Some(self.eval(&sq.expr, inner))
+                };
+                self.stats_decoding = stats;
+                let series = match inner_val {
+                    None => Vec::new(),
+                    Some(v) => match v? {
                         Val::Scalar(v) => vec![Series {
                             metric: Labels::empty(),
                             floats: v
@@ -734,7 +751,7 @@ impl Evaluator<'_> {
                             m
                         }
                         _ => return err("subquery of a non-vector"),
-                    }
+                    },
                 };
                 Ok(RangeInput {
                     series,
@@ -749,6 +766,36 @@ impl Evaluator<'_> {
                 e.type_of().documented()
             )),
         }
+    }
+}
+
+/// Strips histograms to count and sum and sets each one's counter-reset
+/// hint from a comparison with the previous one, as Prometheus does when
+/// only `histogram_count`/`histogram_sum`/`histogram_avg` read them.
+fn stats_decode(hs: &mut [HPoint]) {
+    let mut last: Option<Arc<vigil_model::FloatHistogram>> = None;
+    for p in hs.iter_mut() {
+        let hint = match (p.h.counter_reset_hint, &last) {
+            (CounterResetHint::Unknown, Some(prev)) => {
+                if super::hist::detect_reset(&p.h, prev) {
+                    CounterResetHint::CounterReset
+                } else {
+                    CounterResetHint::NotCounterReset
+                }
+            }
+            (h, _) => h,
+        };
+        let mut full = (*p.h).clone();
+        full.counter_reset_hint = hint;
+        let stripped = vigil_model::FloatHistogram {
+            counter_reset_hint: hint,
+            schema: p.h.schema,
+            count: p.h.count,
+            sum: p.h.sum,
+            ..Default::default()
+        };
+        last = Some(Arc::new(full));
+        p.h = Arc::new(stripped);
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use vigil_model::{CounterResetHint, FloatHistogram};
 
 use super::{FnCtx, Out, Window, qname};
+use crate::engine::hist;
 use crate::value::{FPoint, HPoint};
 
 /// Index of the last point at or before `start` (or 0), searching the
@@ -240,13 +241,13 @@ fn interpolate_hist(a: &HPoint, b: &HPoint, t: i64, counter: bool) -> Option<Flo
     }
     let fraction = (t - a.t) as f64 / (b.t - a.t) as f64;
     let mut res = (*b.h).clone();
-    if counter && b.h.detect_reset(&a.h) {
+    if counter && hist::detect_reset(&b.h, &a.h) {
         res.mul(fraction);
         return Some(res);
     }
-    res.sub(&a.h).ok()?;
+    hist::sub(&mut res, &a.h).ok()?;
     res.mul(fraction);
-    res.add(&a.h).ok()?;
+    hist::add(&mut res, &a.h).ok()?;
     Some(res)
 }
 
@@ -316,7 +317,7 @@ fn extended_histogram_rate(
         ));
     }
     let mut result = right.clone();
-    if result.sub(&left).is_err() {
+    if hist::sub(&mut result, &left).is_err() {
         mixed(fx);
         return None;
     }
@@ -325,7 +326,7 @@ fn extended_histogram_rate(
         let mut prev: &FloatHistogram = &left;
         if w.smoothed {
             if let (Some(a), Some(b)) = (h.get(first), h.get(first + 1)) {
-                if a.t < w.start && b.h.detect_reset(&a.h) {
+                if a.t < w.start && hist::detect_reset(&b.h, &a.h) {
                     prev = &b.h;
                     start += 1;
                 }
@@ -339,24 +340,24 @@ fn extended_histogram_rate(
                     *c = Some(x.clone());
                     true
                 }
-                Some(acc) => acc.add(x).is_ok(),
+                Some(acc) => hist::add(acc, x).is_ok(),
             }
         };
         if start <= end.wrapping_add(1) {
             for p in h.get(start..=end).unwrap_or_default() {
-                if p.h.detect_reset(prev) && !add(&mut correction, prev) {
+                if hist::detect_reset(&p.h, prev) && !add(&mut correction, prev) {
                     mixed(fx);
                     return None;
                 }
                 prev = &p.h;
             }
-            if right.detect_reset(prev) && !add(&mut correction, prev) {
+            if hist::detect_reset(&right, prev) && !add(&mut correction, prev) {
                 mixed(fx);
                 return None;
             }
         }
         if let Some(c) = correction {
-            if result.add(&c).is_err() {
+            if hist::add(&mut result, &c).is_err() {
                 mixed(fx);
                 return None;
             }

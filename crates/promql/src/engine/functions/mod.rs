@@ -120,6 +120,21 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
         }
         _ => {}
     }
+    let stats = ev.stats_decoding;
+    match name {
+        "histogram_count" | "histogram_sum" | "histogram_avg" => ev.stats_decoding = true,
+        "histogram_quantile" | "histogram_quantiles" | "histogram_fraction" => {
+            ev.stats_decoding = false
+        }
+        _ => {}
+    }
+    let res = dispatch(ev, c, r, arg_pos);
+    ev.stats_decoding = stats;
+    res
+}
+
+fn dispatch(ev: &mut Evaluator<'_>, c: &Call, r: Range, arg_pos: PosRange) -> EResult<Val> {
+    let name = c.func.name;
     if let Some(res) = info::call(ev, c, r)? {
         return Ok(res);
     }

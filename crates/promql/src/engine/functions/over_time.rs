@@ -245,6 +245,9 @@ fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out
     }
     for p in w.hists.iter().skip(1) {
         let res = if avg { mean.add(&p.h) } else { sum.add(&p.h) };
+        if res.as_ref().is_ok_and(|c| c.reconciled) {
+            fx.info("mismatched custom buckets were reconciled during aggregation");
+        }
         if res.is_err() {
             fx.warn(format!(
                 "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",

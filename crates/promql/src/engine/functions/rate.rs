@@ -11,6 +11,7 @@ use super::{FnCtx, Out, Window, qname, range_fn};
 use crate::ast::Call;
 use crate::engine::aggregate::kahan_inc;
 use crate::engine::eval::{EResult, Evaluator, Range, Val, err};
+use crate::engine::hist;
 use crate::value::{FPoint, HPoint};
 
 /// Dispatches the functions of this family; `None` if `c` is not one.
@@ -215,7 +216,7 @@ fn histogram_rate(
     }
     if counter {
         if let Some(second) = points.get(1) {
-            if second.h.detect_reset(&prev) {
+            if hist::detect_reset(&second.h, &prev) {
                 prev = FloatHistogram {
                     schema: second.h.schema,
                     custom_values: second.h.custom_values.clone(),
@@ -256,16 +257,30 @@ fn histogram_rate(
     if h.schema > min_schema && !h.uses_custom_buckets() {
         let _ = h.reduce_resolution(min_schema);
     }
-    if h.sub(&prev).is_err() {
-        mixed(fx);
-        return None;
+    match hist::sub(&mut h, &prev) {
+        Ok(c) if c.reconciled => {
+            fx.info("mismatched custom buckets were reconciled during subtraction")
+        }
+        Ok(_) => {}
+        Err(_) => {
+            mixed(fx);
+            return None;
+        }
     }
     if counter {
         let mut prev_h: &FloatHistogram = &prev;
         for p in points.iter().skip(1) {
-            if p.h.detect_reset(prev_h) && h.add(prev_h).is_err() {
-                mixed(fx);
-                return None;
+            if hist::detect_reset(&p.h, prev_h) {
+                match hist::add(&mut h, prev_h) {
+                    Ok(c) if c.reconciled => {
+                        fx.info("mismatched custom buckets were reconciled during addition")
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        mixed(fx);
+                        return None;
+                    }
+                }
             }
             prev_h = &p.h;
         }
@@ -337,12 +352,20 @@ fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Optio
                     qname(w.metric)
                 ));
             }
-            if (!is_rate || !hb.detect_reset(ha)) && res.sub(ha).is_err() {
-                fx.warn(format!(
-                    "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
-                    qname(w.metric)
-                ));
-                return None;
+            if !is_rate || !hist::detect_reset(hb, ha) {
+                match hist::sub(&mut res, ha) {
+                    Ok(c) if c.reconciled => {
+                        fx.info("mismatched custom buckets were reconciled during subtraction")
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        fx.warn(format!(
+                            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                            qname(w.metric)
+                        ));
+                        return None;
+                    }
+                }
             }
             res.counter_reset_hint = CounterResetHint::Gauge;
             res.compact(0);
@@ -472,7 +495,7 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
                 }
                 (Some(a), Some(b)) => {
                     if reset {
-                        b.detect_reset(a)
+                        hist::detect_reset(b, a)
                     } else {
                         !b.equals(a)
                     }
