@@ -13,6 +13,7 @@ mod eval;
 mod functions;
 mod hist;
 mod labels;
+mod selector;
 #[cfg(test)]
 mod tests;
 mod trim;

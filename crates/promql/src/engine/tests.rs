@@ -180,3 +180,53 @@ fn topk_and_quantile() {
     let v = instant("quantile(0.5, http_requests_total)", 600);
     assert_eq!(v, vec![("{}".to_string(), 40.0)]);
 }
+
+#[test]
+fn hostile_queries_do_not_panic() {
+    let queries = [
+        "http_requests_total @ 9223372036",
+        "http_requests_total @ -9223372036 offset -100y",
+        "http_requests_total offset 292y",
+        "rate(http_requests_total[292y])",
+        "max_over_time(http_requests_total[1000y:1ms])",
+        "sum_over_time(vector(1)[100y:1ms])",
+        "topk(9.3e18, http_requests_total)",
+        "topk(-9.3e18, http_requests_total)",
+        "quantile(NaN, http_requests_total)",
+        "histogram_quantile(0.5, http_requests_total)",
+        "label_replace(http_requests_total, \"a\", \"$1$2$99\", \"job\", \"(.*)\")",
+        "count_values(\"job\", http_requests_total)",
+        "round(http_requests_total, 0)",
+        "day_of_week(vector(1e300))",
+        "holt_winters(http_requests_total[10m], 0.5, 0.5)",
+        "double_exponential_smoothing(http_requests_total[10m], 2, 0.5)",
+        "predict_linear(http_requests_total[10m], 1e308)",
+        "sort_by_label(http_requests_total, \"é1\", \"i\")",
+        "limit_ratio(-0.5, http_requests_total)",
+        "absent_over_time(nothing[1m])",
+        "info(http_requests_total, {job=~\".+\"})",
+        "http_requests_total[5m] smoothed",
+        "rate(http_requests_total[5m] anchored)",
+    ];
+    let e = engine();
+    for q in queries {
+        let _ = e.instant_query(&store(), q, 600_000);
+        let _ = e.range_query(&store(), q, 0, 1_200_000, 60_000);
+        let _ = e.range_query(&store(), q, i64::MIN / 4, i64::MAX / 4, 1);
+    }
+}
+
+#[test]
+fn too_many_samples() {
+    let e = Engine::new(EngineOptions {
+        max_samples: 100,
+        ..Default::default()
+    });
+    let err = e
+        .range_query(&store(), "http_requests_total", 0, 1_200_000, 1000)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "query processing would load too many samples into memory in query execution"
+    );
+}

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use vigil_model::{Labels, LabelsBuilder, METRIC_NAME, MatchType, Matcher};
 
 use crate::ast::{AtModifier, Call, Expr, SubqueryExpr, VectorSelector};
-use crate::engine::eval::{EResult, Evaluator, Range, Val, err, lookup};
+use crate::engine::eval::{EResult, Evaluator, Range, Val, err};
+use crate::engine::selector::lookup;
 use crate::value::Vector;
 
 const TARGET_INFO: &str = "target_info";

@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 use vigil_model::{FloatHistogram, Labels};
 
-use super::eval::{EResult, Evaluator, Range, Val, err, window_slices};
+use super::eval::{EResult, Evaluator, Range, Val, err};
+use super::selector::window_slices;
 use crate::ast::{Call, Expr, PosRange};
 use crate::value::{FPoint, HPoint, Sample, Vector};
 

@@ -1,0 +1,375 @@
+//! Selectors: instant vector selectors (with lookback, staleness,
+//! `offset`, `@`, `smoothed`), and range-vector arguments (matrix selectors
+//! with `anchored`/`smoothed`, and subqueries aligned to their step).
+//! Storage is read once per selector for the whole query range.
+
+use std::sync::Arc;
+
+use vigil_model::{CounterResetHint, Labels, is_stale_nan};
+
+use super::eval::{EResult, Evaluator, Range, Val, err, steps_to_matrix};
+use crate::ast::{Expr, VectorSelector};
+use crate::storage::SelectHints;
+use crate::value::{FPoint, HPoint, Sample, Series, Vector};
+
+/// A range-vector argument: series plus how to cut each step's window.
+#[derive(Debug, Default)]
+pub(crate) struct RangeInput {
+    pub(crate) series: Vec<Series>,
+    /// Window length in ms: a window is `(end - range, end]`.
+    pub(crate) range: i64,
+    pub(crate) offset: i64,
+    pub(crate) at: Option<i64>,
+    /// The `anchored` modifier: windows also hold the last sample up to a
+    /// lookback before their start.
+    pub(crate) anchored: bool,
+    /// The `smoothed` modifier: windows also reach a lookback beyond both
+    /// ends, for interpolation at the edges.
+    pub(crate) smoothed: bool,
+    /// The lookback delta, for the two modifiers above.
+    pub(crate) lookback: i64,
+}
+
+impl RangeInput {
+    /// `(exclusive start, inclusive end)` of the window at step time `ts`.
+    pub(crate) fn window(&self, ts: i64) -> (i64, i64) {
+        let end = self.at.unwrap_or(ts) - self.offset;
+        (end - self.range, end)
+    }
+
+    /// The span of samples a window at `ts` hands to functions: the window
+    /// itself, widened for the `anchored`/`smoothed` modifiers.
+    pub(crate) fn slice_bounds(&self, ts: i64) -> (i64, i64) {
+        let (lo, hi) = self.window(ts);
+        if self.smoothed {
+            (lo - self.lookback, hi + self.lookback)
+        } else if self.anchored {
+            (lo - self.lookback, hi)
+        } else {
+            (lo, hi)
+        }
+    }
+}
+
+/// Points of `s` in `(lo, hi]`.
+pub(crate) fn window_slices(s: &Series, lo: i64, hi: i64) -> (&[FPoint], &[HPoint]) {
+    let fa = s.floats.partition_point(|p| p.t <= lo);
+    let fb = s.floats.partition_point(|p| p.t <= hi);
+    let ha = s.histograms.partition_point(|p| p.t <= lo);
+    let hb = s.histograms.partition_point(|p| p.t <= hi);
+    (
+        s.floats.get(fa..fb).unwrap_or_default(),
+        s.histograms.get(ha..hb).unwrap_or_default(),
+    )
+}
+
+impl Evaluator<'_> {
+    /// Reads the series `matchers` select, with samples in `mint..=maxt`.
+    pub(crate) fn select_matchers(
+        &mut self,
+        matchers: &[vigil_model::Matcher],
+        mint: i64,
+        maxt: i64,
+        step: i64,
+    ) -> EResult<Vec<Series>> {
+        let hints = SelectHints {
+            start: mint,
+            end: maxt,
+            step,
+            func: Some("info".into()),
+        };
+        Ok(self.storage.select(mint, maxt, matchers, &hints)?)
+    }
+
+    /// Reads the series a selector names, with samples in `mint..=maxt`.
+    pub(crate) fn select(
+        &mut self,
+        vs: &VectorSelector,
+        mint: i64,
+        maxt: i64,
+        step: i64,
+        func: Option<&str>,
+    ) -> EResult<Vec<Series>> {
+        let hints = SelectHints {
+            start: mint,
+            end: maxt,
+            step,
+            func: func.map(str::to_string),
+        };
+        let mut series = self.storage.select(mint, maxt, &vs.matchers, &hints)?;
+        if self.stats_decoding {
+            for s in &mut series {
+                stats_decode(&mut s.histograms);
+            }
+        }
+        Ok(series)
+    }
+
+    /// An instant vector selector at every step.
+    pub(crate) fn vector_selector(
+        &mut self,
+        vs: &VectorSelector,
+        r: Range,
+    ) -> EResult<Vec<Vector>> {
+        let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
+        let at = self.at_time(vs.at);
+        let lookback = self.opts.lookback_delta;
+        let (lo, hi) = match at {
+            Some(a) => (a, a),
+            None => (r.start, r.last()),
+        };
+        if vs.smoothed {
+            return self.smoothed_selector(vs, r, offset, lookback, at);
+        }
+        let series = self.select(vs, lo - offset - lookback + 1, hi - offset, r.step, None)?;
+        let n = r.len();
+        let mut out: Vec<Vector> = (0..n).map(|_| Vec::with_capacity(series.len())).collect();
+        for s in &series {
+            for (i, v) in out.iter_mut().enumerate() {
+                let rt = at.unwrap_or(r.ts(i)) - offset;
+                if let Some((t, f, h)) = lookup(s, rt, lookback) {
+                    v.push(Sample {
+                        metric: s.metric.clone(),
+                        t,
+                        f,
+                        h,
+                        drop_name: false,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// An instant selector with the `smoothed` modifier: values are
+    /// interpolated between the samples around each step.
+    pub(crate) fn smoothed_selector(
+        &mut self,
+        vs: &VectorSelector,
+        r: Range,
+        offset: i64,
+        lookback: i64,
+        at: Option<i64>,
+    ) -> EResult<Vec<Vector>> {
+        let (lo, hi) = at.map_or((r.start, r.last()), |a| (a, a));
+        let mut series = self.select(
+            vs,
+            lo - offset - lookback + 1,
+            hi - offset + lookback,
+            r.step,
+            None,
+        )?;
+        for s in &mut series {
+            s.floats.retain(|p| !is_stale_nan(p.f));
+        }
+        let mut out: Vec<Vector> = (0..r.len()).map(|_| Vec::new()).collect();
+        let pos = vs.pos;
+        let mut fx = super::functions::FnCtx {
+            ev: self,
+            arg_pos: pos,
+        };
+        for s in &series {
+            for (i, v) in out.iter_mut().enumerate() {
+                let t = at.unwrap_or(r.ts(i)) - offset;
+                let (f, h) = window_slices(s, t - lookback, t + lookback);
+                if let Some((fv, hv)) =
+                    super::functions::smoothed_value(&mut fx, &s.metric, f, h, t)
+                {
+                    v.push(Sample {
+                        metric: s.metric.clone(),
+                        t: r.ts(i),
+                        f: fv,
+                        h: hv,
+                        drop_name: false,
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A range-vector argument (matrix selector or subquery).
+    pub(crate) fn range_input(&mut self, e: &Expr, r: Range) -> EResult<RangeInput> {
+        match e {
+            Expr::Paren(p) => self.range_input(&p.expr, r),
+            Expr::MatrixSelector(ms) => {
+                let Expr::VectorSelector(vs) = ms.vector.as_ref() else {
+                    return err("matrix selector must wrap a vector selector");
+                };
+                let range = self.duration_ms(ms.range, ms.range_expr.as_deref(), false)?;
+                let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
+                let at = self.at_time(vs.at);
+                let (lo, hi) = match at {
+                    Some(a) => (a, a),
+                    None => (r.start, r.last()),
+                };
+                let lookback = self.opts.lookback_delta;
+                let (extra_lo, extra_hi) = if vs.smoothed {
+                    (lookback, lookback)
+                } else if vs.anchored {
+                    (lookback, 0)
+                } else {
+                    (0, 0)
+                };
+                let mut series = self.select(
+                    vs,
+                    lo - offset - range - extra_lo + 1,
+                    hi - offset + extra_hi,
+                    r.step,
+                    None,
+                )?;
+                for s in &mut series {
+                    s.floats.retain(|p| !is_stale_nan(p.f));
+                }
+                let held: usize = series
+                    .iter()
+                    .map(|s| s.floats.len() + s.histograms.len())
+                    .sum();
+                self.add_samples(held)?;
+                Ok(RangeInput {
+                    series,
+                    range,
+                    offset,
+                    at,
+                    anchored: vs.anchored,
+                    smoothed: vs.smoothed,
+                    lookback,
+                })
+            }
+            Expr::Subquery(sq) => {
+                let range = self.duration_ms(sq.range, sq.range_expr.as_deref(), false)?;
+                let offset = self.duration_ms(sq.offset, sq.offset_expr.as_deref(), true)?;
+                let step = if sq.step == 0 && sq.step_expr.is_none() {
+                    self.opts.default_subquery_step
+                } else {
+                    self.duration_ms(sq.step, sq.step_expr.as_deref(), false)?
+                };
+                if step <= 0 {
+                    return err("subquery step must be positive");
+                }
+                let at = self.at_time(sq.at);
+                let (lo, hi) = match at {
+                    Some(a) => (a, a),
+                    None => (r.start, r.last()),
+                };
+                let from = lo - offset - range;
+                let mut start = step * (from / step);
+                if start <= from {
+                    start += step;
+                }
+                let inner = Range {
+                    start,
+                    end: hi - offset,
+                    step,
+                };
+                // Counter-reset detection needs the buckets inside a subquery.
+                let stats = std::mem::replace(&mut self.stats_decoding, false);
+                let inner_val = if inner.len() == 0 {
+                    None
+                } else {
+                    Some(self.eval(&sq.expr, inner))
+                };
+                self.stats_decoding = stats;
+                let series = match inner_val {
+                    None => Vec::new(),
+                    Some(v) => match v? {
+                        Val::Scalar(v) => vec![Series {
+                            metric: Labels::empty(),
+                            floats: v
+                                .iter()
+                                .enumerate()
+                                .map(|(i, f)| FPoint {
+                                    t: inner.ts(i),
+                                    f: *f,
+                                })
+                                .collect(),
+                            ..Default::default()
+                        }],
+                        Val::Vector(steps) => {
+                            let mut m = steps_to_matrix(steps, inner);
+                            for s in &mut m {
+                                for p in &mut s.histograms {
+                                    if matches!(
+                                        p.h.counter_reset_hint,
+                                        CounterResetHint::CounterReset
+                                            | CounterResetHint::NotCounterReset
+                                    ) {
+                                        let mut h = (*p.h).clone();
+                                        h.counter_reset_hint = CounterResetHint::Unknown;
+                                        p.h = Arc::new(h);
+                                    }
+                                }
+                            }
+                            m
+                        }
+                        _ => return err("subquery of a non-vector"),
+                    },
+                };
+                Ok(RangeInput {
+                    series,
+                    range,
+                    offset,
+                    at,
+                    ..Default::default()
+                })
+            }
+            _ => err(format!(
+                "expected range vector, got {}",
+                e.type_of().documented()
+            )),
+        }
+    }
+}
+
+/// Strips histograms to count and sum and sets each one's counter-reset
+/// hint from a comparison with the previous one, as Prometheus does when
+/// only `histogram_count`/`histogram_sum`/`histogram_avg` read them.
+fn stats_decode(hs: &mut [HPoint]) {
+    let mut last: Option<Arc<vigil_model::FloatHistogram>> = None;
+    for p in hs.iter_mut() {
+        let hint = match (p.h.counter_reset_hint, &last) {
+            (CounterResetHint::Unknown, Some(prev)) => {
+                if super::hist::detect_reset(&p.h, prev) {
+                    CounterResetHint::CounterReset
+                } else {
+                    CounterResetHint::NotCounterReset
+                }
+            }
+            (h, _) => h,
+        };
+        let mut full = (*p.h).clone();
+        full.counter_reset_hint = hint;
+        let stripped = vigil_model::FloatHistogram {
+            counter_reset_hint: hint,
+            schema: p.h.schema,
+            count: p.h.count,
+            sum: p.h.sum,
+            ..Default::default()
+        };
+        last = Some(Arc::new(full));
+        p.h = Arc::new(stripped);
+    }
+}
+
+/// The sample an instant selector sees at `rt`: the newest at or before
+/// `rt` and after `rt - lookback`, unless it is a staleness marker.
+pub(crate) fn lookup(
+    s: &Series,
+    rt: i64,
+    lookback: i64,
+) -> Option<(i64, f64, Option<Arc<vigil_model::FloatHistogram>>)> {
+    let fi = s.floats.partition_point(|p| p.t <= rt);
+    let hi = s.histograms.partition_point(|p| p.t <= rt);
+    let f = fi.checked_sub(1).and_then(|i| s.floats.get(i));
+    let h = hi.checked_sub(1).and_then(|i| s.histograms.get(i));
+    let (t, f, h) = match (f, h) {
+        (Some(f), Some(h)) if h.t > f.t => (h.t, 0.0, Some(h.h.clone())),
+        (Some(f), _) => (f.t, f.f, None),
+        (None, Some(h)) => (h.t, 0.0, Some(h.h.clone())),
+        (None, None) => return None,
+    };
+    if t <= rt - lookback || (h.is_none() && is_stale_nan(f)) {
+        return None;
+    }
+    Some((t, f, h))
+}
