@@ -26,6 +26,31 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, b: &BinaryExpr, r: Range) -> EResult<
     let (lhs, rhs) = (lhs?, rhs?);
     let pos = Expr::Binary(b.clone()).pos();
     let delayed = ev.opts.enable_delayed_name_removal;
+    let steps = |v: Val| match v {
+        Val::Series(m) => Val::Vector(super::eval::series_to_steps(m, r)),
+        v => v,
+    };
+    match (lhs, rhs) {
+        (Val::Series(m), Val::Scalar(s)) => {
+            series_scalar(ev, b, m, &s, false, pos, delayed, r).map(Val::Series)
+        }
+        (Val::Scalar(s), Val::Series(m)) => {
+            series_scalar(ev, b, m, &s, true, pos, delayed, r).map(Val::Series)
+        }
+        (lhs, rhs) => eval_steps(ev, b, steps(lhs), steps(rhs), pos, delayed, r),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn eval_steps(
+    ev: &mut Evaluator<'_>,
+    b: &BinaryExpr,
+    lhs: Val,
+    rhs: Val,
+    pos: PosRange,
+    delayed: bool,
+    r: Range,
+) -> EResult<Val> {
     match (lhs, rhs) {
         (Val::Scalar(l), Val::Scalar(r)) => Ok(Val::Scalar(
             l.iter()
@@ -301,6 +326,82 @@ fn vector_scalar(
             res.push(s);
         }
         out.push(res);
+    }
+    Ok(out)
+}
+
+/// Vector/scalar operation on series-major values (no per-step label
+/// copies).
+#[allow(clippy::too_many_arguments)]
+fn series_scalar(
+    ev: &mut Evaluator<'_>,
+    b: &BinaryExpr,
+    m: crate::value::Matrix,
+    scalars: &[f64],
+    swap: bool,
+    pos: PosRange,
+    delayed: bool,
+    r: Range,
+) -> EResult<crate::value::Matrix> {
+    let mut note = ElemNote {
+        info: None,
+        warn: None,
+    };
+    let none = None;
+    let step_val = |t: i64| {
+        usize::try_from((t - r.start) / r.step)
+            .ok()
+            .and_then(|i| scalars.get(i).copied())
+            .unwrap_or(f64::NAN)
+    };
+    let mut out = Vec::with_capacity(m.len());
+    for mut s in m {
+        let mut floats = Vec::with_capacity(s.floats.len());
+        let mut hists = Vec::new();
+        let points = s
+            .floats
+            .iter()
+            .map(|p| (p.t, p.f, None))
+            .chain(s.histograms.iter().map(|p| (p.t, 0.0, Some(p.h.clone()))));
+        for (t, f, h) in points {
+            let sv = step_val(t);
+            let e = if swap {
+                elem_binop(b.op, sv, &none, f, &h, &mut note)
+            } else {
+                elem_binop(b.op, f, &h, sv, &none, &mut note)
+            };
+            emit_note(ev, &mut note, pos);
+            let (keep, mut rf, mut rh) = match e {
+                Elem::Keep(f, h) => (true, f, h),
+                Elem::Drop => (false, f, h.clone()),
+                Elem::Skip => continue,
+            };
+            if b.op.is_comparison() {
+                rf = f;
+                rh = h;
+            }
+            if b.return_bool {
+                rf = if keep { 1.0 } else { 0.0 };
+                rh = None;
+            } else if !keep {
+                continue;
+            }
+            match rh {
+                Some(h) => hists.push(crate::value::HPoint { t, h }),
+                None => floats.push(crate::value::FPoint { t, f: rf }),
+            }
+        }
+        if floats.is_empty() && hists.is_empty() {
+            continue;
+        }
+        hists.sort_by_key(|p| p.t);
+        floats.sort_by_key(|p| p.t);
+        s.floats = floats;
+        s.histograms = hists;
+        if changes_schema(b.op) || b.return_bool {
+            super::eval::mark_series_drop_name(&mut s, delayed);
+        }
+        out.push(s);
     }
     Ok(out)
 }

@@ -28,6 +28,10 @@ pub(crate) enum Val {
     String(String),
     /// One vector per step.
     Vector(Vec<Vector>),
+    /// An instant vector over all steps, series-major: each series' points
+    /// are at step times. Cheaper than [`Val::Vector`] (labels are held
+    /// once per series), produced by selectors and range functions.
+    Series(Matrix),
     /// A range vector (top level of an instant query only).
     Matrix(Matrix),
 }
@@ -124,6 +128,13 @@ pub(crate) fn run(
                 v: v.first().copied().unwrap_or(f64::NAN),
             },
             Val::String(s) => Value::String { t: start, s },
+            Val::Series(m) => {
+                let mut v = series_to_steps(m, r).pop().unwrap_or_default();
+                for s in &mut v {
+                    s.t = start;
+                }
+                Value::Vector(ev.cleanup_vector(v)?)
+            }
             Val::Vector(mut steps) => {
                 let mut v = steps.pop().unwrap_or_default();
                 for s in &mut v {
@@ -145,6 +156,7 @@ pub(crate) fn run(
                 ..Default::default()
             }],
             Val::Vector(steps) => steps_to_matrix(steps, r),
+            Val::Series(m) => m,
             _ => return err("invalid expression type for range query"),
         };
         let mut m = ev.cleanup_matrix(m)?;
@@ -159,6 +171,47 @@ pub(crate) fn run(
         warnings,
         infos,
     })
+}
+
+/// Marks (delayed mode) or removes the metric name of a whole series.
+pub(crate) fn mark_series_drop_name(s: &mut Series, delayed: bool) {
+    if delayed {
+        s.drop_name = true;
+    } else {
+        s.metric = super::labels::drop_metric_name(&s.metric);
+    }
+}
+
+/// Splits series-major values into one vector per step.
+pub(crate) fn series_to_steps(m: Matrix, r: Range) -> Vec<Vector> {
+    let n = r.len();
+    let mut out: Vec<Vector> = (0..n).map(|_| Vec::new()).collect();
+    let step_of = |t: i64| usize::try_from((t - r.start) / r.step).ok();
+    for s in m {
+        for p in s.floats {
+            if let Some(v) = step_of(p.t).and_then(|i| out.get_mut(i)) {
+                v.push(Sample {
+                    metric: s.metric.clone(),
+                    t: p.t,
+                    f: p.f,
+                    h: None,
+                    drop_name: s.drop_name,
+                });
+            }
+        }
+        for p in s.histograms {
+            if let Some(v) = step_of(p.t).and_then(|i| out.get_mut(i)) {
+                v.push(Sample {
+                    metric: s.metric.clone(),
+                    t: p.t,
+                    f: 0.0,
+                    h: Some(p.h),
+                    drop_name: s.drop_name,
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Groups per-step vectors into series (first-seen order), stamping each
@@ -268,6 +321,7 @@ impl Evaluator<'_> {
             Val::Scalar(s) => s.len(),
             Val::String(_) => 0,
             Val::Vector(steps) => steps.iter().map(Vec::len).sum(),
+            Val::Series(m) => m.iter().map(|s| s.floats.len() + s.histograms.len()).sum(),
             Val::Matrix(m) => m.iter().map(|s| s.floats.len() + s.histograms.len()).sum(),
         };
         self.add_samples(n)?;
@@ -306,10 +360,23 @@ impl Evaluator<'_> {
                         }
                         Val::Vector(steps)
                     }
+                    Val::Series(mut m) => {
+                        let delayed = self.opts.enable_delayed_name_removal;
+                        for s in &mut m {
+                            s.floats.iter_mut().for_each(|p| p.f = -p.f);
+                            for p in &mut s.histograms {
+                                let mut h2 = (*p.h).clone();
+                                h2.mul(-1.0);
+                                p.h = Arc::new(h2);
+                            }
+                            mark_series_drop_name(s, delayed);
+                        }
+                        Val::Series(m)
+                    }
                     other => other,
                 })
             }
-            Expr::VectorSelector(vs) => Ok(Val::Vector(self.vector_selector(vs, r)?)),
+            Expr::VectorSelector(vs) => Ok(Val::Series(self.vector_selector(vs, r, false)?)),
             Expr::MatrixSelector(_) | Expr::Subquery(_) => {
                 let input = self.range_input(e, r)?;
                 let (lo, hi) = input.window(r.start);
@@ -375,6 +442,7 @@ impl Evaluator<'_> {
     pub(crate) fn eval_vector(&mut self, e: &Expr, r: Range) -> EResult<Vec<Vector>> {
         match self.eval(e, r)? {
             Val::Vector(v) => Ok(v),
+            Val::Series(m) => Ok(series_to_steps(m, r)),
             Val::Scalar(v) => Ok(v
                 .into_iter()
                 .map(|f| {

@@ -10,7 +10,7 @@ use vigil_model::{CounterResetHint, Labels, is_stale_nan};
 use super::eval::{EResult, Evaluator, Range, Val, err, steps_to_matrix};
 use crate::ast::{Expr, VectorSelector};
 use crate::storage::SelectHints;
-use crate::value::{FPoint, HPoint, Sample, Series, Vector};
+use crate::value::{FPoint, HPoint, Matrix, Sample, Series, Vector};
 
 /// A range-vector argument: series plus how to cut each step's window.
 #[derive(Debug, Default)]
@@ -105,12 +105,16 @@ impl Evaluator<'_> {
         Ok(series)
     }
 
-    /// An instant vector selector at every step.
+    /// An instant vector selector at every step, series-major: one output
+    /// series per selected series, one point per step it has a value at.
+    /// With `sample_time`, each point's value is the time (in seconds) of
+    /// the sample it came from (what `timestamp()` reports).
     pub(crate) fn vector_selector(
         &mut self,
         vs: &VectorSelector,
         r: Range,
-    ) -> EResult<Vec<Vector>> {
+        sample_time: bool,
+    ) -> EResult<Matrix> {
         let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
         let at = self.at_time(vs.at);
         let lookback = self.opts.lookback_delta;
@@ -119,24 +123,37 @@ impl Evaluator<'_> {
             None => (r.start, r.last()),
         };
         if vs.smoothed {
-            return self.smoothed_selector(vs, r, offset, lookback, at);
+            let steps = self.smoothed_selector(vs, r, offset, lookback, at)?;
+            return Ok(steps_to_matrix(steps, r));
         }
         let series = self.select(vs, lo - offset - lookback + 1, hi - offset, r.step, None)?;
         let n = r.len();
-        let mut out: Vec<Vector> = (0..n).map(|_| Vec::with_capacity(series.len())).collect();
-        for s in &series {
-            for (i, v) in out.iter_mut().enumerate() {
-                let rt = at.unwrap_or(r.ts(i)) - offset;
-                if let Some((t, f, h)) = lookup(s, rt, lookback) {
-                    v.push(Sample {
-                        metric: s.metric.clone(),
-                        t,
-                        f,
-                        h,
-                        drop_name: false,
-                    });
+        let mut out: Matrix = Vec::with_capacity(series.len());
+        for s in series {
+            let mut floats = Vec::new();
+            let mut histograms = Vec::new();
+            for i in 0..n {
+                let ts = r.ts(i);
+                let rt = at.unwrap_or(ts) - offset;
+                match lookup(&s, rt, lookback) {
+                    Some((t, _, _)) if sample_time => floats.push(FPoint {
+                        t: ts,
+                        f: t as f64 / 1000.0,
+                    }),
+                    Some((_, _, Some(h))) => histograms.push(HPoint { t: ts, h }),
+                    Some((_, f, None)) => floats.push(FPoint { t: ts, f }),
+                    None => {}
                 }
             }
+            if floats.is_empty() && histograms.is_empty() {
+                continue;
+            }
+            out.push(Series {
+                metric: s.metric,
+                floats,
+                histograms,
+                drop_name: false,
+            });
         }
         Ok(out)
     }
@@ -273,6 +290,10 @@ impl Evaluator<'_> {
                 let series = match inner_val {
                     None => Vec::new(),
                     Some(v) => match v? {
+                        Val::Series(mut m) => {
+                            unknown_hints(&mut m);
+                            m
+                        }
                         Val::Scalar(v) => vec![Series {
                             metric: Labels::empty(),
                             floats: v
@@ -287,19 +308,7 @@ impl Evaluator<'_> {
                         }],
                         Val::Vector(steps) => {
                             let mut m = steps_to_matrix(steps, inner);
-                            for s in &mut m {
-                                for p in &mut s.histograms {
-                                    if matches!(
-                                        p.h.counter_reset_hint,
-                                        CounterResetHint::CounterReset
-                                            | CounterResetHint::NotCounterReset
-                                    ) {
-                                        let mut h = (*p.h).clone();
-                                        h.counter_reset_hint = CounterResetHint::Unknown;
-                                        p.h = Arc::new(h);
-                                    }
-                                }
-                            }
+                            unknown_hints(&mut m);
                             m
                         }
                         _ => return err("subquery of a non-vector"),
@@ -317,6 +326,23 @@ impl Evaluator<'_> {
                 "expected range vector, got {}",
                 e.type_of().documented()
             )),
+        }
+    }
+}
+
+/// Subquery results forget explicit counter-reset hints: the subquery may
+/// skip or repeat samples, so resets are detected from the values instead.
+fn unknown_hints(m: &mut Matrix) {
+    for s in m {
+        for p in &mut s.histograms {
+            if matches!(
+                p.h.counter_reset_hint,
+                CounterResetHint::CounterReset | CounterResetHint::NotCounterReset
+            ) {
+                let mut h = (*p.h).clone();
+                h.counter_reset_hint = CounterResetHint::Unknown;
+                p.h = Arc::new(h);
+            }
         }
     }
 }

@@ -27,8 +27,8 @@ pub(super) fn call(
             let Some(arg) = c.args.first() else {
                 return Ok(None);
             };
-            map_vector(ev, arg, r, &mut |_, s, _| {
-                let h = s.h.as_ref()?;
+            return map_vector(ev, arg, r, &mut |_, s, _| {
+                let h = s.h?;
                 Some(Out::F(match name {
                     "histogram_count" => h.count,
                     "histogram_sum" => h.sum,
@@ -36,7 +36,8 @@ pub(super) fn call(
                     "histogram_stddev" => variance(h).sqrt(),
                     _ => variance(h),
                 }))
-            })?
+            })
+            .map(Some);
         }
         "histogram_fraction" => {
             let (Some(lo), Some(hi), Some(arg)) = (c.args.first(), c.args.get(1), c.args.get(2))

@@ -65,7 +65,7 @@ pub(super) fn call(
                 Some(Out::F(f(s.f)))
             }
         })?;
-        return Ok(Some(Val::Vector(out)));
+        return Ok(Some(out));
     }
     let out = match name {
         "clamp" | "clamp_min" | "clamp_max" => {
@@ -109,7 +109,18 @@ pub(super) fn call(
                 Some(Out::F((s.f * inv + 0.5).floor() / inv))
             })?
         }
-        "timestamp" => map_vector(ev, arg, r, &mut |_, s, _| Some(Out::F(s.t as f64 / 1000.0)))?,
+        "timestamp" => {
+            // Of a plain selector: the time of the sample, not the step.
+            if let crate::ast::Expr::VectorSelector(vs) = super::unparen(arg) {
+                let mut m = ev.vector_selector(vs, r, true)?;
+                let delayed = ev.opts.enable_delayed_name_removal;
+                for s in &mut m {
+                    crate::engine::eval::mark_series_drop_name(s, delayed);
+                }
+                return Ok(Some(Val::Series(m)));
+            }
+            map_vector(ev, arg, r, &mut |_, s, _| Some(Out::F(s.t as f64 / 1000.0)))?
+        }
         "start_timestamp" => {
             // Start timestamps are not stored: nothing to report.
             map_vector(ev, arg, r, &mut |_, _, _| None)?
@@ -157,7 +168,7 @@ pub(super) fn call(
         }
         _ => return Ok(None),
     };
-    Ok(Some(Val::Vector(out)))
+    Ok(Some(out))
 }
 
 /// Go's `math.Max`: NaN wins.

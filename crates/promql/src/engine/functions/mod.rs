@@ -20,7 +20,7 @@ use vigil_model::{FloatHistogram, Labels};
 use super::eval::{EResult, Evaluator, Range, Val, err};
 use super::selector::window_slices;
 use crate::ast::{Call, Expr, PosRange};
-use crate::value::{FPoint, HPoint, Sample, Vector};
+use crate::value::{FPoint, HPoint, Matrix, Sample, Series};
 
 /// One step's window of one series of a range-vector argument.
 pub(crate) struct Window<'a> {
@@ -180,7 +180,7 @@ pub(crate) fn range_fn(
     matrix_arg: usize,
     keep_name: bool,
     f: &mut RangeFn<'_>,
-) -> EResult<Vec<Vector>> {
+) -> EResult<Matrix> {
     let mut scalars: Vec<Vec<f64>> = Vec::new();
     for (i, a) in c.args.iter().enumerate() {
         if i != matrix_arg && a.type_of() == crate::ValueType::Scalar {
@@ -204,7 +204,7 @@ pub(crate) fn range_fn(
     }
     let delayed = ev.opts.enable_delayed_name_removal;
     let n = r.len();
-    let mut out: Vec<Vector> = (0..n).map(|_| Vec::new()).collect();
+    let mut out: Matrix = Vec::with_capacity(input.series.len());
     let mut fx = FnCtx {
         ev,
         arg_pos: arg.pos(),
@@ -212,17 +212,14 @@ pub(crate) fn range_fn(
     let mut sv = vec![0.0; scalars.len()];
     for s in &input.series {
         let drop = !keep_name || s.drop_name;
-        let metric = if drop && !delayed {
-            super::labels::drop_metric_name(&s.metric)
-        } else {
-            s.metric.clone()
-        };
-        for (i, o) in out.iter_mut().enumerate() {
+        let mut floats = Vec::new();
+        let mut histograms = Vec::new();
+        for i in 0..n {
             let ts = r.ts(i);
             let (lo, hi) = input.window(ts);
             let (slo, shi) = input.slice_bounds(ts);
-            let (floats, hists) = window_slices(s, slo, shi);
-            if floats.is_empty() && hists.is_empty() {
+            let (wf, wh) = window_slices(s, slo, shi);
+            if wf.is_empty() && wh.is_empty() {
                 continue;
             }
             for (k, v) in scalars.iter().enumerate() {
@@ -231,8 +228,8 @@ pub(crate) fn range_fn(
                 }
             }
             let w = Window {
-                floats,
-                hists,
+                floats: wf,
+                hists: wh,
                 start: lo,
                 end: hi,
                 range: input.range,
@@ -241,48 +238,146 @@ pub(crate) fn range_fn(
                 smoothed: input.smoothed,
                 metric: &s.metric,
             };
-            if let Some(res) = f(&mut fx, &w, &sv) {
-                let (fv, h) = match res {
-                    Out::F(v) => (v, None),
-                    Out::H(h) => (0.0, Some(h)),
-                };
-                o.push(Sample {
-                    metric: metric.clone(),
-                    t: ts,
-                    f: fv,
-                    h,
-                    drop_name: drop && delayed,
-                });
+            match f(&mut fx, &w, &sv) {
+                Some(Out::F(v)) => floats.push(FPoint { t: ts, f: v }),
+                Some(Out::H(h)) => histograms.push(HPoint { t: ts, h }),
+                None => {}
             }
         }
+        if floats.is_empty() && histograms.is_empty() {
+            continue;
+        }
+        let metric = if drop && !delayed {
+            super::labels::drop_metric_name(&s.metric)
+        } else {
+            s.metric.clone()
+        };
+        out.push(Series {
+            metric,
+            floats,
+            histograms,
+            drop_name: drop && delayed,
+        });
     }
     if !delayed {
-        for v in &out {
-            super::eval::check_unique(v)?;
-        }
+        check_unique_series(&out)?;
     }
     Ok(out)
 }
 
-/// Applies `f` to every sample of an instant-vector argument; samples for
+/// Errors if two series share a label set at some step (the series-major
+/// form of "vector cannot contain metrics with the same labelset").
+pub(crate) fn check_unique_series(m: &Matrix) -> EResult<()> {
+    let mut seen: std::collections::HashMap<&Labels, usize> = std::collections::HashMap::new();
+    for (i, s) in m.iter().enumerate() {
+        if let Some(&j) = seen.get(&s.metric) {
+            let other = &m[j];
+            let ts: std::collections::HashSet<i64> = other
+                .floats
+                .iter()
+                .map(|p| p.t)
+                .chain(other.histograms.iter().map(|p| p.t))
+                .collect();
+            if s.floats
+                .iter()
+                .map(|p| p.t)
+                .chain(s.histograms.iter().map(|p| p.t))
+                .any(|t| ts.contains(&t))
+            {
+                return err("vector cannot contain metrics with the same labelset");
+            }
+        }
+        seen.insert(&s.metric, i);
+    }
+    Ok(())
+}
+
+/// One element of an instant vector as element-wise functions see it.
+pub(crate) struct Point<'a> {
+    /// The sample's time (the step's, except straight from a selector).
+    pub(crate) t: i64,
+    pub(crate) f: f64,
+    pub(crate) h: Option<&'a Arc<FloatHistogram>>,
+}
+
+/// An element-wise function's body: one element and its step index in,
+/// maybe a value out.
+pub(crate) type PointFn<'f> = dyn FnMut(&mut FnCtx<'_, '_>, &Point<'_>, usize) -> Option<Out> + 'f;
+
+/// Applies `f` to every element of an instant-vector argument; elements for
 /// which `f` returns `None` are dropped. The metric name is dropped.
 pub(crate) fn map_vector(
     ev: &mut Evaluator<'_>,
     arg: &Expr,
     r: Range,
-    f: &mut dyn FnMut(&mut FnCtx<'_, '_>, &Sample, usize) -> Option<Out>,
-) -> EResult<Vec<Vector>> {
-    let steps = ev.eval_vector(arg, r)?;
+    f: &mut PointFn<'_>,
+) -> EResult<Val> {
+    let val = ev.eval(arg, r)?;
     let delayed = ev.opts.enable_delayed_name_removal;
     let mut fx = FnCtx {
         ev,
         arg_pos: arg.pos(),
     };
+    if let Val::Series(m) = val {
+        let mut out = Vec::with_capacity(m.len());
+        for mut s in m {
+            let mut floats = Vec::with_capacity(s.floats.len());
+            let mut histograms = Vec::new();
+            let points = s
+                .floats
+                .iter()
+                .map(|p| (p.t, p.f, None))
+                .chain(s.histograms.iter().map(|p| (p.t, 0.0, Some(&p.h))));
+            for (t, fv, h) in points {
+                let i = usize::try_from((t - r.start) / r.step).unwrap_or(0);
+                let p = Point { t, f: fv, h };
+                match f(&mut fx, &p, i) {
+                    Some(Out::F(x)) => floats.push(FPoint { t, f: x }),
+                    Some(Out::H(x)) => histograms.push(HPoint { t, h: x }),
+                    None => {}
+                }
+            }
+            if floats.is_empty() && histograms.is_empty() {
+                continue;
+            }
+            floats.sort_by_key(|p| p.t);
+            histograms.sort_by_key(|p| p.t);
+            s.floats = floats;
+            s.histograms = histograms;
+            super::eval::mark_series_drop_name(&mut s, delayed);
+            out.push(s);
+        }
+        if !delayed {
+            check_unique_series(&out)?;
+        }
+        return Ok(Val::Series(out));
+    }
+    let steps = match val {
+        Val::Vector(v) => v,
+        Val::Scalar(v) => v
+            .into_iter()
+            .map(|f| {
+                vec![Sample {
+                    metric: Labels::empty(),
+                    t: 0,
+                    f,
+                    h: None,
+                    drop_name: false,
+                }]
+            })
+            .collect(),
+        _ => return err("expected instant vector"),
+    };
     let mut out = Vec::with_capacity(steps.len());
     for (i, v) in steps.into_iter().enumerate() {
         let mut res = Vec::with_capacity(v.len());
         for mut s in v {
-            let Some(o) = f(&mut fx, &s, i) else {
+            let p = Point {
+                t: s.t,
+                f: s.f,
+                h: s.h.as_ref(),
+            };
+            let Some(o) = f(&mut fx, &p, i) else {
                 continue;
             };
             match o {
@@ -301,5 +396,5 @@ pub(crate) fn map_vector(
         }
         out.push(res);
     }
-    Ok(out)
+    Ok(Val::Vector(out))
 }

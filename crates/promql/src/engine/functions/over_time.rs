@@ -43,7 +43,7 @@ pub(super) fn call(
     let out = range_fn(ev, c, r, matrix_arg, keep_name, &mut |fx, w, s| {
         over_time(fx, name, w, s)
     })?;
-    Ok(Some(Val::Vector(out)))
+    Ok(Some(Val::Series(out)))
 }
 
 fn ignored_mixed(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {
@@ -326,17 +326,19 @@ fn absent_over_time(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> 
         return Ok(Val::Vector(Vec::new()));
     };
     let present = range_fn(ev, c, r, 0, false, &mut |_, _, _| Some(Out::F(1.0)))?;
+    let mut seen = vec![false; r.len()];
+    for s in &present {
+        for p in &s.floats {
+            let idx = usize::try_from((p.t - r.start) / r.step).ok();
+            if let Some(x) = idx.and_then(|i| seen.get_mut(i)) {
+                *x = true;
+            }
+        }
+    }
     let labels = absent_labels(arg);
     Ok(Val::Vector(
-        present
-            .into_iter()
-            .map(|v| {
-                if v.is_empty() {
-                    one(&labels)
-                } else {
-                    Vec::new()
-                }
-            })
+        seen.into_iter()
+            .map(|v| if v { Vec::new() } else { one(&labels) })
             .collect(),
     ))
 }

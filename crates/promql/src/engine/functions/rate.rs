@@ -93,7 +93,7 @@ pub(super) fn call(
         })?,
         _ => return Ok(None),
     };
-    Ok(Some(Val::Vector(res)))
+    Ok(Some(Val::Series(res)))
 }
 
 fn mixed_warning(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {

@@ -99,7 +99,7 @@ pub(super) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Option
         }
         Some(Out::F(date_field(name, go_i64(s.f))))
     })?;
-    Ok(Some(Val::Vector(out)))
+    Ok(Some(out))
 }
 
 #[cfg(test)]
