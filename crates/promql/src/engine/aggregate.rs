@@ -57,7 +57,6 @@ pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
 
 #[derive(Default)]
 struct AggGroup {
-    labels: Labels,
     f: f64,
     mean: f64,
     c: f64,
@@ -105,7 +104,7 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
         Some(p) if a.op.has_param() => Some(ev.eval_scalar(p, r)?),
         _ => None,
     };
-    let steps = ev.eval_vector(&a.expr, r)?;
+    let input = ev.eval(&a.expr, r)?;
     let pos = a.expr.pos();
     let q = ev.query;
     let param_pos = a.param.as_ref().map(|p| p.pos()).unwrap_or(a.pos);
@@ -170,19 +169,123 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
             _ => {}
         }
     }
-    let mut out = Vec::with_capacity(steps.len());
-    for (i, v) in steps.into_iter().enumerate() {
-        let p = params
+    let labels_of = |m: &Labels| match a.op {
+        AggregateOp::Topk
+        | AggregateOp::Bottomk
+        | AggregateOp::Limitk
+        | AggregateOp::LimitRatio => Labels::empty(),
+        _ => grouping_labels(m, &grouping, a.without),
+    };
+    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut group_labels: Vec<Labels> = Vec::new();
+    let mut group_of = |m: &Labels| {
+        let key = grouping_hash(m, &grouping, a.without);
+        *index.entry(key).or_insert_with(|| {
+            group_labels.push(labels_of(m));
+            group_labels.len() - 1
+        })
+    };
+    let n = r.len();
+    let mut out = Vec::with_capacity(n);
+    let param_at = |i: usize| {
+        params
             .as_ref()
             .and_then(|p| p.get(i).copied())
-            .unwrap_or(f64::NAN);
-        let mut res = aggregate_step(ev, a, &grouping, v, p, pos)?;
-        for s in &mut res {
-            s.t = r.ts(i);
+            .unwrap_or(f64::NAN)
+    };
+    match input {
+        Val::Series(m) => {
+            // Series-major input: each series' group is computed once, and
+            // steps walk the series with a cursor each.
+            let groups: Vec<usize> = m.iter().map(|s| group_of(&s.metric)).collect();
+            let mut cursors = vec![(0usize, 0usize); m.len()];
+            for i in 0..n {
+                let ts = r.ts(i);
+                let mut items = Vec::with_capacity(m.len());
+                for (k, s) in m.iter().enumerate() {
+                    let Some(c) = cursors.get_mut(k) else {
+                        continue;
+                    };
+                    let g = groups.get(k).copied().unwrap_or(0);
+                    if let Some(p) = s.floats.get(c.0).filter(|p| p.t == ts) {
+                        c.0 += 1;
+                        items.push(Item::new(g, &s.metric, p.f, None, s.drop_name));
+                    } else if let Some(p) = s.histograms.get(c.1).filter(|p| p.t == ts) {
+                        c.1 += 1;
+                        items.push(Item::new(g, &s.metric, 0.0, Some(&p.h), s.drop_name));
+                    }
+                }
+                let mut res =
+                    aggregate_step(ev, a, &group_labels, items, m.len(), param_at(i), pos)?;
+                for s in &mut res {
+                    s.t = ts;
+                }
+                out.push(res);
+            }
         }
-        out.push(res);
+        other => {
+            let steps = match other {
+                Val::Vector(v) => v,
+                _ => return err("expected instant vector"),
+            };
+            let gids: Vec<Vec<usize>> = steps
+                .iter()
+                .map(|v| v.iter().map(|s| group_of(&s.metric)).collect())
+                .collect();
+            for (i, v) in steps.iter().enumerate() {
+                let items: Vec<Item<'_>> = v
+                    .iter()
+                    .zip(gids.get(i).into_iter().flatten())
+                    .map(|(s, g)| Item::new(*g, &s.metric, s.f, s.h.as_ref(), s.drop_name))
+                    .collect();
+                let mut res =
+                    aggregate_step(ev, a, &group_labels, items, v.len(), param_at(i), pos)?;
+                for s in &mut res {
+                    s.t = r.ts(i);
+                }
+                out.push(res);
+            }
+        }
     }
     Ok(Val::Vector(out))
+}
+
+/// One input element of an aggregation at one step.
+struct Item<'a> {
+    group: usize,
+    metric: &'a Labels,
+    f: f64,
+    h: Option<&'a Arc<FloatHistogram>>,
+    drop_name: bool,
+}
+
+impl<'a> Item<'a> {
+    fn new(
+        group: usize,
+        metric: &'a Labels,
+        f: f64,
+        h: Option<&'a Arc<FloatHistogram>>,
+        drop_name: bool,
+    ) -> Item<'a> {
+        Item {
+            group,
+            metric,
+            f,
+            h,
+            drop_name,
+        }
+    }
+
+    /// The element as an output sample (for `topk` and friends).
+    fn to_sample(&self) -> Sample {
+        Sample {
+            metric: self.metric.clone(),
+            t: 0,
+            f: self.f,
+            h: self.h.cloned(),
+            drop_name: self.drop_name,
+        }
+    }
 }
 
 fn strip_parens(e: &Expr) -> &Expr {
@@ -308,17 +411,17 @@ fn ratio_offset(l: &Labels) -> f64 {
 fn aggregate_step(
     ev: &mut Evaluator<'_>,
     a: &AggregateExpr,
-    grouping: &[&str],
-    v: Vector,
+    group_labels: &[Labels],
+    items: Vec<Item<'_>>,
+    total: usize,
     param: f64,
     pos: crate::ast::PosRange,
 ) -> EResult<Vector> {
     use AggregateOp::*;
     let q = ev.query;
     let op = a.op;
-    let total = v.len();
-    let mut index: HashMap<u64, usize> = HashMap::new();
     let mut groups: Vec<AggGroup> = Vec::new();
+    groups.resize_with(group_labels.len(), AggGroup::default);
     let k = match op {
         Topk | Bottomk | Limitk => {
             let k = (param as i64).min(total as i64);
@@ -337,23 +440,8 @@ fn aggregate_step(
         ev.annos
             .info(q, p, format!("ignored histogram in {name} aggregation"));
     };
-    for s in v {
-        let key = grouping_hash(&s.metric, grouping, a.without);
-        let gi = match index.get(&key) {
-            Some(&i) => i,
-            None => {
-                index.insert(key, groups.len());
-                let labels = match op {
-                    Topk | Bottomk | Limitk | LimitRatio => Labels::empty(),
-                    _ => grouping_labels(&s.metric, grouping, a.without),
-                };
-                groups.push(AggGroup {
-                    labels,
-                    ..Default::default()
-                });
-                groups.len() - 1
-            }
-        };
+    for s in items {
+        let gi = s.group;
         let Some(g) = groups.get_mut(gi) else {
             continue;
         };
@@ -365,7 +453,7 @@ fn aggregate_step(
             g.count = 1.0;
             g.drop_name = s.drop_name;
             match op {
-                Sum | Avg => match &s.h {
+                Sum | Avg => match s.h {
                     None => g.has_float = true,
                     Some(h) => {
                         g.has_hist = true;
@@ -406,13 +494,13 @@ fn aggregate_step(
                         g.seen = false;
                         ignored(ev, op.as_str(), a.pos);
                     } else {
-                        g.samples.push(s);
+                        g.samples.push(s.to_sample());
                     }
                 }
-                Limitk => g.samples.push(s),
+                Limitk => g.samples.push(s.to_sample()),
                 LimitRatio => {
-                    if ratio_keep(ratio, &s.metric) {
-                        g.samples.push(s);
+                    if ratio_keep(ratio, s.metric) {
+                        g.samples.push(s.to_sample());
                     }
                 }
                 Count | CountValues => {}
@@ -426,7 +514,7 @@ fn aggregate_step(
             g.drop_name = true;
         }
         match op {
-            Sum => match &s.h {
+            Sum => match s.h {
                 Some(h) => {
                     g.has_hist = true;
                     note_hint(g, h);
@@ -434,7 +522,7 @@ fn aggregate_step(
                         match acc.add(h) {
                             Ok(c) => reconciled_info(ev, c, pos),
                             Err(_) => {
-                                mixed_schema_warning(ev, &s.metric, pos);
+                                mixed_schema_warning(ev, s.metric, pos);
                                 g.incompatible = true;
                             }
                         }
@@ -447,7 +535,7 @@ fn aggregate_step(
             },
             Avg => {
                 g.count += 1.0;
-                match &s.h {
+                match s.h {
                     Some(h) => {
                         g.has_hist = true;
                         note_hint(g, h);
@@ -455,7 +543,7 @@ fn aggregate_step(
                             match acc.add(h) {
                                 Ok(c) => reconciled_info(ev, c, pos),
                                 Err(_) => {
-                                    mixed_schema_warning(ev, &s.metric, pos);
+                                    mixed_schema_warning(ev, s.metric, pos);
                                     g.incompatible = true;
                                 }
                             }
@@ -517,7 +605,7 @@ fn aggregate_step(
                 if s.h.is_some() {
                     ignored(ev, op.as_str(), a.pos);
                 } else if g.samples.len() < k {
-                    g.samples.push(s);
+                    g.samples.push(s.to_sample());
                     let last = g.samples.len() - 1;
                     heap_up(&mut g.samples, last, less);
                 } else if let Some(top) = g.samples.first() {
@@ -527,7 +615,7 @@ fn aggregate_step(
                         top.f > f || (top.f.is_nan() && !f.is_nan())
                     };
                     if replace {
-                        g.samples[0] = s;
+                        g.samples[0] = s.to_sample();
                         if k > 1 && !heap_down(&mut g.samples, 0, less) {
                             heap_up(&mut g.samples, 0, less);
                         }
@@ -536,19 +624,19 @@ fn aggregate_step(
             }
             Limitk => {
                 if g.samples.len() < k {
-                    g.samples.push(s);
+                    g.samples.push(s.to_sample());
                 }
             }
             LimitRatio => {
-                if ratio_keep(ratio, &s.metric) {
-                    g.samples.push(s);
+                if ratio_keep(ratio, s.metric) {
+                    g.samples.push(s.to_sample());
                 }
             }
             CountValues => {}
         }
     }
     let mut out = Vec::with_capacity(groups.len());
-    for mut g in groups {
+    for (gi, mut g) in groups.into_iter().enumerate() {
         if !g.seen {
             continue;
         }
@@ -618,7 +706,7 @@ fn aggregate_step(
             _ => {}
         }
         out.push(Sample {
-            metric: g.labels,
+            metric: group_labels.get(gi).cloned().unwrap_or_default(),
             t: 0,
             f: g.f,
             h,
