@@ -9,6 +9,7 @@
 mod aggregate;
 mod annotations;
 mod binary;
+mod binary_series;
 mod eval;
 mod functions;
 mod hist;

@@ -37,6 +37,22 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, b: &BinaryExpr, r: Range) -> EResult<
         (Val::Scalar(s), Val::Series(m)) => {
             series_scalar(ev, b, m, &s, true, pos, delayed, r).map(Val::Series)
         }
+        (Val::Series(l), Val::Series(rv)) => {
+            let matching = b.matching.clone().unwrap_or(VectorMatching {
+                card: if b.op.is_set() {
+                    Cardinality::ManyToMany
+                } else {
+                    Cardinality::OneToOne
+                },
+                ..Default::default()
+            });
+            let out = if b.op.is_set() {
+                super::binary_series::set_op(b.op, l, rv, &matching, r)
+            } else {
+                super::binary_series::binop(ev, b, l, rv, &matching, pos, r)?
+            };
+            Ok(Val::Series(out))
+        }
         (lhs, rhs) => eval_steps(ev, b, steps(lhs), steps(rhs), pos, delayed, r),
     }
 }
@@ -116,13 +132,13 @@ pub(crate) fn scalar_binop(op: BinaryOp, a: f64, b: f64) -> f64 {
 
 /// Whether the operator changes what the value means (so the metric name
 /// goes).
-fn changes_schema(op: BinaryOp) -> bool {
+pub(super) fn changes_schema(op: BinaryOp) -> bool {
     use BinaryOp::*;
     matches!(op, Add | Sub | Mul | Div | Pow | Mod | Atan2)
 }
 
 /// Outcome of one element operation.
-enum Elem {
+pub(super) enum Elem {
     /// Keep (or, for comparisons, the comparison held) with this value.
     Keep(f64, Option<Arc<FloatHistogram>>),
     /// A comparison that did not hold (value kept for `bool`).
@@ -131,7 +147,8 @@ enum Elem {
     Skip,
 }
 
-struct ElemNote {
+#[derive(Default)]
+pub(super) struct ElemNote {
     info: Option<String>,
     warn: Option<String>,
 }
@@ -145,7 +162,7 @@ fn compacted(mut h: FloatHistogram) -> Option<Arc<FloatHistogram>> {
     Some(Arc::new(h))
 }
 
-fn elem_binop(
+pub(super) fn elem_binop(
     op: BinaryOp,
     lf: f64,
     lh: &Option<Arc<FloatHistogram>>,
@@ -264,7 +281,7 @@ fn elem_binop(
     }
 }
 
-fn emit_note(ev: &mut Evaluator<'_>, note: &mut ElemNote, pos: PosRange) {
+pub(super) fn emit_note(ev: &mut Evaluator<'_>, note: &mut ElemNote, pos: PosRange) {
     let q = ev.query;
     if let Some(i) = note.info.take() {
         ev.annos.info(q, pos, i);
@@ -407,7 +424,7 @@ fn series_scalar(
 }
 
 /// Signature function of a matching clause.
-fn signature(l: &Labels, m: &VectorMatching, names: &[&str]) -> u64 {
+pub(super) fn signature(l: &Labels, m: &VectorMatching, names: &[&str]) -> u64 {
     if m.on {
         l.hash_for_labels(names)
     } else {
@@ -460,7 +477,7 @@ fn set_op(op: BinaryOp, lhs: Vector, rhs: Vector, m: &VectorMatching) -> Vector 
     }
 }
 
-fn result_metric(
+pub(super) fn result_metric(
     lhs: &Labels,
     rhs: &Labels,
     op: BinaryOp,
