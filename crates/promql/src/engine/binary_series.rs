@@ -175,6 +175,7 @@ pub(crate) fn binop(
     let mut out_stamp: Vec<usize> = Vec::new();
     let mut by_labels: HashMap<Labels, usize> = HashMap::new();
     let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut last = vec![(FILL - 1, 0usize); many.len()];
     let mut note = ElemNote::default();
     for i in 0..r.len() {
         let ts = r.ts(i);
@@ -228,6 +229,7 @@ pub(crate) fn binop(
             out_stamp: &mut out_stamp,
             by_labels: &mut by_labels,
             pairs: &mut pairs,
+            last: &mut last,
             note: &mut note,
             step: i,
             ts,
@@ -277,6 +279,8 @@ struct PairCx<'c, 'e, 'a> {
     out_stamp: &'c mut Vec<usize>,
     by_labels: &'c mut HashMap<Labels, usize>,
     pairs: &'c mut HashMap<(usize, usize), usize>,
+    /// Per "many" series: its last partner and their output series.
+    last: &'c mut Vec<(usize, usize)>,
     note: &'c mut ElemNote,
     step: usize,
     ts: i64,
@@ -285,7 +289,16 @@ struct PairCx<'c, 'e, 'a> {
 impl PairCx<'_, '_, '_> {
     /// The output series of the pair `(many, one)` (either may be `FILL`).
     fn output(&mut self, mi: usize, oi: usize) -> usize {
+        // A series usually keeps its partner from step to step.
+        if let Some(&(o, x)) = self.last.get(mi) {
+            if o == oi {
+                return x;
+            }
+        }
         if let Some(&x) = self.pairs.get(&(mi, oi)) {
+            if let Some(l) = self.last.get_mut(mi) {
+                *l = (oi, x);
+            }
             return x;
         }
         let (ml, ol) = match (self.many.get(mi), self.one.get(oi)) {
@@ -322,6 +335,9 @@ impl PairCx<'_, '_, '_> {
             }
         };
         self.pairs.insert((mi, oi), idx);
+        if let Some(l) = self.last.get_mut(mi) {
+            *l = (oi, idx);
+        }
         idx
     }
 

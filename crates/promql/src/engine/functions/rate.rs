@@ -27,9 +27,16 @@ pub(super) fn call(
             let counter = name != "delta";
             let is_rate = name == "rate";
             let mut warned_names = std::collections::HashSet::new();
+            // The name check runs once per series, not per window.
+            let mut checked: *const vigil_model::Labels = std::ptr::null();
             range_fn(ev, c, r, 0, false, &mut |fx, w, _| {
                 let res = extrapolated_rate(fx, w, counter, is_rate);
-                if counter && res.is_some() && w.hists.is_empty() {
+                if counter
+                    && res.is_some()
+                    && w.hists.is_empty()
+                    && !std::ptr::eq(checked, w.metric)
+                {
+                    checked = w.metric;
                     if let Some(n) = w.metric.metric_name() {
                         if !n.ends_with("_total")
                             && !n.ends_with("_sum")
