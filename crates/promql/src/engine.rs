@@ -62,8 +62,8 @@ pub enum QueryError {
     /// The query does not parse.
     #[error("{0}")]
     Parse(#[from] ParseErrors),
-    /// Storage failed.
-    #[error("{0}")]
+    /// Storage failed (worded like Prometheus: `expanding series: ...`).
+    #[error("expanding series: {0}")]
     Storage(#[from] StorageError),
     /// Evaluation failed (message as Prometheus words it).
     #[error("{0}")]

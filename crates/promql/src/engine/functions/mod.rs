@@ -259,7 +259,8 @@ pub(crate) fn range_fn(
             drop_name: drop && delayed,
         });
     }
-    if !delayed {
+    // absent_over_time only looks at presence, so Prometheus skips the check.
+    if !delayed && name != "absent_over_time" {
         check_unique_series(&out)?;
     }
     Ok(out)
