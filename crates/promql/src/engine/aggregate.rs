@@ -11,7 +11,7 @@ use super::eval::{EResult, Evaluator, Range, Val, err};
 use super::hist::{HistMean, HistSum};
 use super::labels::{grouping_hash, grouping_labels};
 use crate::ast::{AggregateExpr, AggregateOp, Expr};
-use crate::value::{Sample, Vector};
+use crate::value::{FPoint, HPoint, Sample, Series, Vector};
 
 /// One step of Kahan–Babuška summation: adds `inc` to `sum` with
 /// compensation `c`; returns the new sum and compensation.
@@ -186,7 +186,17 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
         })
     };
     let n = r.len();
-    let mut out = Vec::with_capacity(n);
+    let mut out = Collect {
+        k_op: matches!(
+            a.op,
+            AggregateOp::Topk
+                | AggregateOp::Bottomk
+                | AggregateOp::Limitk
+                | AggregateOp::LimitRatio
+        ),
+        steps: Vec::with_capacity(n),
+        series: Vec::new(),
+    };
     let param_at = |i: usize| {
         params
             .as_ref()
@@ -215,12 +225,9 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
                         items.push(Item::new(g, &s.metric, 0.0, Some(&p.h), s.drop_name));
                     }
                 }
-                let mut res =
-                    aggregate_step(ev, a, &group_labels, items, m.len(), param_at(i), pos)?;
-                for s in &mut res {
-                    s.t = ts;
-                }
-                out.push(res);
+                let res =
+                    aggregate_step(ev, a, group_labels.len(), items, m.len(), param_at(i), pos)?;
+                out.push(res, ts);
             }
         }
         other => {
@@ -238,16 +245,67 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
                     .zip(gids.get(i).into_iter().flatten())
                     .map(|(s, g)| Item::new(*g, &s.metric, s.f, s.h.as_ref(), s.drop_name))
                     .collect();
-                let mut res =
-                    aggregate_step(ev, a, &group_labels, items, v.len(), param_at(i), pos)?;
-                for s in &mut res {
-                    s.t = r.ts(i);
-                }
-                out.push(res);
+                let res =
+                    aggregate_step(ev, a, group_labels.len(), items, v.len(), param_at(i), pos)?;
+                out.push(res, r.ts(i));
             }
         }
     }
-    Ok(Val::Vector(out))
+    Ok(out.finish(group_labels))
+}
+
+/// Gathers an aggregation's per-step results: `topk` and friends keep the
+/// input's series (one vector per step); the others produce one series per
+/// group, built series-major so group labels are not copied per step.
+struct Collect {
+    k_op: bool,
+    steps: Vec<Vector>,
+    series: Vec<Series>,
+}
+
+impl Collect {
+    fn push(&mut self, res: Vec<(usize, Sample)>, ts: i64) {
+        if self.k_op {
+            self.steps.push(
+                res.into_iter()
+                    .map(|(_, mut s)| {
+                        s.t = ts;
+                        s
+                    })
+                    .collect(),
+            );
+            return;
+        }
+        for (g, s) in res {
+            if self.series.len() <= g {
+                self.series.resize_with(g + 1, Series::default);
+            }
+            if let Some(out) = self.series.get_mut(g) {
+                out.drop_name |= s.drop_name;
+                match s.h {
+                    Some(h) => out.histograms.push(HPoint { t: ts, h }),
+                    None => out.floats.push(FPoint { t: ts, f: s.f }),
+                }
+            }
+        }
+    }
+
+    fn finish(self, group_labels: Vec<Labels>) -> Val {
+        if self.k_op {
+            return Val::Vector(self.steps);
+        }
+        Val::Series(
+            self.series
+                .into_iter()
+                .zip(group_labels)
+                .filter(|(s, _)| !s.floats.is_empty() || !s.histograms.is_empty())
+                .map(|(mut s, l)| {
+                    s.metric = l;
+                    s
+                })
+                .collect(),
+        )
+    }
 }
 
 /// One input element of an aggregation at one step.
@@ -411,17 +469,17 @@ fn ratio_offset(l: &Labels) -> f64 {
 fn aggregate_step(
     ev: &mut Evaluator<'_>,
     a: &AggregateExpr,
-    group_labels: &[Labels],
+    n_groups: usize,
     items: Vec<Item<'_>>,
     total: usize,
     param: f64,
     pos: crate::ast::PosRange,
-) -> EResult<Vector> {
+) -> EResult<Vec<(usize, Sample)>> {
     use AggregateOp::*;
     let q = ev.query;
     let op = a.op;
     let mut groups: Vec<AggGroup> = Vec::new();
-    groups.resize_with(group_labels.len(), AggGroup::default);
+    groups.resize_with(n_groups, AggGroup::default);
     let k = match op {
         Topk | Bottomk | Limitk => {
             let k = (param as i64).min(total as i64);
@@ -655,11 +713,11 @@ fn aggregate_step(
                         std::cmp::Ordering::Equal
                     }
                 });
-                out.extend(g.samples);
+                out.extend(g.samples.into_iter().map(|s| (gi, s)));
                 continue;
             }
             Limitk | LimitRatio => {
-                out.extend(g.samples);
+                out.extend(g.samples.into_iter().map(|s| (gi, s)));
                 continue;
             }
             Avg | Sum => {
@@ -705,13 +763,16 @@ fn aggregate_step(
             Quantile => g.f = quantile(param, &mut g.values),
             _ => {}
         }
-        out.push(Sample {
-            metric: group_labels.get(gi).cloned().unwrap_or_default(),
-            t: 0,
-            f: g.f,
-            h,
-            drop_name: g.drop_name,
-        });
+        out.push((
+            gi,
+            Sample {
+                metric: Labels::empty(),
+                t: 0,
+                f: g.f,
+                h,
+                drop_name: g.drop_name,
+            },
+        ));
     }
     Ok(out)
 }
