@@ -10,10 +10,12 @@ mod aggregate;
 mod annotations;
 mod binary;
 mod binary_series;
+mod count_values;
 mod eval;
 mod functions;
 mod hist;
 mod labels;
+mod numeric;
 mod selector;
 #[cfg(test)]
 mod tests;

@@ -7,53 +7,13 @@ use std::sync::Arc;
 
 use vigil_model::{CounterResetHint, FloatHistogram, Labels};
 
+use super::count_values::{count_values, go_float, go_quote_bytes};
 use super::eval::{EResult, Evaluator, Range, Val, err};
 use super::hist::{HistMean, HistSum};
 use super::labels::{grouping_hash, grouping_labels};
+pub(crate) use super::numeric::{kahan_inc, quantile};
 use crate::ast::{AggregateExpr, AggregateOp, Expr};
 use crate::value::{FPoint, HPoint, Sample, Series, Vector};
-
-/// One step of Kahan–Babuška summation: adds `inc` to `sum` with
-/// compensation `c`; returns the new sum and compensation.
-pub(crate) fn kahan_inc(inc: f64, sum: f64, c: f64) -> (f64, f64) {
-    let t = sum + inc;
-    let c = if t.is_infinite() {
-        0.0
-    } else if sum.abs() >= inc.abs() {
-        c + ((sum - t) + inc)
-    } else {
-        c + ((inc - t) + sum)
-    };
-    (t, c)
-}
-
-/// `q`-quantile of `values` (sorted in place, NaN first), interpolating
-/// linearly between ranks as Prometheus does.
-pub(crate) fn quantile(q: f64, values: &mut [f64]) -> f64 {
-    if values.is_empty() || q.is_nan() {
-        return f64::NAN;
-    }
-    if q < 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if q > 1.0 {
-        return f64::INFINITY;
-    }
-    values.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
-        (true, true) => std::cmp::Ordering::Equal,
-        (true, false) => std::cmp::Ordering::Less,
-        (false, true) => std::cmp::Ordering::Greater,
-        _ => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
-    });
-    let n = values.len() as f64;
-    let rank = q * (n - 1.0);
-    let lower = rank.floor().max(0.0);
-    let upper = (lower + 1.0).min(n - 1.0);
-    let weight = rank - rank.floor();
-    let lv = values.get(lower as usize).copied().unwrap_or(f64::NAN);
-    let uv = values.get(upper as usize).copied().unwrap_or(f64::NAN);
-    lv * (1.0 - weight) + uv * weight
-}
 
 #[derive(Default)]
 struct AggGroup {
@@ -351,73 +311,6 @@ fn strip_parens(e: &Expr) -> &Expr {
         Expr::Paren(p) => strip_parens(&p.expr),
         e => e,
     }
-}
-
-/// Go's `%v` of a float for error texts.
-fn go_float(v: f64) -> String {
-    super::annotations::fmt_g(v)
-}
-
-/// Go's `%q` of possibly invalid UTF-8 bytes.
-fn go_quote_bytes(b: &[u8]) -> String {
-    let mut out = String::from("\"");
-    for chunk in b.utf8_chunks() {
-        let q = super::annotations::quote(chunk.valid());
-        out.push_str(q.get(1..q.len().saturating_sub(1)).unwrap_or(""));
-        for x in chunk.invalid() {
-            out.push_str(&format!("\\x{x:02x}"));
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Formats a float as Go's `strconv.FormatFloat(f, 'f', -1, 64)`.
-pub(crate) fn format_float_f(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
-    } else {
-        format!("{f}")
-    }
-}
-
-fn count_values(v: &Vector, label: &str, grouping: &[&str], without: bool) -> Vector {
-    let mut grouping: Vec<&str> = grouping.to_vec();
-    if !without {
-        grouping.push(label);
-    }
-    let mut index: HashMap<u64, usize> = HashMap::new();
-    let mut out: Vector = Vec::new();
-    for s in v {
-        let value = match &s.h {
-            Some(h) => h.to_string(),
-            None => format_float_f(s.f),
-        };
-        let mut b = s.metric.to_builder();
-        b.set(label, &value);
-        let m = b.build();
-        let key = grouping_hash(&m, &grouping, without);
-        match index.get(&key).and_then(|&i| out.get_mut(i)) {
-            Some(o) => o.f += 1.0,
-            None => {
-                index.insert(key, out.len());
-                out.push(Sample {
-                    metric: grouping_labels(&m, &grouping, without),
-                    t: 0,
-                    f: 1.0,
-                    h: None,
-                    drop_name: false,
-                });
-            }
-        }
-    }
-    out
 }
 
 /// Go's `container/heap` on a slice, with `less` as the heap order.
@@ -816,29 +709,4 @@ fn mixed_schema_warning(ev: &mut Evaluator<'_>, metric: &Labels, pos: crate::ast
             super::annotations::quote(name)
         ),
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kahan_keeps_small_terms() {
-        let mut s = 0.0;
-        let mut c = 0.0;
-        for x in [1e100, 1.0, -1e100] {
-            (s, c) = kahan_inc(x, s, c);
-        }
-        assert_eq!(s + c, 1.0);
-    }
-
-    #[test]
-    fn quantiles() {
-        let mut v = vec![3.0, 1.0, 2.0, 4.0];
-        assert_eq!(quantile(0.5, &mut v), 2.5);
-        assert_eq!(quantile(0.0, &mut v), 1.0);
-        assert_eq!(quantile(1.0, &mut v), 4.0);
-        assert_eq!(quantile(-1.0, &mut v), f64::NEG_INFINITY);
-        assert!(quantile(0.5, &mut []).is_nan());
-    }
 }
