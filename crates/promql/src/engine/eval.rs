@@ -173,6 +173,103 @@ pub(crate) fn run(
     })
 }
 
+/// Functions whose value depends on the evaluation time even when their
+/// arguments do not (Prometheus' `AtModifierUnsafeFunctions`).
+const TIME_DEPENDENT: [&str; 15] = [
+    "days_in_month",
+    "day_of_month",
+    "day_of_week",
+    "day_of_year",
+    "end",
+    "hour",
+    "minute",
+    "month",
+    "year",
+    "predict_linear",
+    "range",
+    "start",
+    "step",
+    "time",
+    "timestamp",
+];
+
+/// Whether `e` has the same value at every step (Prometheus'
+/// step-invariance rules: `@` pins selectors and subqueries).
+pub(crate) fn step_invariant(e: &Expr) -> bool {
+    match e {
+        Expr::NumberLiteral(_) | Expr::StringLiteral(_) => true,
+        Expr::VectorSelector(vs) => vs.at.is_some(),
+        Expr::MatrixSelector(ms) => step_invariant(&ms.vector),
+        Expr::Subquery(sq) => sq.at.is_some(),
+        Expr::Paren(p) => step_invariant(&p.expr),
+        Expr::Unary(u) => step_invariant(&u.expr),
+        Expr::Aggregate(a) => step_invariant(&a.expr),
+        Expr::Binary(b) => step_invariant(&b.lhs) && step_invariant(&b.rhs),
+        Expr::Call(c) => {
+            let args = c.args.iter().all(step_invariant);
+            let timestamp_of_pinned = c.func.name == "timestamp"
+                && c.args
+                    .iter()
+                    .all(|a| matches!(super::functions::unparen(a), Expr::VectorSelector(vs) if vs.at.is_some()));
+            (args && !TIME_DEPENDENT.contains(&c.func.name)) || timestamp_of_pinned
+        }
+        Expr::Duration(_) => false,
+    }
+}
+
+/// Whether evaluating `e` once and copying beats evaluating every step.
+fn worth_once(e: &Expr) -> bool {
+    !matches!(
+        e,
+        Expr::NumberLiteral(_)
+            | Expr::StringLiteral(_)
+            | Expr::MatrixSelector(_)
+            | Expr::Subquery(_)
+            | Expr::Duration(_)
+    )
+}
+
+/// Copies a one-step value to every step of `r`.
+fn replicate(v: Val, r: Range) -> Val {
+    let n = r.len();
+    match v {
+        Val::Scalar(s) => Val::Scalar(vec![s.first().copied().unwrap_or(f64::NAN); n]),
+        Val::Vector(mut steps) => {
+            let first = steps.pop().unwrap_or_default();
+            Val::Vector(
+                (0..n)
+                    .map(|i| {
+                        let ts = r.ts(i);
+                        first
+                            .iter()
+                            .map(|s| Sample { t: ts, ..s.clone() })
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+        Val::Series(m) => Val::Series(
+            m.into_iter()
+                .map(|mut s| {
+                    if let Some(p) = s.floats.first().copied() {
+                        s.floats = (0..n).map(|i| FPoint { t: r.ts(i), f: p.f }).collect();
+                    }
+                    if let Some(p) = s.histograms.first().cloned() {
+                        s.histograms = (0..n)
+                            .map(|i| HPoint {
+                                t: r.ts(i),
+                                h: p.h.clone(),
+                            })
+                            .collect();
+                    }
+                    s
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 /// Marks (delayed mode) or removes the metric name of a whole series.
 pub(crate) fn mark_series_drop_name(s: &mut Series, delayed: bool) {
     if delayed {
@@ -314,7 +411,18 @@ impl Evaluator<'_> {
             return err(TOO_MANY_SAMPLES);
         }
         let held = self.samples;
-        let v = self.eval_inner(e, r)?;
+        let v = if r.len() > 1 && worth_once(e) && step_invariant(e) {
+            // Same value at every step (`@`-pinned): evaluate once.
+            let once = Range {
+                start: r.start,
+                end: r.start,
+                step: r.step,
+            };
+            let v = self.eval_inner(e, once)?;
+            replicate(v, r)
+        } else {
+            self.eval_inner(e, r)?
+        };
         // Children's samples are released once their parent has its value.
         self.samples = held;
         let n = match &v {
