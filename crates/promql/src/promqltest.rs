@@ -25,6 +25,16 @@
 //!
 //! [`engine_options`] gives the engine settings upstream runs the scripts
 //! with, as far as [`EngineOptions`] can express them.
+//!
+//! The upstream scripts run as the integration test `tests/promqltest.rs`
+//! (cases that may fail are listed in `tests/promqltest_known_failures.txt`;
+//! `PROMQLTEST_UPDATE=1` rewrites it, `PROMQLTEST_FILE=name` runs a subset),
+//! and from the command line with
+//! `cargo run -p vigil-promql --example promqltest -- FILE.test[:LINE]...`.
+//!
+//! Not supported yet: start timestamps (`metric@st …` lines are parsed and
+//! kept in [`MemStorage`], but [`crate::storage::Queryable`] has no way to
+//! hand them to the engine).
 
 pub mod compare;
 pub mod histogram_desc;
@@ -34,7 +44,7 @@ pub mod script;
 pub mod series;
 pub mod storage;
 
-pub use runner::{CaseResult, FileReport, run_script};
+pub use runner::{CaseResult, FileReport, run_script, run_script_lines};
 pub use script::{ScriptError, parse_script};
 pub use series::{SequenceValue, SeriesDesc, SeriesError, parse_series_desc};
 pub use storage::MemStorage;

@@ -75,12 +75,24 @@ impl FileReport {
 /// Parses and runs `input`. Never panics on a malformed script: a script
 /// that does not parse gives one failed case at the offending line.
 pub fn run_script(name: &str, input: &str, engine: &Engine) -> FileReport {
+    run_script_lines(name, input, engine, None)
+}
+
+/// Like [`run_script`], but when `only` is given, runs just the `eval`s
+/// starting on those lines (every `load` and `clear` still runs, so the
+/// data is what the case sees in a full run).
+pub fn run_script_lines(
+    name: &str,
+    input: &str,
+    engine: &Engine,
+    only: Option<&[usize]>,
+) -> FileReport {
     let mut report = FileReport {
         name: name.to_string(),
         cases: Vec::new(),
     };
     match parse_script(input) {
-        Ok(script) => run_parsed(&script, engine, &mut report),
+        Ok(script) => run_parsed(&script, engine, only, &mut report),
         Err(e) => report.cases.push(CaseResult {
             line: e.line,
             expr: "<script>".into(),
@@ -90,7 +102,7 @@ pub fn run_script(name: &str, input: &str, engine: &Engine) -> FileReport {
     report
 }
 
-fn run_parsed(script: &Script, engine: &Engine, report: &mut FileReport) {
+fn run_parsed(script: &Script, engine: &Engine, only: Option<&[usize]>, report: &mut FileReport) {
     let mut storage = MemStorage::new();
     for cmd in &script.commands {
         match cmd {
@@ -104,6 +116,7 @@ fn run_parsed(script: &Script, engine: &Engine, report: &mut FileReport) {
                     });
                 }
             }
+            Command::Eval(ev) if only.is_some_and(|l| !l.contains(&ev.line)) => {}
             Command::Eval(ev) => {
                 // The engine is another component: if it panics, that is
                 // this case's failure, not the end of the run.

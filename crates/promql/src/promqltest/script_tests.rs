@@ -164,3 +164,33 @@ fn never_panics_on_truncations() {
         }
     }
 }
+
+#[test]
+fn st_sequences() {
+    let parse = |s: &str| -> Result<Vec<Option<i64>>, String> {
+        let mut out = Vec::new();
+        for item in s.split_whitespace() {
+            parse_st_item(item, &mut out)?;
+        }
+        Ok(out)
+    };
+    assert_eq!(parse("_"), Ok(vec![None]));
+    assert_eq!(parse("_x3"), Ok(vec![None, None, None]));
+    assert_eq!(parse("0s"), Ok(vec![Some(0)]));
+    assert_eq!(parse("-1m"), Ok(vec![Some(-60_000)]));
+    assert_eq!(parse("-1mx2"), Ok(vec![Some(-60_000); 3]));
+    assert_eq!(
+        parse("-1m+15sx2"),
+        Ok(vec![Some(-60_000), Some(-45_000), Some(-30_000)])
+    );
+    assert_eq!(
+        parse("30s-10sx2"),
+        Ok(vec![Some(30_000), Some(20_000), Some(10_000)])
+    );
+    assert_eq!(parse("_ -1m"), Ok(vec![None, Some(-60_000)]));
+    assert_eq!(parse("-59999msx1"), Ok(vec![Some(-59_999); 2]));
+    assert_eq!(parse(""), Ok(vec![]));
+    for bad in ["badunit", "_x0", "_x-2", "-1m+15s", "1m*2x3", "-"] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+}
