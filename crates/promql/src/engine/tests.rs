@@ -230,3 +230,84 @@ fn too_many_samples() {
         "query processing would load too many samples into memory in query execution"
     );
 }
+
+fn range(q: &str) -> Vec<(String, Vec<f64>)> {
+    let r = engine()
+        .range_query(&store(), q, 0, 1_200_000, 300_000)
+        .unwrap();
+    let Value::Matrix(m) = r.value else {
+        panic!("not a matrix")
+    };
+    m.into_iter()
+        .map(|s| (s.metric.to_string(), s.floats.iter().map(|p| p.f).collect()))
+        .collect()
+}
+
+#[test]
+fn series_major_and_per_step_operators_agree() {
+    // `sort` yields per-step vectors, selectors and `sum` series-major
+    // values: both operator implementations must give the same answer.
+    let a = range("http_requests_total / on(job) group_left sum by (job) (http_requests_total)");
+    let b =
+        range("http_requests_total / on(job) group_left sort(sum by (job) (http_requests_total))");
+    assert_eq!(a.len(), 3);
+    // Debug strings: 0/0 gives NaN on both sides.
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    let c = range("http_requests_total > 20 and on(job, i) http_requests_total");
+    assert!(c.iter().all(|(_, v)| v.iter().all(|x| *x > 20.0)));
+}
+
+#[test]
+fn step_invariant_expressions_repeat_their_value() {
+    let v = range("sum(http_requests_total @ 600)");
+    assert_eq!(v, vec![("{}".to_string(), vec![120.0; 5])]);
+    let v = range("timestamp(http_requests_total{job=\"db\"} @ 650)");
+    assert_eq!(
+        v,
+        vec![("{i=\"0\", job=\"db\"}".to_string(), vec![600.0; 5])]
+    );
+}
+
+#[test]
+fn label_rewrites_detect_collisions() {
+    let e = engine()
+        .instant_query(
+            &store(),
+            "label_replace(http_requests_total, \"i\", \"x\", \"i\", \".*\")",
+            600_000,
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "vector cannot contain metrics with the same labelset"
+    );
+    let v = instant(
+        "label_join(http_requests_total{job=\"db\"}, \"both\", \"-\", \"job\", \"i\")",
+        600,
+    );
+    assert_eq!(
+        v[0].0,
+        "{__name__=\"http_requests_total\", both=\"db-0\", i=\"0\", job=\"db\"}"
+    );
+}
+
+#[test]
+fn anchored_increase_uses_the_sample_before_the_window() {
+    // Samples every 5m: 0 30 60 90 120 for {job="db"}.
+    let v = instant(
+        "increase(http_requests_total{job=\"db\"}[5m] anchored)",
+        600,
+    );
+    assert_eq!(v, vec![("{i=\"0\", job=\"db\"}".into(), 30.0)]);
+    let e = engine()
+        .instant_query(
+            &store(),
+            "max_over_time(http_requests_total[5m] anchored)",
+            600_000,
+        )
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("anchored modifier can only be used with")
+    );
+}
