@@ -1,10 +1,20 @@
 //! The PromQL engine: evaluates a parsed expression over a [`Queryable`].
 //!
-//! The evaluator lives in `engine/`: [`eval`](self) walks the tree and
-//! evaluates every node for all steps of the query at once (each selector is
-//! read from storage once per query), `binary` does vector matching,
-//! `aggregate` the aggregation operators, and `functions/` one file per
-//! family of functions.
+//! Every node is evaluated once for all steps of the query (an instant
+//! query is a range of one step). Instant vectors travel either
+//! series-major (one label set per series, one point per step — what
+//! selectors, range functions, element-wise functions, group aggregations
+//! and most operators produce) or as one vector per step (what needs the
+//! whole step at once, e.g. `topk`, `sort`, histogram functions). Each
+//! selector reads storage once for the query's whole range; `@`-pinned
+//! (step-invariant) expressions are evaluated once and repeated.
+//!
+//! Layout of `engine/`: `eval` (the tree walk, result shaping),
+//! `selector` (instant and range selectors, subqueries), `binary` and
+//! `binary_series` (operators and vector matching), `aggregate`,
+//! `count_values`, `functions/` (one file per family), `hist` and `trim`
+//! (native-histogram arithmetic), `numeric` (Kahan sums, quantiles),
+//! `annotations` (warning/info texts), `labels` (label-set helpers).
 
 mod aggregate;
 mod annotations;

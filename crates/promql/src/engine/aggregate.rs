@@ -2,7 +2,6 @@
 //! step, with Prometheus' numerics (Kahan summation, the direct-then-
 //! incremental mean, Welford's variance) so results match to the bit.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use vigil_model::{CounterResetHint, FloatHistogram, Labels};
@@ -136,7 +135,7 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResu
         | AggregateOp::LimitRatio => Labels::empty(),
         _ => grouping_labels(m, &grouping, a.without),
     };
-    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut index: super::labels::FastMap<u64, usize> = Default::default();
     let mut group_labels: Vec<Labels> = Vec::new();
     let mut group_of = |m: &Labels| {
         let key = grouping_hash(m, &grouping, a.without);

@@ -4,14 +4,13 @@
 //! hashed or copied per step. Semantics are those of `binary.rs`'s
 //! step-by-step implementation.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use vigil_model::{FloatHistogram, Labels};
 
 use super::binary::{Elem, ElemNote, elem_binop, emit_note, result_metric, signature};
 use super::eval::{EResult, Evaluator, Range, err};
-use super::labels::match_labels;
+use super::labels::{FastMap, match_labels};
 use crate::ast::{BinaryExpr, BinaryOp, Cardinality, PosRange, VectorMatching};
 use crate::value::{FPoint, HPoint, Matrix, Series};
 
@@ -41,7 +40,7 @@ impl Cursor {
 
 /// Assigns each signature a dense ordinal.
 fn ordinals(sides: [&Matrix; 2], m: &VectorMatching, names: &[&str]) -> [Vec<usize>; 2] {
-    let mut ords: HashMap<u64, usize> = HashMap::new();
+    let mut ords: FastMap<u64, usize> = FastMap::default();
     sides.map(|side| {
         side.iter()
             .map(|s| {
@@ -173,8 +172,8 @@ pub(crate) fn binop(
     // Output series by result labels, and the pair -> output cache.
     let mut out: Vec<Series> = Vec::new();
     let mut out_stamp: Vec<usize> = Vec::new();
-    let mut by_labels: HashMap<Labels, usize> = HashMap::new();
-    let mut pairs: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut by_labels: FastMap<Labels, usize> = FastMap::default();
+    let mut pairs: FastMap<(usize, usize), usize> = FastMap::default();
     let mut last = vec![(FILL - 1, 0usize); many.len()];
     let mut note = ElemNote::default();
     for i in 0..r.len() {
@@ -277,8 +276,8 @@ struct PairCx<'c, 'e, 'a> {
     one: &'a Matrix,
     out: &'c mut Vec<Series>,
     out_stamp: &'c mut Vec<usize>,
-    by_labels: &'c mut HashMap<Labels, usize>,
-    pairs: &'c mut HashMap<(usize, usize), usize>,
+    by_labels: &'c mut FastMap<Labels, usize>,
+    pairs: &'c mut FastMap<(usize, usize), usize>,
     /// Per "many" series: its last partner and their output series.
     last: &'c mut Vec<(usize, usize)>,
     note: &'c mut ElemNote,

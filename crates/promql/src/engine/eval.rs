@@ -6,11 +6,11 @@
 //! Selectors read storage once for the whole query range and then walk the
 //! steps, so a range query costs one `select` per selector.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use vigil_model::Labels;
 
+use super::labels::{FastMap, FastSet};
 use super::selector::window_slices;
 
 use super::annotations::Annotations;
@@ -314,7 +314,7 @@ pub(crate) fn series_to_steps(m: Matrix, r: Range) -> Vec<Vector> {
 /// Groups per-step vectors into series (first-seen order), stamping each
 /// point with its step's time.
 pub(crate) fn steps_to_matrix(steps: Vec<Vector>, r: Range) -> Matrix {
-    let mut index: HashMap<Labels, usize> = HashMap::new();
+    let mut index: FastMap<Labels, usize> = FastMap::default();
     let mut out: Matrix = Vec::new();
     for (i, v) in steps.into_iter().enumerate() {
         let ts = r.ts(i);
@@ -356,7 +356,7 @@ impl Evaluator<'_> {
     }
 
     fn cleanup_matrix(&mut self, m: Matrix) -> EResult<Matrix> {
-        let mut index: HashMap<Labels, usize> = HashMap::new();
+        let mut index: FastMap<Labels, usize> = FastMap::default();
         let mut out: Matrix = Vec::with_capacity(m.len());
         let mut merged = false;
         for mut s in m {
@@ -384,7 +384,7 @@ impl Evaluator<'_> {
                 s.histograms.sort_by_key(|p| p.t);
                 let dup_f = s.floats.windows(2).any(|w| w[0].t == w[1].t);
                 let dup_h = s.histograms.windows(2).any(|w| w[0].t == w[1].t);
-                let ft: std::collections::HashSet<i64> = s.floats.iter().map(|p| p.t).collect();
+                let ft: FastSet<i64> = s.floats.iter().map(|p| p.t).collect();
                 let cross = s.histograms.iter().any(|p| ft.contains(&p.t));
                 if dup_f || dup_h || cross {
                     return err("vector cannot contain metrics with the same labelset");
@@ -661,7 +661,7 @@ pub(crate) fn check_unique(v: &Vector) -> EResult<()> {
     if v.len() < 2 {
         return Ok(());
     }
-    let mut seen = std::collections::HashSet::with_capacity(v.len());
+    let mut seen: super::labels::FastSet<&Labels> = FastSet::default();
     for s in v {
         if !seen.insert(&s.metric) {
             return err("vector cannot contain metrics with the same labelset");
