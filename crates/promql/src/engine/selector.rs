@@ -63,6 +63,62 @@ pub(crate) fn window_slices(s: &Series, lo: i64, hi: i64) -> (&[FPoint], &[HPoin
     )
 }
 
+/// Positions in a series' float and histogram lists, moved forward as
+/// steps advance so that walking all steps costs one pass over the points
+/// instead of a binary search per step. Falls back to a search when asked
+/// to move backwards.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Cursor {
+    f: usize,
+    h: usize,
+}
+
+impl Cursor {
+    /// Indices one past the last float and histogram at or before `t`.
+    fn upto(&mut self, s: &Series, t: i64) -> (usize, usize) {
+        let fwd = |i: &mut usize, ts: &dyn Fn(usize) -> Option<i64>, all: &dyn Fn() -> usize| {
+            if *i > 0 && ts(*i - 1).is_some_and(|x| x > t) {
+                *i = all();
+                return;
+            }
+            while ts(*i).is_some_and(|x| x <= t) {
+                *i += 1;
+            }
+        };
+        fwd(&mut self.f, &|i| s.floats.get(i).map(|p| p.t), &|| {
+            s.floats.partition_point(|p| p.t <= t)
+        });
+        fwd(&mut self.h, &|i| s.histograms.get(i).map(|p| p.t), &|| {
+            s.histograms.partition_point(|p| p.t <= t)
+        });
+        (self.f, self.h)
+    }
+}
+
+/// Cursors for a window's start and end.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct WindowCursor {
+    lo: Cursor,
+    hi: Cursor,
+}
+
+impl WindowCursor {
+    /// Points of `s` in `(lo, hi]`, like [`window_slices`].
+    pub(crate) fn slices<'s>(
+        &mut self,
+        s: &'s Series,
+        lo: i64,
+        hi: i64,
+    ) -> (&'s [FPoint], &'s [HPoint]) {
+        let (fa, ha) = self.lo.upto(s, lo);
+        let (fb, hb) = self.hi.upto(s, hi);
+        (
+            s.floats.get(fa..fb).unwrap_or_default(),
+            s.histograms.get(ha..hb).unwrap_or_default(),
+        )
+    }
+}
+
 impl Evaluator<'_> {
     /// Reads the series `matchers` select, with samples in `mint..=maxt`.
     pub(crate) fn select_matchers(
@@ -132,10 +188,11 @@ impl Evaluator<'_> {
         for s in series {
             let mut floats = Vec::new();
             let mut histograms = Vec::new();
+            let mut cur = Cursor::default();
             for i in 0..n {
                 let ts = r.ts(i);
                 let rt = at.unwrap_or(ts) - offset;
-                match lookup(&s, rt, lookback) {
+                match lookup_with(&s, rt, lookback, &mut cur) {
                     Some((t, _, _)) if sample_time => floats.push(FPoint {
                         t: ts,
                         f: t as f64 / 1000.0,
@@ -384,8 +441,17 @@ pub(crate) fn lookup(
     rt: i64,
     lookback: i64,
 ) -> Option<(i64, f64, Option<Arc<vigil_model::FloatHistogram>>)> {
-    let fi = s.floats.partition_point(|p| p.t <= rt);
-    let hi = s.histograms.partition_point(|p| p.t <= rt);
+    lookup_with(s, rt, lookback, &mut Cursor::default())
+}
+
+/// [`lookup`] with a cursor carried from step to step.
+pub(crate) fn lookup_with(
+    s: &Series,
+    rt: i64,
+    lookback: i64,
+    cur: &mut Cursor,
+) -> Option<(i64, f64, Option<Arc<vigil_model::FloatHistogram>>)> {
+    let (fi, hi) = cur.upto(s, rt);
     let f = fi.checked_sub(1).and_then(|i| s.floats.get(i));
     let h = hi.checked_sub(1).and_then(|i| s.histograms.get(i));
     let (t, f, h) = match (f, h) {

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use vigil_model::{FloatHistogram, Labels};
 
 use super::eval::{EResult, Evaluator, Range, Val, err};
-use super::selector::window_slices;
 use crate::ast::{Call, Expr, PosRange};
 use crate::value::{FPoint, HPoint, Matrix, Sample, Series};
 
@@ -214,11 +213,12 @@ pub(crate) fn range_fn(
         let drop = !keep_name || s.drop_name;
         let mut floats = Vec::new();
         let mut histograms = Vec::new();
+        let mut cur = super::selector::WindowCursor::default();
         for i in 0..n {
             let ts = r.ts(i);
             let (lo, hi) = input.window(ts);
             let (slo, shi) = input.slice_bounds(ts);
-            let (wf, wh) = window_slices(s, slo, shi);
+            let (wf, wh) = cur.slices(s, slo, shi);
             if wf.is_empty() && wh.is_empty() {
                 continue;
             }
