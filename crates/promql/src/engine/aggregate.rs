@@ -36,6 +36,13 @@ struct AggGroup {
 
 /// Evaluates an aggregation at every step of `r`.
 pub(crate) fn eval(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val> {
+    let hint = ev.hint_func.replace(a.op.as_str());
+    let res = eval_agg(ev, a, r);
+    ev.hint_func = hint;
+    res
+}
+
+fn eval_agg(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val> {
     let mut grouping: Vec<&str> = a.grouping.iter().map(String::as_str).collect();
     grouping.sort_unstable();
     if a.op == AggregateOp::CountValues {

@@ -20,9 +20,11 @@ pub(crate) fn eval(ev: &mut Evaluator<'_>, b: &BinaryExpr, r: Range) -> EResult<
     if matches!(b.op, BinaryOp::TrimUpper | BinaryOp::TrimLower) {
         ev.stats_decoding = false;
     }
+    let hint = ev.hint_func.take();
     let lhs = ev.eval(&b.lhs, r);
     let rhs = ev.eval(&b.rhs, r);
     ev.stats_decoding = stats;
+    ev.hint_func = hint;
     let (lhs, rhs) = (lhs?, rhs?);
     let pos = Expr::Binary(b.clone()).pos();
     let delayed = ev.opts.enable_delayed_name_removal;

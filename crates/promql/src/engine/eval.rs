@@ -82,6 +82,10 @@ pub(crate) struct Evaluator<'a> {
     /// their buckets and get counter-reset hints from comparing
     /// consecutive samples (Prometheus' `HistogramStatsIterator`).
     pub(crate) stats_decoding: bool,
+    /// The innermost function or aggregation around the node being
+    /// evaluated (none past a binary operator): Prometheus' `Func` select
+    /// hint, which lets storage skip work (e.g. only series for `count`).
+    pub(crate) hint_func: Option<&'static str>,
 }
 
 pub(crate) type EResult<T> = Result<T, QueryError>;
@@ -114,6 +118,7 @@ pub(crate) fn run(
         annos: Annotations::default(),
         samples: 0,
         stats_decoding: false,
+        hint_func: None,
     };
     let r = Range {
         start,

@@ -150,7 +150,7 @@ impl Evaluator<'_> {
             start: mint,
             end: maxt,
             step,
-            func: func.map(str::to_string),
+            func: func.or(self.hint_func).map(str::to_string),
         };
         let mut series = self.storage.select(mint, maxt, &vs.matchers, &hints)?;
         if self.stats_decoding {

@@ -311,3 +311,32 @@ fn anchored_increase_uses_the_sample_before_the_window() {
             .starts_with("anchored modifier can only be used with")
     );
 }
+
+/// Records the `func` hint of every select.
+struct HintSpy(std::sync::Mutex<Vec<Option<String>>>);
+
+impl Queryable for HintSpy {
+    fn select(
+        &self,
+        _mint: i64,
+        _maxt: i64,
+        _matchers: &[Matcher],
+        hints: &SelectHints,
+    ) -> Result<Vec<Series>, StorageError> {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(hints.func.clone());
+        }
+        Ok(Vec::new())
+    }
+}
+
+#[test]
+fn select_hints_name_the_enclosing_function() {
+    let spy = HintSpy(std::sync::Mutex::new(Vec::new()));
+    let _ = engine().instant_query(&spy, "sum(rate(a[5m])) + count(b) + c", 0);
+    let got = spy.0.lock().map(|v| v.clone()).unwrap_or_default();
+    assert_eq!(
+        got,
+        vec![Some("rate".to_string()), Some("count".to_string()), None]
+    );
+}

@@ -128,8 +128,10 @@ pub(crate) fn call(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
         }
         _ => {}
     }
+    let hint = ev.hint_func.replace(name);
     let res = dispatch(ev, c, r, arg_pos);
     ev.stats_decoding = stats;
+    ev.hint_func = hint;
     res
 }
 
