@@ -2,10 +2,9 @@
 //! native histograms), `histogram_fraction`, `histogram_count/sum/avg`,
 //! `histogram_stddev/stdvar`; and `info` (without enrichment for now).
 
-use std::collections::HashMap;
+use vigil_model::{FloatHistogram, Labels};
 
-use vigil_model::{BUCKET_LABEL, FloatHistogram, Labels};
-
+use super::hist_input::{Classified, HistInput};
 use super::{FnCtx, Out, map_vector};
 use crate::ast::{Call, PosRange};
 use crate::engine::aggregate::kahan_inc;
@@ -46,10 +45,11 @@ pub(super) fn call(
             };
             let lo = ev.eval_scalar(lo, r)?;
             let hi = ev.eval_scalar(hi, r)?;
-            let steps = ev.eval_vector(arg, r)?;
+            let mut input = HistInput::new(ev.eval(arg, r)?)?;
             let apos = arg.pos();
-            let mut out = Vec::with_capacity(steps.len());
-            for (i, v) in steps.into_iter().enumerate() {
+            let mut out = Vec::with_capacity(r.len());
+            for i in 0..r.len() {
+                let v = input.step(ev, r, i, apos);
                 let (l, u) = (
                     lo.get(i).copied().unwrap_or(f64::NAN),
                     hi.get(i).copied().unwrap_or(f64::NAN),
@@ -83,10 +83,10 @@ pub(super) fn call(
             for qa in q_args {
                 qs.push((ev.eval_scalar(qa, r)?, qa.pos()));
             }
-            let steps = ev.eval_vector(arg, r)?;
+            let mut input = HistInput::new(ev.eval(arg, r)?)?;
             let apos = arg.pos();
-            let mut out = Vec::with_capacity(steps.len());
-            for (i, v) in steps.into_iter().enumerate() {
+            let mut out = Vec::with_capacity(r.len());
+            for i in 0..r.len() {
                 let mut step_qs = Vec::with_capacity(qs.len());
                 for (vals, qpos) in &qs {
                     let q = vals.get(i).copied().unwrap_or(f64::NAN);
@@ -100,6 +100,7 @@ pub(super) fn call(
                     }
                     step_qs.push(q);
                 }
+                let v = input.step(ev, r, i, apos);
                 let mut res = quantile_step(ev, &step_qs, label.as_deref(), v, apos)?;
                 for s in &mut res {
                     s.t = r.ts(i);
@@ -435,72 +436,6 @@ pub(crate) fn bucket_quantile(q: f64, buckets: &mut [(f64, f64)]) -> (f64, bool)
     (v, forced)
 }
 
-/// A step's input to a histogram function: native histograms, and classic
-/// bucket series grouped by their labels without `le`.
-struct Classified {
-    natives: Vec<Sample>,
-    classic: Vec<(Labels, Vec<(f64, f64)>)>,
-}
-
-fn classify(ev: &mut Evaluator<'_>, v: Vector, pos: PosRange) -> Classified {
-    let delayed = ev.opts.enable_delayed_name_removal;
-    let qq = ev.query;
-    let mut index: HashMap<Labels, usize> = HashMap::new();
-    let mut classic: Vec<(Labels, Vec<(f64, f64)>)> = Vec::new();
-    let mut natives: Vec<Sample> = Vec::new();
-    for s in v {
-        if s.h.is_some() {
-            natives.push(s);
-            continue;
-        }
-        let le = s.metric.get(BUCKET_LABEL).unwrap_or("");
-        let Some(ub) = parse_go_float(le) else {
-            let name = if delayed {
-                s.metric.metric_name().unwrap_or("")
-            } else {
-                ""
-            };
-            let mut msg = format!(
-                "bucket label \"le\" is missing or has a malformed value of {}",
-                quote(le)
-            );
-            if !name.is_empty() {
-                msg.push_str(&format!(" for metric name {}", quote(name)));
-            }
-            ev.annos.warn(qq, pos, msg);
-            continue;
-        };
-        let key = s.metric.without(&[BUCKET_LABEL]);
-        match index.get(&key).and_then(|&i| classic.get_mut(i)) {
-            Some(g) => g.1.push((ub, s.f)),
-            None => {
-                index.insert(key.clone(), classic.len());
-                classic.push((key, vec![(ub, s.f)]));
-            }
-        }
-    }
-    let mut kept = Vec::with_capacity(natives.len());
-    for s in natives {
-        if let Some(g) = index.get(&s.metric).and_then(|&i| classic.get_mut(i)) {
-            let mut msg = "vector contains a mix of classic and native histograms".to_string();
-            if delayed {
-                if let Some(n) = s.metric.metric_name() {
-                    msg.push_str(&format!(" for metric name {}", quote(n)));
-                }
-            }
-            ev.annos.warn(qq, pos, msg);
-            g.1.clear();
-            continue;
-        }
-        kept.push(s);
-    }
-    classic.retain(|g| !g.1.is_empty());
-    Classified {
-        natives: kept,
-        classic,
-    }
-}
-
 fn out_sample(ev: &Evaluator<'_>, metric: Labels, f: f64) -> Sample {
     let mut o = Sample {
         metric,
@@ -530,10 +465,9 @@ fn quantile_step(
     ev: &mut Evaluator<'_>,
     qs: &[f64],
     label: Option<&str>,
-    v: Vector,
+    c: Classified,
     pos: PosRange,
 ) -> EResult<Vector> {
-    let c = classify(ev, v, pos);
     let mut out = Vec::new();
     for &q in qs {
         let with_q = |m: &Labels| -> Labels {
@@ -651,10 +585,9 @@ fn fraction_step(
     ev: &mut Evaluator<'_>,
     lower: f64,
     upper: f64,
-    v: Vector,
+    c: Classified,
     pos: PosRange,
 ) -> Vector {
-    let c = classify(ev, v, pos);
     let mut out = Vec::new();
     for s in &c.natives {
         let Some(h) = &s.h else { continue };
@@ -668,24 +601,6 @@ fn fraction_step(
         out.push(out_sample(ev, metric, f));
     }
     out
-}
-
-/// Go's `strconv.ParseFloat` for `le` values (accepts `+Inf`, `Inf`, ...).
-fn parse_go_float(s: &str) -> Option<f64> {
-    let t = s.trim_start_matches(['+', '-']);
-    let neg = s.starts_with('-');
-    let special = match t.to_ascii_lowercase().as_str() {
-        "inf" | "infinity" => Some(f64::INFINITY),
-        "nan" => Some(f64::NAN),
-        _ => None,
-    };
-    if let Some(v) = special {
-        return Some(if neg { -v } else { v });
-    }
-    if s.is_empty() || s.contains('_') {
-        return None;
-    }
-    s.parse::<f64>().ok()
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! ([`Window`]); instant-vector functions get one step's vector.
 
 mod extended;
+mod hist_input;
 mod histogram;
 mod info;
 mod label;
