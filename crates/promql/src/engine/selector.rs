@@ -205,6 +205,8 @@ impl Evaluator<'_> {
             if floats.is_empty() && histograms.is_empty() {
                 continue;
             }
+            // Account as we go so a huge result fails before it is built.
+            self.add_samples(floats.len() + histograms.len())?;
             out.push(Series {
                 metric: s.metric,
                 floats,
@@ -295,11 +297,9 @@ impl Evaluator<'_> {
                 for s in &mut series {
                     s.floats.retain(|p| !is_stale_nan(p.f));
                 }
-                let held: usize = series
-                    .iter()
-                    .map(|s| s.floats.len() + s.histograms.len())
-                    .sum();
-                self.add_samples(held)?;
+                // Like Prometheus, only what functions produce counts towards
+                // `max_samples`, not the raw points read for their windows
+                // (a day of raw samples is fine for a `rate` range query).
                 Ok(RangeInput {
                     series,
                     range,

@@ -250,6 +250,8 @@ pub(crate) fn range_fn(
         if floats.is_empty() && histograms.is_empty() {
             continue;
         }
+        // Account as we go so a huge result fails before it is built.
+        fx.ev.add_samples(floats.len() + histograms.len())?;
         let metric = if drop && !delayed {
             super::labels::drop_metric_name(&s.metric)
         } else {
