@@ -51,6 +51,10 @@ pub struct EngineOptions {
     /// runs with it; the server sets it from the
     /// `promql-delayed-name-removal` feature flag.
     pub enable_delayed_name_removal: bool,
+    /// Use samples' start timestamps (when storage has them) to detect
+    /// counter resets in `rate`, `increase`, `irate` and `resets`
+    /// (Prometheus' `UseStartTimestamps`, on in its test engine).
+    pub use_start_timestamps: bool,
     /// Step of subqueries written without one (`x[5m:]`), in ms (1 m, the
     /// default global evaluation interval).
     pub default_subquery_step: i64,
@@ -63,6 +67,7 @@ impl Default for EngineOptions {
             max_samples: 50_000_000,
             enable_experimental_functions: false,
             enable_delayed_name_removal: true,
+            use_start_timestamps: true,
             default_subquery_step: 60_000,
         }
     }

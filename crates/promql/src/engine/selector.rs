@@ -16,6 +16,8 @@ use crate::value::{FPoint, HPoint, Matrix, Sample, Series, Vector};
 #[derive(Debug, Default)]
 pub(crate) struct RangeInput {
     pub(crate) series: Vec<Series>,
+    /// Start timestamps parallel to `series` (empty when not read).
+    pub(crate) starts: Vec<crate::storage::StartTimes>,
     /// Window length in ms: a window is `(end - range, end]`.
     pub(crate) range: i64,
     pub(crate) offset: i64,
@@ -103,19 +105,16 @@ pub(crate) struct WindowCursor {
 }
 
 impl WindowCursor {
-    /// Points of `s` in `(lo, hi]`, like [`window_slices`].
-    pub(crate) fn slices<'s>(
+    /// Index ranges of the floats and histograms of `s` in `(lo, hi]`.
+    pub(crate) fn ranges(
         &mut self,
-        s: &'s Series,
+        s: &Series,
         lo: i64,
         hi: i64,
-    ) -> (&'s [FPoint], &'s [HPoint]) {
+    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
         let (fa, ha) = self.lo.upto(s, lo);
         let (fb, hb) = self.hi.upto(s, hi);
-        (
-            s.floats.get(fa..fb).unwrap_or_default(),
-            s.histograms.get(ha..hb).unwrap_or_default(),
-        )
+        (fa..fb.max(fa), ha..hb.max(ha))
     }
 }
 
@@ -287,21 +286,43 @@ impl Evaluator<'_> {
                 } else {
                     (0, 0)
                 };
-                let mut series = self.select(
-                    vs,
-                    lo - offset - range - extra_lo + 1,
-                    hi - offset + extra_hi,
-                    r.step,
-                    None,
-                )?;
-                for s in &mut series {
-                    s.floats.retain(|p| !is_stale_nan(p.f));
+                let (mint, maxt) = (lo - offset - range - extra_lo + 1, hi - offset + extra_hi);
+                let wants_starts = self.opts.use_start_timestamps
+                    && matches!(
+                        self.hint_func,
+                        Some("rate" | "increase" | "irate" | "resets")
+                    );
+                let (mut series, mut starts) = if wants_starts {
+                    let hints = SelectHints {
+                        start: mint,
+                        end: maxt,
+                        step: r.step,
+                        func: self.hint_func.map(str::to_string),
+                    };
+                    let got =
+                        self.storage
+                            .select_with_start_times(mint, maxt, &vs.matchers, &hints)?;
+                    got.into_iter().unzip()
+                } else {
+                    (self.select(vs, mint, maxt, r.step, None)?, Vec::new())
+                };
+                for (k, s) in series.iter_mut().enumerate() {
+                    let st = starts.get_mut(k).map(|x| &mut x.floats);
+                    match st {
+                        Some(st) if st.len() == s.floats.len() => {
+                            let mut keep = s.floats.iter().map(|p| !is_stale_nan(p.f));
+                            st.retain(|_| keep.next().unwrap_or(false));
+                            s.floats.retain(|p| !is_stale_nan(p.f));
+                        }
+                        _ => s.floats.retain(|p| !is_stale_nan(p.f)),
+                    }
                 }
                 // Like Prometheus, only what functions produce counts towards
                 // `max_samples`, not the raw points read for their windows
                 // (a day of raw samples is fine for a `rate` range query).
                 Ok(RangeInput {
                     series,
+                    starts,
                     range,
                     offset,
                     at,

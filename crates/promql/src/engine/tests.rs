@@ -340,3 +340,88 @@ fn select_hints_name_the_enclosing_function() {
         vec![Some("rate".to_string()), Some("count".to_string()), None]
     );
 }
+
+/// A storage that also knows samples' start timestamps.
+struct WithStarts(Series, Vec<i64>);
+
+impl Queryable for WithStarts {
+    fn select(
+        &self,
+        mint: i64,
+        maxt: i64,
+        m: &[Matcher],
+        h: &SelectHints,
+    ) -> Result<Vec<Series>, StorageError> {
+        Ok(self
+            .select_with_start_times(mint, maxt, m, h)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect())
+    }
+
+    fn select_with_start_times(
+        &self,
+        mint: i64,
+        maxt: i64,
+        _m: &[Matcher],
+        _h: &SelectHints,
+    ) -> Result<Vec<(Series, crate::storage::StartTimes)>, StorageError> {
+        let keep: Vec<usize> = (0..self.0.floats.len())
+            .filter(|&i| (mint..=maxt).contains(&self.0.floats[i].t))
+            .collect();
+        let s = Series {
+            metric: self.0.metric.clone(),
+            floats: keep.iter().map(|&i| self.0.floats[i]).collect(),
+            ..Default::default()
+        };
+        let st = crate::storage::StartTimes {
+            floats: keep.iter().map(|&i| self.1[i]).collect(),
+            histograms: Vec::new(),
+        };
+        Ok(vec![(s, st)])
+    }
+}
+
+#[test]
+fn start_timestamps_reveal_counter_resets() {
+    // Upstream start_timestamps.test, series `st_resets`: samples 0, 60, …
+    // every minute from 2m, with start times that reset the counter.
+    let offsets_s: [f64; 15] = [
+        -30.0, -90.0, -150.0, -60.0, -120.0, -180.0, -59.999, -119.999, -179.999, -1.0, -61.0,
+        -121.0, -0.001, -60.001, -120.001,
+    ];
+    let floats: Vec<FPoint> = (0..15)
+        .map(|i| FPoint {
+            t: (i + 2) * 60_000,
+            f: i as f64 * 60.0,
+        })
+        .collect();
+    let starts: Vec<i64> = floats
+        .iter()
+        .zip(offsets_s)
+        .map(|(p, o)| p.t + (o * 1000.0).round() as i64)
+        .collect();
+    let store = WithStarts(
+        Series {
+            metric: Labels::from_pairs(&[("__name__", "cumulative")]),
+            floats,
+            ..Default::default()
+        },
+        starts,
+    );
+    let r = engine()
+        .range_query(&store, "increase(cumulative[5m])", 420_000, 900_000, 60_000)
+        .unwrap();
+    let Value::Matrix(m) = r.value else { panic!() };
+    let got: Vec<f64> = m[0]
+        .floats
+        .iter()
+        .map(|p| (p.f * 1000.0).round() / 1000.0)
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            420.0, 780.0, 675.0, 675.0, 1275.0, 1080.0, 900.0, 1725.0, 1440.0
+        ]
+    );
+}

@@ -40,6 +40,8 @@ pub(crate) struct Window<'a> {
     /// The `smoothed` modifier: `floats`/`hists` may reach a lookback
     /// beyond both ends.
     pub(crate) smoothed: bool,
+    /// Start timestamps of `floats` (empty when unknown).
+    pub(crate) st_floats: &'a [i64],
     pub(crate) metric: &'a Labels,
 }
 
@@ -212,7 +214,13 @@ pub(crate) fn range_fn(
         arg_pos: arg.pos(),
     };
     let mut sv = vec![0.0; scalars.len()];
-    for s in &input.series {
+    for (si, s) in input.series.iter().enumerate() {
+        let st_floats: &[i64] = input
+            .starts
+            .get(si)
+            .map(|x| x.floats.as_slice())
+            .filter(|x| x.len() == s.floats.len())
+            .unwrap_or_default();
         let drop = !keep_name || s.drop_name;
         let mut floats = Vec::new();
         let mut histograms = Vec::new();
@@ -221,7 +229,9 @@ pub(crate) fn range_fn(
             let ts = r.ts(i);
             let (lo, hi) = input.window(ts);
             let (slo, shi) = input.slice_bounds(ts);
-            let (wf, wh) = cur.slices(s, slo, shi);
+            let (fr, hr) = cur.ranges(s, slo, shi);
+            let wf = s.floats.get(fr.clone()).unwrap_or_default();
+            let wh = s.histograms.get(hr).unwrap_or_default();
             if wf.is_empty() && wh.is_empty() {
                 continue;
             }
@@ -239,6 +249,7 @@ pub(crate) fn range_fn(
                 ts,
                 anchored: input.anchored,
                 smoothed: input.smoothed,
+                st_floats: st_floats.get(fr).unwrap_or_default(),
                 metric: &s.metric,
             };
             match f(&mut fx, &w, &sv) {

@@ -138,7 +138,9 @@ pub(crate) fn extrapolated_rate(
         first_f = 0.0;
         first_hc = w.hists.first()?.h.count;
     } else {
-        if w.floats.len() < 2 {
+        // One sample is enough when its start timestamp shows where the
+        // counter started (checked below).
+        if w.floats.is_empty() {
             return None;
         }
         n_minus_one = w.floats.len() - 1;
@@ -149,8 +151,21 @@ pub(crate) fn extrapolated_rate(
         result_h = None;
         result_f = w.floats.last()?.f - first_f;
         if counter {
-            for p in w.floats.windows(2) {
-                if p[1].f < p[0].f {
+            let sts = w.st_floats;
+            let mut overlap = false;
+            for (i, p) in w.floats.windows(2).enumerate() {
+                let (prev_st, cur_st) = (sts.get(i).copied(), sts.get(i + 1).copied());
+                if let (false, Some(a), Some(b)) = (overlap, prev_st, cur_st) {
+                    if b != 0 && b < p[0].t && b != a {
+                        fx.warn(format!(
+                            "sample has start time that overlaps with previous sample timestamp for metric {}",
+                            qname(w.metric)
+                        ));
+                        overlap = true;
+                    }
+                }
+                let st_reset = matches!((prev_st, cur_st), (Some(a), Some(b)) if start_time_reset(a, p[0].t, b, p[1].t));
+                if p[1].f < p[0].f || st_reset {
                     result_f += p[0].f;
                 }
             }
@@ -158,13 +173,30 @@ pub(crate) fn extrapolated_rate(
     }
     let mut to_start = (first_t - w.start) as f64 / 1000.0;
     let mut to_end = (w.end - last_t) as f64 / 1000.0;
-    let sampled = (last_t - first_t) as f64 / 1000.0;
-    let avg = sampled / n_minus_one as f64;
+    let mut sampled = (last_t - first_t) as f64 / 1000.0;
+    let avg = if n_minus_one > 0 {
+        sampled / n_minus_one as f64
+    } else {
+        0.0
+    };
     let threshold = avg * 1.1;
-    if to_start >= threshold {
+    let first_st = if result_h.is_none() {
+        w.st_floats.first().copied().unwrap_or(0)
+    } else {
+        0
+    };
+    if counter && first_st != 0 && first_st > w.start && first_st < first_t {
+        // The first sample's start time lies in the window: the counter
+        // was zero then, so count from there instead of extrapolating.
+        to_start = 0.0;
+        sampled = (last_t - first_st) as f64 / 1000.0;
+        result_f += first_f;
+    } else if n_minus_one == 0 {
+        return None;
+    } else if to_start >= threshold {
         to_start = avg / 2.0;
     }
-    if counter {
+    if counter && !(first_st != 0 && first_st > w.start && first_st < first_t) {
         let mut to_zero = to_start;
         if let Some(h) = &result_h {
             if h.count > 0.0 && first_hc >= 0.0 {
@@ -304,19 +336,44 @@ fn histogram_rate(
     Some(h)
 }
 
+/// Whether the start timestamps of two consecutive samples show a counter
+/// reset between them (Prometheus' `isStartTimestampReset`).
+pub(crate) fn start_time_reset(prev_st: i64, prev_t: i64, cur_st: i64, cur_t: i64) -> bool {
+    if cur_st == 0 || cur_st >= cur_t || cur_st < prev_t {
+        return false;
+    }
+    if cur_st > prev_t {
+        return true;
+    }
+    if prev_st > prev_t {
+        return false;
+    }
+    prev_st != 0 && prev_st != prev_t
+}
+
 /// `irate`/`idelta`: from the last two samples of the window.
 fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Option<Out> {
     if w.floats.len() + w.hists.len() < 2 {
         return None;
     }
     // The last two samples, floats and histograms merged by time.
-    let mut pts: Vec<(i64, f64, Option<&Arc<FloatHistogram>>)> = w
+    // (time, value, histogram, start time) of the last two floats and
+    // histograms, merged by time.
+    type Pt<'p> = (i64, f64, Option<&'p Arc<FloatHistogram>>, i64);
+    let nf = w.floats.len();
+    let mut pts: Vec<Pt<'_>> = w
         .floats
         .iter()
-        .rev()
-        .take(2)
-        .map(|p| (p.t, p.f, None))
-        .chain(w.hists.iter().rev().take(2).map(|p| (p.t, 0.0, Some(&p.h))))
+        .enumerate()
+        .skip(nf.saturating_sub(2))
+        .map(|(i, p)| (p.t, p.f, None, w.st_floats.get(i).copied().unwrap_or(0)))
+        .chain(
+            w.hists
+                .iter()
+                .rev()
+                .take(2)
+                .map(|p| (p.t, 0.0, Some(&p.h), 0)),
+        )
         .collect();
     pts.sort_by_key(|p| p.0);
     let n = pts.len();
@@ -328,11 +385,8 @@ fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Optio
     let out = match (a.2, b.2) {
         (None, None) => {
             // A decrease is a counter reset for irate: the rate starts from zero.
-            let v = if !is_rate || b.1 >= a.1 || b.1.is_nan() || a.1.is_nan() {
-                b.1 - a.1
-            } else {
-                b.1
-            };
+            let reset = b.1 < a.1 || start_time_reset(a.3, a.0, b.3, b.0);
+            let v = if !is_rate || !reset { b.1 - a.1 } else { b.1 };
             if is_rate {
                 Out::F(v / (interval as f64 / 1000.0))
             } else {
@@ -473,7 +527,9 @@ fn smoothing(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, sf: f64, tf: f64) -> Option
 /// time order.
 fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
     let (mut i, mut j) = super::extended::first_indices(w)?;
-    let mut prev: Option<(f64, Option<&Arc<FloatHistogram>>)> = None;
+    // (value, histogram, time, start time)
+    type Cur<'p> = (f64, Option<&'p Arc<FloatHistogram>>, i64, i64);
+    let mut prev: Option<Cur<'_>> = None;
     let mut count = 0.0;
     while i < w.floats.len() || j < w.hists.len() {
         let take_float = match (w.floats.get(i), w.hists.get(j)) {
@@ -481,12 +537,13 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
             (Some(_), None) => true,
             _ => false,
         };
-        let cur = if take_float {
-            let p = w.floats.get(i).map(|p| (p.f, None));
+        let cur: Option<Cur<'_>> = if take_float {
+            let st = w.st_floats.get(i).copied().unwrap_or(0);
+            let p = w.floats.get(i).map(|p| (p.f, None, p.t, st));
             i += 1;
             p
         } else {
-            let p = w.hists.get(j).map(|p| (0.0, Some(&p.h)));
+            let p = w.hists.get(j).map(|p| (0.0, Some(&p.h), p.t, 0));
             j += 1;
             p
         };
@@ -495,7 +552,7 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
             let hit = match (p.1, cur.1) {
                 (None, None) => {
                     if reset {
-                        cur.0 < p.0
+                        cur.0 < p.0 || start_time_reset(p.3, p.2, cur.3, cur.2)
                     } else {
                         cur.0 != p.0 && !(cur.0.is_nan() && p.0.is_nan())
                     }
