@@ -216,6 +216,72 @@ impl Evaluator<'_> {
         Ok(out)
     }
 
+    /// `start_timestamp(selector)`: the start time (in seconds) of the
+    /// sample the selector sees at each step; nothing for series whose
+    /// start times storage does not keep.
+    pub(crate) fn start_time_selector(&mut self, vs: &VectorSelector, r: Range) -> EResult<Matrix> {
+        let offset = self.duration_ms(vs.offset, vs.offset_expr.as_deref(), true)?;
+        let at = self.at_time(vs.at);
+        let lookback = self.opts.lookback_delta;
+        let (lo, hi) = at.map_or((r.start, r.last()), |a| (a, a));
+        let (mint, maxt) = (lo - offset - lookback + 1, hi - offset);
+        let hints = SelectHints {
+            start: mint,
+            end: maxt,
+            step: r.step,
+            func: Some("start_timestamp".into()),
+        };
+        let got = self
+            .storage
+            .select_with_start_times(mint, maxt, &vs.matchers, &hints)?;
+        let mut out = Vec::new();
+        for (s, st) in got {
+            let known_f = st.floats.len() == s.floats.len() && !s.floats.is_empty();
+            let known_h = st.histograms.len() == s.histograms.len() && !s.histograms.is_empty();
+            if !known_f && !known_h {
+                continue;
+            }
+            let mut floats = Vec::new();
+            let mut cur = Cursor::default();
+            for i in 0..r.len() {
+                let ts = r.ts(i);
+                let rt = at.unwrap_or(ts) - offset;
+                let (fi, hi) = cur.upto(&s, rt);
+                let f = fi
+                    .checked_sub(1)
+                    .and_then(|k| s.floats.get(k).map(|p| (k, p)));
+                let h = hi
+                    .checked_sub(1)
+                    .and_then(|k| s.histograms.get(k).map(|p| (k, p.t)));
+                let found = match (f, h) {
+                    (Some((_, fp)), Some((k, ht))) if ht > fp.t => Some((ht, st.histograms.get(k))),
+                    (Some((k, fp)), _) if !is_stale_nan(fp.f) => Some((fp.t, st.floats.get(k))),
+                    (Some(_), _) => None,
+                    (None, Some((k, ht))) => Some((ht, st.histograms.get(k))),
+                    (None, None) => None,
+                };
+                if let Some((t, Some(&start))) = found {
+                    if t > rt - lookback {
+                        floats.push(FPoint {
+                            t: ts,
+                            f: start as f64 / 1000.0,
+                        });
+                    }
+                }
+            }
+            if !floats.is_empty() {
+                self.add_samples(floats.len())?;
+                out.push(Series {
+                    metric: s.metric,
+                    floats,
+                    histograms: Vec::new(),
+                    drop_name: false,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// An instant selector with the `smoothed` modifier: values are
     /// interpolated between the samples around each step.
     pub(crate) fn smoothed_selector(

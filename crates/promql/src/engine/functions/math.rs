@@ -122,7 +122,17 @@ pub(super) fn call(
             map_vector(ev, arg, r, &mut |_, s, _| Some(Out::F(s.t as f64 / 1000.0)))?
         }
         "start_timestamp" => {
-            // Start timestamps are not stored: nothing to report.
+            // Only a plain selector carries start times (as in Prometheus).
+            if let crate::ast::Expr::VectorSelector(vs) = super::unparen(arg) {
+                if ev.opts.use_start_timestamps {
+                    let mut m = ev.start_time_selector(vs, r)?;
+                    let delayed = ev.opts.enable_delayed_name_removal;
+                    for s in &mut m {
+                        crate::engine::eval::mark_series_drop_name(s, delayed);
+                    }
+                    return Ok(Some(Val::Series(m)));
+                }
+            }
             map_vector(ev, arg, r, &mut |_, _, _| None)?
         }
         "scalar" => {
