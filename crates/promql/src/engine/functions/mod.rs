@@ -42,6 +42,8 @@ pub(crate) struct Window<'a> {
     pub(crate) smoothed: bool,
     /// Start timestamps of `floats` (empty when unknown).
     pub(crate) st_floats: &'a [i64],
+    /// Start timestamps of `hists` (empty when unknown).
+    pub(crate) st_hists: &'a [i64],
     pub(crate) metric: &'a Labels,
 }
 
@@ -221,6 +223,12 @@ pub(crate) fn range_fn(
             .map(|x| x.floats.as_slice())
             .filter(|x| x.len() == s.floats.len())
             .unwrap_or_default();
+        let st_hists: &[i64] = input
+            .starts
+            .get(si)
+            .map(|x| x.histograms.as_slice())
+            .filter(|x| x.len() == s.histograms.len())
+            .unwrap_or_default();
         let drop = !keep_name || s.drop_name;
         let mut floats = Vec::new();
         let mut histograms = Vec::new();
@@ -231,7 +239,7 @@ pub(crate) fn range_fn(
             let (slo, shi) = input.slice_bounds(ts);
             let (fr, hr) = cur.ranges(s, slo, shi);
             let wf = s.floats.get(fr.clone()).unwrap_or_default();
-            let wh = s.histograms.get(hr).unwrap_or_default();
+            let wh = s.histograms.get(hr.clone()).unwrap_or_default();
             if wf.is_empty() && wh.is_empty() {
                 continue;
             }
@@ -250,6 +258,7 @@ pub(crate) fn range_fn(
                 anchored: input.anchored,
                 smoothed: input.smoothed,
                 st_floats: st_floats.get(fr).unwrap_or_default(),
+                st_hists: st_hists.get(hr).unwrap_or_default(),
                 metric: &s.metric,
             };
             match f(&mut fx, &w, &sv) {

@@ -126,14 +126,18 @@ pub(crate) fn extrapolated_rate(
         return super::extended::extended_rate(fx, w, counter, is_rate);
     }
     let (first_t, last_t, n_minus_one, mut result_f, mut result_h, first_f, first_hc);
-    if !w.hists.is_empty() {
-        if w.hists.len() < 2 {
-            return None;
-        }
+    let is_hist = !w.hists.is_empty();
+    if is_hist {
         n_minus_one = w.hists.len() - 1;
         first_t = w.hists.first()?.t;
         last_t = w.hists.last()?.t;
-        result_h = Some(histogram_rate(fx, w, w.hists, counter)?);
+        // One histogram is enough when its start time says where the
+        // counter started (checked below).
+        result_h = if w.hists.len() > 1 {
+            Some(histogram_rate(fx, w, w.hists, counter)?)
+        } else {
+            None
+        };
         result_f = 0.0;
         first_f = 0.0;
         first_hc = w.hists.first()?.h.count;
@@ -180,17 +184,34 @@ pub(crate) fn extrapolated_rate(
         0.0
     };
     let threshold = avg * 1.1;
-    let first_st = if result_h.is_none() {
-        w.st_floats.first().copied().unwrap_or(0)
+    let first_st = if is_hist {
+        w.st_hists.first().copied().unwrap_or(0)
     } else {
-        0
+        w.st_floats.first().copied().unwrap_or(0)
     };
     if counter && first_st != 0 && first_st > w.start && first_st < first_t {
         // The first sample's start time lies in the window: the counter
         // was zero then, so count from there instead of extrapolating.
         to_start = 0.0;
         sampled = (last_t - first_st) as f64 / 1000.0;
-        result_f += first_f;
+        if is_hist {
+            let first = &w.hists.first()?.h;
+            result_h = match result_h.take() {
+                None => Some((**first).clone()),
+                Some(mut h) => {
+                    if hist::add(&mut h, first).is_err() {
+                        fx.warn(format!(
+                            "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                            qname(w.metric)
+                        ));
+                        return None;
+                    }
+                    Some(h)
+                }
+            };
+        } else {
+            result_f += first_f;
+        }
     } else if n_minus_one == 0 {
         return None;
     } else if to_start >= threshold {
@@ -220,16 +241,14 @@ pub(crate) fn extrapolated_rate(
     if is_rate {
         factor /= w.range as f64 / 1000.0;
     }
-    match result_h.take() {
-        Some(mut h) => {
-            h.mul(factor);
-            Some(Out::H(Arc::new(h)))
-        }
-        None => {
-            result_f *= factor;
-            Some(Out::F(result_f))
-        }
+    if is_hist {
+        let mut h = result_h.take()?;
+        h.mul(factor);
+        h.counter_reset_hint = CounterResetHint::Gauge;
+        return Some(Out::H(Arc::new(h)));
     }
+    result_f *= factor;
+    Some(Out::F(result_f))
 }
 
 /// The raw increase of histogram samples over a window (reset-corrected for
@@ -253,9 +272,16 @@ fn histogram_rate(
             qname(w.metric)
         ));
     }
+    let sts = w.st_hists;
+    let st_reset = |i: usize| -> bool {
+        match (sts.get(i), sts.get(i + 1), points.get(i), points.get(i + 1)) {
+            (Some(&a), Some(&b), Some(p), Some(c)) => start_time_reset(a, p.t, b, c.t),
+            _ => false,
+        }
+    };
     if counter {
         if let Some(second) = points.get(1) {
-            if hist::detect_reset(&second.h, &prev) {
+            if st_reset(0) || hist::detect_reset(&second.h, &prev) {
                 prev = FloatHistogram {
                     schema: second.h.schema,
                     custom_values: second.h.custom_values.clone(),
@@ -308,8 +334,8 @@ fn histogram_rate(
     }
     if counter {
         let mut prev_h: &FloatHistogram = &prev;
-        for p in points.iter().skip(1) {
-            if hist::detect_reset(&p.h, prev_h) {
+        for (i, p) in points.iter().enumerate().skip(1) {
+            if st_reset(i - 1) || hist::detect_reset(&p.h, prev_h) {
                 match hist::add(&mut h, prev_h) {
                     Ok(c) if c.reconciled => {
                         fx.info("mismatched custom buckets were reconciled during addition")
@@ -367,13 +393,21 @@ fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Optio
         .enumerate()
         .skip(nf.saturating_sub(2))
         .map(|(i, p)| (p.t, p.f, None, w.st_floats.get(i).copied().unwrap_or(0)))
-        .chain(
+        .chain({
+            let nh = w.hists.len();
             w.hists
                 .iter()
-                .rev()
-                .take(2)
-                .map(|p| (p.t, 0.0, Some(&p.h), 0)),
-        )
+                .enumerate()
+                .skip(nh.saturating_sub(2))
+                .map(|(i, p)| {
+                    (
+                        p.t,
+                        0.0,
+                        Some(&p.h),
+                        w.st_hists.get(i).copied().unwrap_or(0),
+                    )
+                })
+        })
         .collect();
     pts.sort_by_key(|p| p.0);
     let n = pts.len();
@@ -413,7 +447,7 @@ fn instant_value(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, is_rate: bool) -> Optio
                     qname(w.metric)
                 ));
             }
-            if !is_rate || !hist::detect_reset(hb, ha) {
+            if !is_rate || (!start_time_reset(a.3, a.0, b.3, b.0) && !hist::detect_reset(hb, ha)) {
                 match hist::sub(&mut res, ha) {
                     Ok(c) if c.reconciled => {
                         fx.info("mismatched custom buckets were reconciled during subtraction")
@@ -543,7 +577,8 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
             i += 1;
             p
         } else {
-            let p = w.hists.get(j).map(|p| (0.0, Some(&p.h), p.t, 0));
+            let st = w.st_hists.get(j).copied().unwrap_or(0);
+            let p = w.hists.get(j).map(|p| (0.0, Some(&p.h), p.t, st));
             j += 1;
             p
         };
@@ -559,7 +594,7 @@ fn count_transitions(w: &Window<'_>, reset: bool) -> Option<f64> {
                 }
                 (Some(a), Some(b)) => {
                     if reset {
-                        hist::detect_reset(b, a)
+                        start_time_reset(p.3, p.2, cur.3, cur.2) || hist::detect_reset(b, a)
                     } else {
                         !b.equals(a)
                     }
