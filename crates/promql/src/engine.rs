@@ -1,8 +1,37 @@
 //! The PromQL engine: evaluates a parsed expression over a [`Queryable`].
 //!
-//! (Contract for the evaluation work in progress; the evaluator lives in
-//! `engine/` once it lands.)
+//! Every node is evaluated once for all steps of the query (an instant
+//! query is a range of one step). Instant vectors travel either
+//! series-major (one label set per series, one point per step — what
+//! selectors, range functions, element-wise functions, group aggregations
+//! and most operators produce) or as one vector per step (what needs the
+//! whole step at once, e.g. `topk`, `sort`, histogram functions). Each
+//! selector reads storage once for the query's whole range; `@`-pinned
+//! (step-invariant) expressions are evaluated once and repeated.
+//!
+//! Layout of `engine/`: `eval` (the tree walk, result shaping),
+//! `selector` (instant and range selectors, subqueries), `binary` and
+//! `binary_series` (operators and vector matching), `aggregate`,
+//! `count_values`, `functions/` (one file per family), `hist` and `trim`
+//! (native-histogram arithmetic), `numeric` (Kahan sums, quantiles),
+//! `annotations` (warning/info texts), `labels` (label-set helpers).
 
+mod aggregate;
+mod annotations;
+mod binary;
+mod binary_series;
+mod count_values;
+mod eval;
+mod functions;
+mod hist;
+mod labels;
+mod numeric;
+mod selector;
+#[cfg(test)]
+mod tests;
+mod trim;
+
+use crate::ParseOptions;
 use crate::error::ParseErrors;
 use crate::storage::{Queryable, StorageError};
 use crate::value::Value;
@@ -16,6 +45,19 @@ pub struct EngineOptions {
     pub max_samples: usize,
     /// Whether experimental functions (e.g. `sort_by_label`, `info`) are allowed.
     pub enable_experimental_functions: bool,
+    /// Prometheus 3.x delayed `__name__` removal: functions and operators
+    /// mark series whose name is to go, and the name is removed only at the
+    /// end of evaluation. On by default because the upstream test engine
+    /// runs with it; the server sets it from the
+    /// `promql-delayed-name-removal` feature flag.
+    pub enable_delayed_name_removal: bool,
+    /// Use samples' start timestamps (when storage has them) to detect
+    /// counter resets in `rate`, `increase`, `irate` and `resets`
+    /// (Prometheus' `UseStartTimestamps`, on in its test engine).
+    pub use_start_timestamps: bool,
+    /// Step of subqueries written without one (`x[5m:]`), in ms (1 m, the
+    /// default global evaluation interval).
+    pub default_subquery_step: i64,
 }
 
 impl Default for EngineOptions {
@@ -24,6 +66,9 @@ impl Default for EngineOptions {
             lookback_delta: 5 * 60 * 1000,
             max_samples: 50_000_000,
             enable_experimental_functions: false,
+            enable_delayed_name_removal: true,
+            use_start_timestamps: true,
+            default_subquery_step: 60_000,
         }
     }
 }
@@ -34,8 +79,8 @@ pub enum QueryError {
     /// The query does not parse.
     #[error("{0}")]
     Parse(#[from] ParseErrors),
-    /// Storage failed.
-    #[error("{0}")]
+    /// Storage failed (worded like Prometheus: `expanding series: ...`).
+    #[error("expanding series: {0}")]
     Storage(#[from] StorageError),
     /// Evaluation failed (message as Prometheus words it).
     #[error("{0}")]
@@ -70,28 +115,53 @@ impl Engine {
         &self.opts
     }
 
+    fn parse(&self, query: &str) -> Result<crate::Expr, QueryError> {
+        let mut po = ParseOptions::all();
+        po.experimental_functions = self.opts.enable_experimental_functions;
+        Ok(crate::parse_with(query, po)?)
+    }
+
     /// Evaluates `query` at `ts` (ms since the epoch).
     pub fn instant_query(
         &self,
-        _storage: &dyn Queryable,
+        storage: &dyn Queryable,
         query: &str,
-        _ts: i64,
+        ts: i64,
     ) -> Result<QueryResult, QueryError> {
-        crate::parse(query)?;
-        Err(QueryError::Eval("evaluation not implemented yet".into()))
+        let expr = self.parse(query)?;
+        eval::run(&self.opts, storage, query, &expr, ts, ts, 0)
     }
 
     /// Evaluates `query` at every `step` ms from `start` to `end`
     /// inclusive; the value is always a matrix.
     pub fn range_query(
         &self,
-        _storage: &dyn Queryable,
+        storage: &dyn Queryable,
         query: &str,
-        _start: i64,
-        _end: i64,
-        _step: i64,
+        start: i64,
+        end: i64,
+        step: i64,
     ) -> Result<QueryResult, QueryError> {
-        crate::parse(query)?;
-        Err(QueryError::Eval("evaluation not implemented yet".into()))
+        let expr = self.parse(query)?;
+        match expr.type_of() {
+            crate::ValueType::Vector | crate::ValueType::Scalar => {}
+            t => {
+                return Err(QueryError::Eval(format!(
+                    "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                    t.documented()
+                )));
+            }
+        }
+        if step <= 0 {
+            return Err(QueryError::Eval(
+                "zero or negative query resolution step widths are not accepted. Try a positive integer".into(),
+            ));
+        }
+        if end < start {
+            return Err(QueryError::Eval(
+                "end timestamp must not be before start time".into(),
+            ));
+        }
+        eval::run(&self.opts, storage, query, &expr, start, end, step)
     }
 }

@@ -28,6 +28,17 @@ pub struct SelectHints {
 #[error("{0}")]
 pub struct StorageError(pub String);
 
+/// Start timestamps ("created timestamps") of the samples one selected
+/// series holds, parallel to its sample lists; 0 where unknown, and empty
+/// lists when storage keeps none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StartTimes {
+    /// One per element of [`Series::floats`] (or empty).
+    pub floats: Vec<i64>,
+    /// One per element of [`Series::histograms`] (or empty).
+    pub histograms: Vec<i64>,
+}
+
 /// Something the engine can select series from.
 pub trait Queryable: Send + Sync {
     /// Every series all `matchers` select, with the samples in
@@ -40,4 +51,23 @@ pub trait Queryable: Send + Sync {
         matchers: &[Matcher],
         hints: &SelectHints,
     ) -> Result<Vec<Series>, StorageError>;
+
+    /// Like [`Queryable::select`], also giving each sample's start
+    /// timestamp where storage keeps them (used by `rate`, `increase`,
+    /// `irate`, `resets` and `start_timestamp` to see counter resets).
+    /// The default knows none, which is what a storage without start
+    /// timestamps should answer.
+    fn select_with_start_times(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        hints: &SelectHints,
+    ) -> Result<Vec<(Series, StartTimes)>, StorageError> {
+        Ok(self
+            .select(mint, maxt, matchers, hints)?
+            .into_iter()
+            .map(|s| (s, StartTimes::default()))
+            .collect())
+    }
 }

@@ -1,0 +1,344 @@
+//! `*_over_time` functions, `absent`, `absent_over_time`.
+
+use std::sync::Arc;
+
+use vigil_model::{CounterResetHint, Labels, LabelsBuilder, MatchType};
+
+use super::{FnCtx, Out, Window, qname, range_fn, unparen};
+use crate::ast::{Call, Expr, PosRange};
+use crate::engine::aggregate::{kahan_inc, quantile};
+use crate::engine::annotations::fmt_g;
+use crate::engine::eval::{EResult, Evaluator, Range, Val};
+use crate::engine::hist::{HistMean, HistSum};
+use crate::value::Sample;
+
+/// Dispatches the functions of this family; `None` if `c` is not one.
+pub(super) fn call(
+    ev: &mut Evaluator<'_>,
+    c: &Call,
+    r: Range,
+    _arg_pos: PosRange,
+) -> EResult<Option<Val>> {
+    let name = c.func.name;
+    let (keep_name, matrix_arg) = match name {
+        "last_over_time" | "first_over_time" => (true, 0),
+        "quantile_over_time" => (false, 1),
+        "absent" => return absent(ev, c, r).map(Some),
+        "absent_over_time" => return absent_over_time(ev, c, r).map(Some),
+        "avg_over_time"
+        | "sum_over_time"
+        | "count_over_time"
+        | "min_over_time"
+        | "max_over_time"
+        | "stddev_over_time"
+        | "stdvar_over_time"
+        | "present_over_time"
+        | "mad_over_time"
+        | "ts_of_first_over_time"
+        | "ts_of_last_over_time"
+        | "ts_of_max_over_time"
+        | "ts_of_min_over_time" => (false, 0),
+        _ => return Ok(None),
+    };
+    let out = range_fn(ev, c, r, matrix_arg, keep_name, &mut |fx, w, s| {
+        over_time(fx, name, w, s)
+    })?;
+    Ok(Some(Val::Series(out)))
+}
+
+fn ignored_mixed(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {
+    fx.info(format!(
+        "ignored histograms in a range containing both floats and histograms for metric name {}",
+        qname(w.metric)
+    ));
+}
+
+/// Floats only; an info when histograms were ignored.
+fn floats_only(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) -> bool {
+    if w.floats.is_empty() {
+        return false;
+    }
+    if !w.hists.is_empty() {
+        ignored_mixed(fx, w);
+    }
+    true
+}
+
+fn over_time(fx: &mut FnCtx<'_, '_>, name: &str, w: &Window<'_>, s: &[f64]) -> Option<Out> {
+    let fl = w.floats;
+    let v = match name {
+        "count_over_time" => (fl.len() + w.hists.len()) as f64,
+        "present_over_time" => 1.0,
+        "last_over_time" => {
+            let f = fl.last();
+            let h = w.hists.last();
+            return match (f, h) {
+                (Some(f), Some(h)) if h.t < f.t => Some(Out::F(f.f)),
+                (_, Some(h)) => Some(Out::H(h.h.clone())),
+                (Some(f), None) => Some(Out::F(f.f)),
+                (None, None) => None,
+            };
+        }
+        "first_over_time" => {
+            let f = fl.first();
+            let h = w.hists.first();
+            return match (f, h) {
+                (Some(f), Some(h)) if f.t < h.t => Some(Out::F(f.f)),
+                (_, Some(h)) => Some(Out::H(h.h.clone())),
+                (Some(f), None) => Some(Out::F(f.f)),
+                (None, None) => None,
+            };
+        }
+        "ts_of_first_over_time" => {
+            let tf = fl.first().map_or(i64::MAX, |p| p.t);
+            let th = w.hists.first().map_or(i64::MAX, |p| p.t);
+            tf.min(th) as f64 / 1000.0
+        }
+        "ts_of_last_over_time" => {
+            let tf = fl.last().map_or(0, |p| p.t);
+            let th = w.hists.last().map_or(0, |p| p.t);
+            tf.max(th) as f64 / 1000.0
+        }
+        "sum_over_time" | "avg_over_time" => {
+            if !fl.is_empty() && !w.hists.is_empty() {
+                fx.warn(format!(
+                    "encountered a mix of histograms and floats for metric name {}",
+                    qname(w.metric)
+                ));
+                return None;
+            }
+            if fl.is_empty() {
+                return hist_sum_avg(fx, w, name == "avg_over_time");
+            }
+            if name == "sum_over_time" {
+                let (mut sum, mut c) = (0.0, 0.0);
+                for p in fl {
+                    (sum, c) = kahan_inc(p.f, sum, c);
+                }
+                if sum.is_infinite() { sum } else { sum + c }
+            } else {
+                avg_floats(fl.iter().map(|p| p.f))
+            }
+        }
+        "min_over_time" | "max_over_time" | "ts_of_min_over_time" | "ts_of_max_over_time" => {
+            if !floats_only(fx, w) {
+                return None;
+            }
+            let first = fl.first()?;
+            let (mut best, mut best_t) = (first.f, first.t);
+            for p in fl {
+                let better = match name {
+                    "max_over_time" => p.f > best,
+                    "min_over_time" => p.f < best,
+                    "ts_of_max_over_time" => p.f >= best,
+                    _ => p.f <= best,
+                } || best.is_nan();
+                if better {
+                    best = p.f;
+                    best_t = p.t;
+                }
+            }
+            if name.starts_with("ts_of") {
+                best_t as f64 / 1000.0
+            } else {
+                best
+            }
+        }
+        "stddev_over_time" | "stdvar_over_time" => {
+            if !floats_only(fx, w) {
+                return None;
+            }
+            let (mut count, mut mean, mut cm, mut aux, mut ca) = (0.0, 0.0, 0.0, 0.0, 0.0);
+            for p in fl {
+                count += 1.0;
+                let delta = p.f - (mean + cm);
+                (mean, cm) = kahan_inc(delta / count, mean, cm);
+                (aux, ca) = kahan_inc(delta * (p.f - (mean + cm)), aux, ca);
+            }
+            let var = (aux + ca) / count;
+            if name == "stddev_over_time" {
+                var.sqrt()
+            } else {
+                var
+            }
+        }
+        "quantile_over_time" => {
+            let q = s.first().copied().unwrap_or(f64::NAN);
+            if fl.is_empty() {
+                return None;
+            }
+            if q.is_nan() || !(0.0..=1.0).contains(&q) {
+                fx.warn(format!(
+                    "quantile value should be between 0 and 1, got {}",
+                    fmt_g(q)
+                ));
+            }
+            if !w.hists.is_empty() {
+                ignored_mixed(fx, w);
+            }
+            let mut vals: Vec<f64> = fl.iter().map(|p| p.f).collect();
+            quantile(q, &mut vals)
+        }
+        "mad_over_time" => {
+            if !floats_only(fx, w) {
+                return None;
+            }
+            if fl.iter().any(|p| p.f.is_nan()) {
+                f64::NAN
+            } else {
+                let mut vals: Vec<f64> = fl.iter().map(|p| p.f).collect();
+                let median = quantile(0.5, &mut vals);
+                for v in &mut vals {
+                    *v = (*v - median).abs();
+                }
+                quantile(0.5, &mut vals)
+            }
+        }
+        _ => return None,
+    };
+    Some(Out::F(v))
+}
+
+/// Mean of `vals` as Prometheus computes it: a Kahan-compensated direct
+/// sum, switching to an incremental mean only if the sum would overflow.
+pub(crate) fn avg_floats(vals: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut count, mut mean, mut c) = (0.0, 0.0, 0.0, 0.0);
+    let mut incremental = false;
+    for (i, f) in vals.enumerate() {
+        if i == 0 {
+            sum = f;
+            count = 1.0;
+            continue;
+        }
+        count = (i + 1) as f64;
+        if !incremental {
+            let (ns, nc) = kahan_inc(f, sum, c);
+            if !ns.is_infinite() {
+                (sum, c) = (ns, nc);
+                continue;
+            }
+            incremental = true;
+            mean = sum / (count - 1.0);
+            c /= count - 1.0;
+        }
+        let q = (count - 1.0) / count;
+        (mean, c) = kahan_inc(f / count, q * mean, q * c);
+    }
+    if incremental {
+        mean + c
+    } else {
+        sum / count + c / count
+    }
+}
+
+fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out> {
+    let first = w.hists.first()?;
+    let mut sum = HistSum::new(&first.h);
+    let mut mean = HistMean::new(&first.h);
+    let (mut reset, mut not_reset) = (false, false);
+    for p in w.hists {
+        match p.h.counter_reset_hint {
+            CounterResetHint::CounterReset => reset = true,
+            CounterResetHint::NotCounterReset => not_reset = true,
+            _ => {}
+        }
+    }
+    for p in w.hists.iter().skip(1) {
+        let res = if avg { mean.add(&p.h) } else { sum.add(&p.h) };
+        if res.as_ref().is_ok_and(|c| c.reconciled) {
+            fx.info("mismatched custom buckets were reconciled during aggregation");
+        }
+        if res.is_err() {
+            fx.warn(format!(
+                "vector contains a mix of histograms with exponential and custom buckets schemas for metric name {}",
+                qname(w.metric)
+            ));
+            return None;
+        }
+    }
+    if reset && not_reset {
+        fx.warn("conflicting counter resets during histogram aggregation");
+    }
+    let mut res = if avg { mean.finish()? } else { sum.finish() };
+    res.compact(0);
+    Some(Out::H(Arc::new(res)))
+}
+
+/// Labels `absent`/`absent_over_time` give their result: the equality
+/// matchers of a plain selector argument (a name matched twice is left out).
+fn absent_labels(e: &Expr) -> Labels {
+    let vs = match unparen(e) {
+        Expr::VectorSelector(vs) => vs,
+        Expr::MatrixSelector(ms) => match ms.vector.as_ref() {
+            Expr::VectorSelector(vs) => vs,
+            _ => return Labels::empty(),
+        },
+        _ => return Labels::empty(),
+    };
+    let mut b = LabelsBuilder::new();
+    let mut has = std::collections::HashSet::new();
+    for m in &vs.matchers {
+        if m.name() == vigil_model::METRIC_NAME {
+            continue;
+        }
+        if m.kind() == MatchType::Equal && !has.contains(m.name()) {
+            b.set(m.name(), m.value());
+            has.insert(m.name().to_string());
+        } else {
+            b.del(m.name());
+        }
+    }
+    b.build()
+}
+
+fn one(metric: &Labels) -> Vec<Sample> {
+    vec![Sample {
+        metric: metric.clone(),
+        t: 0,
+        f: 1.0,
+        h: None,
+        drop_name: false,
+    }]
+}
+
+fn absent(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
+    let Some(arg) = c.args.first() else {
+        return Ok(Val::Vector(Vec::new()));
+    };
+    let steps = ev.eval_vector(arg, r)?;
+    let labels = absent_labels(arg);
+    Ok(Val::Vector(
+        steps
+            .into_iter()
+            .map(|v| {
+                if v.is_empty() {
+                    one(&labels)
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect(),
+    ))
+}
+
+fn absent_over_time(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> {
+    let Some(arg) = c.args.first() else {
+        return Ok(Val::Vector(Vec::new()));
+    };
+    let present = range_fn(ev, c, r, 0, false, &mut |_, _, _| Some(Out::F(1.0)))?;
+    let mut seen = vec![false; r.len()];
+    for s in &present {
+        for p in &s.floats {
+            let idx = usize::try_from((p.t - r.start) / r.step).ok();
+            if let Some(x) = idx.and_then(|i| seen.get_mut(i)) {
+                *x = true;
+            }
+        }
+    }
+    let labels = absent_labels(arg);
+    Ok(Val::Vector(
+        seen.into_iter()
+            .map(|v| if v { Vec::new() } else { one(&labels) })
+            .collect(),
+    ))
+}
