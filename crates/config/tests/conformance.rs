@@ -1,0 +1,154 @@
+//! Loads every upstream test configuration (`config/testdata` and the
+//! `check config` inputs of promtool) and compares Vigil's verdict with
+//! Prometheus': `*.good.yml` must load, `*.bad.yml` must be refused, and
+//! for bad files listed in upstream's `config_test.go` table the error must
+//! contain upstream's message.
+
+use std::path::{Path, PathBuf};
+
+use vigil_config::Config;
+
+fn conformance_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("conformance data missing at {}", dir.display());
+    }
+    println!("skipped: conformance data not found at {}", dir.display());
+    None
+}
+
+/// Upstream's expected error fragments (`expectedErrors` in
+/// `config/config_test.go`) for bad files whose text we check.
+const EXPECTED: &[(&str, &str)] = &include!("expected_errors.in");
+
+/// Files whose verdict depends on something other than the file itself.
+///
+/// - `*.incompatible.yml`, `agent_mode.*`, `otlp_empty.yml`, the
+///   `scrape_config_*validation_mode.yml` / `*_infer_escaping.yml` files and
+///   `config_with_deprecated_am_api_config.yml` are not named good or bad.
+/// - `rules_abs_path_windows.good.yml` is only loaded on Windows upstream.
+fn verdict(name: &str) -> Option<bool> {
+    if name == "rules_abs_path_windows.good.yml" {
+        return None;
+    }
+    if name.ends_with(".good.yml") {
+        Some(true)
+    } else if name.ends_with(".bad.yml") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+struct Tally {
+    accepted: usize,
+    refused: usize,
+    messages_checked: usize,
+    messages_matched: usize,
+    failures: Vec<String>,
+}
+
+fn check_dir(dir: &Path, tally: &mut Tally, only_configs: bool) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
+        if only_configs && !name.contains("config") {
+            continue;
+        }
+        let Some(good) = verdict(&name) else { continue };
+        match (Config::load_file(&path), good) {
+            (Ok(_), true) => tally.accepted += 1,
+            (Err(e), false) => {
+                tally.refused += 1;
+                if let Some((_, want)) = EXPECTED.iter().find(|(f, _)| *f == name) {
+                    tally.messages_checked += 1;
+                    let got = e.to_string();
+                    if got.contains(want) {
+                        tally.messages_matched += 1;
+                    } else {
+                        println!("message differs: {name}\n  want: {want}\n  got:  {got}");
+                    }
+                }
+            }
+            (Ok(_), false) => tally
+                .failures
+                .push(format!("{name}: accepted, Prometheus refuses it")),
+            (Err(e), true) => tally.failures.push(format!("{name}: refused: {e}")),
+        }
+    }
+}
+
+#[test]
+fn upstream_configs_agree() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    let mut tally = Tally {
+        accepted: 0,
+        refused: 0,
+        messages_checked: 0,
+        messages_matched: 0,
+        failures: Vec::new(),
+    };
+    check_dir(&root.join("config"), &mut tally, false);
+    check_dir(&root.join("promtool"), &mut tally, true);
+    println!(
+        "accepted {} good, refused {} bad; upstream error messages matched {}/{}",
+        tally.accepted, tally.refused, tally.messages_matched, tally.messages_checked
+    );
+    for f in &tally.failures {
+        println!("DISAGREE {f}");
+    }
+    assert!(
+        tally.failures.is_empty(),
+        "{} disagreements",
+        tally.failures.len()
+    );
+}
+
+/// Truncating any input anywhere yields a config or an error, never a panic.
+#[test]
+fn truncated_inputs_never_panic() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    let dir = root.join("config");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut n = 0;
+    for e in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        let len = text.len();
+        for cut in [
+            len / 7,
+            len / 5,
+            len / 3,
+            len / 2,
+            2 * len / 3,
+            len * 9 / 10,
+            len.saturating_sub(1),
+        ] {
+            let cut = (0..=cut)
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            let _ = Config::load(text.get(..cut).unwrap_or(""), &dir);
+            n += 1;
+        }
+    }
+    println!("loaded {n} truncated inputs");
+}
