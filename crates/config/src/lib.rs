@@ -154,7 +154,8 @@ impl Config {
         }
         cfg.storage.validate().map_err(plain)?;
 
-        cfg.rule_files = yaml::decode(take("rule_files"), "[]string").map_err(inv("rule_files"))?;
+        cfg.rule_files = yaml::decode(non_null_list(take("rule_files")), "[]string")
+            .map_err(inv("rule_files"))?;
         cfg.rule_files.retain(|_| true);
         for rf in &cfg.rule_files {
             if !valid_file_pattern(rf) {
@@ -163,8 +164,9 @@ impl Config {
                 )));
             }
         }
-        cfg.scrape_config_files = yaml::decode(take("scrape_config_files"), "[]string")
-            .map_err(inv("scrape_config_files"))?;
+        cfg.scrape_config_files =
+            yaml::decode(non_null_list(take("scrape_config_files")), "[]string")
+                .map_err(inv("scrape_config_files"))?;
         for sf in &cfg.scrape_config_files {
             if !valid_file_pattern(sf) {
                 return Err(ConfigError::invalid(format!(
@@ -372,5 +374,14 @@ fn yaml_key(k: &Value) -> String {
             .unwrap_or_default()
             .trim()
             .to_owned(),
+    }
+}
+
+/// A missing or null list is an empty one (`rule_files:` with no entries).
+fn non_null_list(v: Value) -> Value {
+    if v.is_null() {
+        Value::Sequence(Vec::new())
+    } else {
+        v
     }
 }

@@ -428,6 +428,13 @@ pub(crate) fn parse_list(
         if item.is_null() {
             return Err(null_msg.to_owned());
         }
+        let mut item = item;
+        // `action: null` is an empty action (refused below), not an absent one.
+        if let Some(a) = item.get_mut("action") {
+            if a.is_null() {
+                *a = serde_yaml_ng::Value::String(String::new());
+            }
+        }
         let mut c: RelabelConfig = crate::yaml::decode(item, "relabel.plain")?;
         c.validate(scheme)?;
         out.push(c);

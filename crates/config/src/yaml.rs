@@ -16,8 +16,21 @@ use crate::error::ConfigError;
 /// Parses a YAML document into a [`Value`], resolving `<<` merge keys.
 /// An empty document is an empty mapping.
 pub(crate) fn parse_document(text: &str) -> Result<Value, ConfigError> {
-    let mut v: Value =
-        serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Yaml(e.to_string()))?;
+    let text = inline_binary(text).map_err(ConfigError::Yaml)?;
+    let mut v: Value = serde_yaml_ng::from_str(&text).map_err(|e| {
+        let msg = e.to_string();
+        // yaml.v2 words a repeated key as a strict-decoding error.
+        match msg
+            .strip_prefix("duplicate entry with key \"")
+            .and_then(|r| r.split_once('"'))
+        {
+            Some((key, _)) => {
+                ConfigError::Yaml(format!("field {key} already set in type config.plain"))
+            }
+            None => ConfigError::Yaml(msg),
+        }
+    })?;
+    resolve_binary(&mut v, false).map_err(ConfigError::Yaml)?;
     v.apply_merge()
         .map_err(|e| ConfigError::Yaml(e.to_string()))?;
     if v.is_null() {
@@ -45,6 +58,29 @@ pub(crate) fn take_keys(map: &mut Mapping, pred: impl Fn(&str) -> bool) -> Mappi
 /// Rewrites serde's wording of strict-decoding errors into yaml.v2's
 /// (`field X not found in type T`), which users of Prometheus know.
 pub(crate) fn go_style(msg: &str, type_name: &str) -> String {
+    // serde prefixes the path of the offending field (`a.b: ...`).
+    let (path, msg) = match msg.find(": ") {
+        Some(i)
+            if !msg.get(..i).unwrap_or("").contains(' ')
+                && msg
+                    .get(i + 2..)
+                    .is_some_and(|m| m.starts_with("invalid type: "))
+                && !msg.starts_with("unknown")
+                && !msg.starts_with("invalid")
+                && !msg.starts_with("duplicate") =>
+        {
+            (
+                msg.get(..i + 2).unwrap_or(""),
+                msg.get(i + 2..).unwrap_or(msg),
+            )
+        }
+        _ => ("", msg),
+    };
+    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+        if let Some((got, want)) = rest.split_once(", expected ") {
+            return format!("yaml: unmarshal errors:\n  {path}cannot unmarshal {got} into {want}");
+        }
+    }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         if let Some((field, _)) = rest.split_once('`') {
             return format!("field {field} not found in type {type_name}");
@@ -59,8 +95,38 @@ pub(crate) fn go_style(msg: &str, type_name: &str) -> String {
 }
 
 /// Decodes `v` into `T`, naming the Go type in unknown-field errors.
-pub(crate) fn decode<T: DeserializeOwned>(v: Value, type_name: &str) -> Result<T, String> {
-    serde_yaml_ng::from_value(v).map_err(|e| go_style(&e.to_string(), type_name))
+///
+/// The value goes back through YAML text on purpose: serde_yaml_ng's text
+/// deserializer, like Go's yaml.v2, lets any scalar fill a string field
+/// (`password: 1234`), which decoding a [`Value`] does not. Null mapping
+/// values are dropped first, so they leave a field at its default as in Go.
+pub(crate) fn decode<T: DeserializeOwned>(mut v: Value, type_name: &str) -> Result<T, String> {
+    strip_nulls(&mut v);
+    let text = serde_yaml_ng::to_string(&v).map_err(|e| e.to_string())?;
+    serde_yaml_ng::from_str(&text).map_err(|e| {
+        let msg = e.to_string();
+        // Positions refer to the re-serialized text, not the user's file.
+        let msg = match msg.find(" at line ") {
+            Some(i) => msg.get(..i).unwrap_or(&msg).to_owned(),
+            None => msg,
+        };
+        go_style(&msg, type_name)
+    })
+}
+
+/// Removes `key: null` entries from every mapping in `v`.
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Mapping(m) => {
+            m.retain(|_, v| !v.is_null());
+            for (_, x) in m.iter_mut() {
+                strip_nulls(x);
+            }
+        }
+        Value::Sequence(s) => s.iter_mut().for_each(strip_nulls),
+        Value::Tagged(t) => strip_nulls(&mut t.value),
+        _ => {}
+    }
 }
 
 /// Decodes a mapping (or null, as an empty mapping) into `T`.
@@ -118,4 +184,164 @@ pub(crate) fn merge_into(base: &mut Value, extra: Value) {
             b.insert(k, v);
         }
     }
+}
+
+/// Replaces `!!binary` scalars by the text they encode, as yaml.v2 does
+/// when it decodes one into a string; bytes that are not UTF-8 cannot be a
+/// label name or value, so they are refused here with Prometheus' message.
+fn resolve_binary(v: &mut Value, is_key: bool) -> Result<(), String> {
+    match v {
+        Value::Tagged(t) => {
+            let tag = t.tag.to_string();
+            if tag == "!!binary" || tag == "tag:yaml.org,2002:binary" || tag == "!binary" {
+                let Value::String(s) = &t.value else {
+                    return Err("!!binary value must be a string".into());
+                };
+                let bytes =
+                    base64_decode(s).ok_or("!!binary value contains invalid base64 data")?;
+                match String::from_utf8(bytes) {
+                    Ok(text) => *v = Value::String(text),
+                    Err(e) => {
+                        let quoted = go_quote_bytes(e.as_bytes());
+                        let what = if is_key { "name" } else { "value" };
+                        return Err(format!("{quoted} is not a valid label {what}"));
+                    }
+                }
+                Ok(())
+            } else {
+                resolve_binary(&mut t.value, is_key)
+            }
+        }
+        Value::Mapping(m) => {
+            let entries: Vec<(Value, Value)> = std::mem::take(m).into_iter().collect();
+            for (mut k, mut x) in entries {
+                resolve_binary(&mut k, true)?;
+                resolve_binary(&mut x, false)?;
+                m.insert(k, x);
+            }
+            Ok(())
+        }
+        Value::Sequence(s) => s.iter_mut().try_for_each(|x| resolve_binary(x, false)),
+        _ => Ok(()),
+    }
+}
+
+/// Standard base64 with padding, whitespace ignored (what Go's yaml.v2 accepts).
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let clean: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if clean.len() % 4 != 0 {
+        return None;
+    }
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let mut out = Vec::with_capacity(clean.len() / 4 * 3);
+    let chunks = clean.chunks(4);
+    let n = chunks.len();
+    for (i, chunk) in clean.chunks(4).enumerate() {
+        let pad = chunk.iter().rev().take_while(|c| **c == b'=').count();
+        if pad > 2 || (pad > 0 && i + 1 != n) {
+            return None;
+        }
+        let mut acc = 0u32;
+        for (j, c) in chunk.iter().enumerate() {
+            let d = if j >= 4 - pad { 0 } else { val(*c)? };
+            acc = (acc << 6) | d;
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(bytes.get(1..4 - pad).unwrap_or(&[]));
+    }
+    Some(out)
+}
+
+/// Quotes bytes as Go's `%q` does for invalid UTF-8 (`"\xff"`).
+fn go_quote_bytes(b: &[u8]) -> String {
+    let mut s = String::from("\"");
+    for chunk in b.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '"' => s.push_str("\\\""),
+                '\\' => s.push_str("\\\\"),
+                c => s.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            s.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    s.push('"');
+    s
+}
+
+/// Rewrites `!!binary <base64>` scalars into the quoted text they encode.
+///
+/// serde_yaml_ng reads a `!!binary` scalar as its base64 text, while Go's
+/// yaml.v2 decodes it; doing it on the text keeps the rest of the loader
+/// unaware of tags.
+fn inline_binary(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
+    const TAG: &str = "!!binary";
+    if !text.contains(TAG) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(TAG) {
+        out.push_str(rest.get(..pos).unwrap_or(""));
+        let after = rest
+            .get(pos + TAG.len()..)
+            .unwrap_or("")
+            .trim_start_matches([' ', '\t']);
+        let (encoded, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q
+                .find('"')
+                .ok_or("!!binary value contains invalid base64 data")?;
+            (q.get(..end).unwrap_or(""), q.get(end + 1..).unwrap_or(""))
+        } else if let Some(q) = after.strip_prefix('\'') {
+            let end = q
+                .find('\'')
+                .ok_or("!!binary value contains invalid base64 data")?;
+            (q.get(..end).unwrap_or(""), q.get(end + 1..).unwrap_or(""))
+        } else {
+            let end = after
+                .find(|c: char| c.is_whitespace() || c == ',' || c == ']' || c == '}')
+                .unwrap_or(after.len());
+            (
+                after.get(..end).unwrap_or(""),
+                after.get(end..).unwrap_or(""),
+            )
+        };
+        let bytes = base64_decode(encoded).ok_or("!!binary value contains invalid base64 data")?;
+        match String::from_utf8(bytes) {
+            Ok(decoded) => {
+                out.push('"');
+                for c in decoded.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+            }
+            Err(e) => {
+                let is_key = tail.trim_start_matches([' ', '\t']).starts_with(':');
+                let what = if is_key { "name" } else { "value" };
+                return Err(format!(
+                    "{} is not a valid label {what}",
+                    go_quote_bytes(e.as_bytes())
+                ));
+            }
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    Ok(std::borrow::Cow::Owned(out))
 }

@@ -174,11 +174,6 @@ sd_struct! {
 impl OpenstackSdConfig {
     /// Role, availability and region rules.
     pub fn validate(&mut self) -> Result<(), String> {
-        match self.role.as_str() {
-            "hypervisor" | "instance" | "loadbalancer" => {}
-            "" => return Err("role missing (one of: instance, hypervisor, loadbalancer)".into()),
-            _ => return Err(format!("unknown OpenStack SD role {:?}", self.role)),
-        }
         if self.availability.is_empty() {
             self.availability = "public".into();
         }
@@ -189,6 +184,11 @@ impl OpenstackSdConfig {
                     "unknown availability {a}, must be one of admin, internal or public"
                 ));
             }
+        }
+        match self.role.as_str() {
+            "hypervisor" | "instance" | "loadbalancer" => {}
+            "" => return Err("role missing (one of: instance, hypervisor, loadbalancer)".into()),
+            _ => return Err(format!("unknown OpenStack SD role {:?}", self.role)),
         }
         if self.region.is_empty() {
             return Err("openstack SD configuration requires a region".into());
