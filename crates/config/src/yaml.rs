@@ -58,37 +58,24 @@ pub(crate) fn take_keys(map: &mut Mapping, pred: impl Fn(&str) -> bool) -> Mappi
 /// Rewrites serde's wording of strict-decoding errors into yaml.v2's
 /// (`field X not found in type T`), which users of Prometheus know.
 pub(crate) fn go_style(msg: &str, type_name: &str) -> String {
-    // serde prefixes the path of the offending field (`a.b: ...`).
-    let (path, msg) = match msg.find(": ") {
-        Some(i)
-            if !msg.get(..i).unwrap_or("").contains(' ')
-                && msg
-                    .get(i + 2..)
-                    .is_some_and(|m| m.starts_with("invalid type: "))
-                && !msg.starts_with("unknown")
-                && !msg.starts_with("invalid")
-                && !msg.starts_with("duplicate") =>
-        {
-            (
-                msg.get(..i + 2).unwrap_or(""),
-                msg.get(i + 2..).unwrap_or(msg),
-            )
-        }
-        _ => ("", msg),
-    };
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
+    // serde prefixes the path of the offending field (`a.b: ...`); find the
+    // known wordings anywhere and keep the path in front.
+    if let Some(i) = msg.find("invalid type: ") {
+        let (path, rest) = msg.split_at(i);
+        let rest = rest.get("invalid type: ".len()..).unwrap_or("");
         if let Some((got, want)) = rest.split_once(", expected ") {
             return format!("yaml: unmarshal errors:\n  {path}cannot unmarshal {got} into {want}");
         }
     }
-    if let Some(rest) = msg.strip_prefix("unknown field `") {
-        if let Some((field, _)) = rest.split_once('`') {
-            return format!("field {field} not found in type {type_name}");
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("duplicate field `") {
-        if let Some((field, _)) = rest.split_once('`') {
-            return format!("field {field} already set in type {type_name}");
+    for (needle, verb) in [
+        ("unknown field `", "not found in"),
+        ("duplicate field `", "already set in"),
+    ] {
+        if let Some(i) = msg.find(needle) {
+            let rest = msg.get(i + needle.len()..).unwrap_or("");
+            if let Some((field, _)) = rest.split_once('`') {
+                return format!("field {field} {verb} type {type_name}");
+            }
         }
     }
     msg.to_owned()

@@ -68,7 +68,14 @@ fn check_dir(dir: &Path, tally: &mut Tally, only_configs: bool) {
             continue;
         }
         let Some(good) = verdict(&name) else { continue };
-        match (Config::load_file(&path), good) {
+        // promtool additionally relabels static targets and checks addresses.
+        let loaded = Config::load_file(&path).and_then(|c| {
+            if only_configs {
+                c.check_static_targets()?;
+            }
+            Ok(c)
+        });
+        match (loaded, good) {
             (Ok(_), true) => tally.accepted += 1,
             (Err(e), false) => {
                 tally.refused += 1;
