@@ -178,8 +178,10 @@ impl Config {
 
         let scrape =
             yaml::as_sequence(take("scrape_configs"), "[]*config.ScrapeConfig").map_err(plain)?;
-        for item in scrape {
-            let sc = ScrapeConfig::parse(item, &cfg.global).map_err(plain)?;
+        for (i, item) in scrape.into_iter().enumerate() {
+            let job = job_name_of(&item);
+            let sc =
+                ScrapeConfig::parse(item, &cfg.global).map_err(|e| scrape_context(i, &job, e))?;
             if cfg.scrape_configs.iter().any(|c| c.job_name == sc.job_name) {
                 return Err(ConfigError::invalid(format!(
                     "found multiple scrape configs with job name {:?}",
@@ -190,12 +192,14 @@ impl Config {
         }
 
         let alerting = take("alerting");
-        cfg.alerting = AlertingConfig::parse(alerting, scheme).map_err(plain)?;
+        cfg.alerting = AlertingConfig::parse(alerting, scheme)
+            .map_err(|e| ConfigError::invalid(format!("alerting: {e}")))?;
 
-        for item in
-            yaml::as_sequence(take("remote_write"), "[]*config.RemoteWriteConfig").map_err(plain)?
-        {
-            let rw = RemoteWriteConfig::parse(item, scheme).map_err(plain)?;
+        let writes = yaml::as_sequence(take("remote_write"), "[]*config.RemoteWriteConfig")
+            .map_err(plain)?;
+        for (i, item) in writes.into_iter().enumerate() {
+            let rw = RemoteWriteConfig::parse(item, scheme)
+                .map_err(|e| ConfigError::invalid(format!("remote_write[{i}]: {e}")))?;
             if !rw.name.is_empty() && cfg.remote_write.iter().any(|c| c.name == rw.name) {
                 return Err(ConfigError::invalid(format!(
                     "found multiple remote write configs with job name {:?}",
@@ -204,10 +208,11 @@ impl Config {
             }
             cfg.remote_write.push(rw);
         }
-        for item in
-            yaml::as_sequence(take("remote_read"), "[]*config.RemoteReadConfig").map_err(plain)?
-        {
-            let rr = RemoteReadConfig::parse(item).map_err(plain)?;
+        let reads =
+            yaml::as_sequence(take("remote_read"), "[]*config.RemoteReadConfig").map_err(plain)?;
+        for (i, item) in reads.into_iter().enumerate() {
+            let rr = RemoteReadConfig::parse(item)
+                .map_err(|e| ConfigError::invalid(format!("remote_read[{i}]: {e}")))?;
             if !rr.name.is_empty() && cfg.remote_read.iter().any(|c| c.name == rr.name) {
                 return Err(ConfigError::invalid(format!(
                     "found multiple remote read configs with job name {:?}",
@@ -309,8 +314,10 @@ impl Config {
             )));
         }
         let mut out = Vec::new();
-        for item in yaml::as_sequence(list, "[]*config.ScrapeConfig").map_err(ConfigError::Yaml)? {
-            out.push(ScrapeConfig::parse(item, global).map_err(ConfigError::Invalid)?);
+        let items = yaml::as_sequence(list, "[]*config.ScrapeConfig").map_err(ConfigError::Yaml)?;
+        for (i, item) in items.into_iter().enumerate() {
+            let job = job_name_of(&item);
+            out.push(ScrapeConfig::parse(item, global).map_err(|e| scrape_context(i, &job, e))?);
         }
         Ok(out)
     }
@@ -384,5 +391,23 @@ fn non_null_list(v: Value) -> Value {
         Value::Sequence(Vec::new())
     } else {
         v
+    }
+}
+
+/// ` (job "x")` for error context, when the entry names its job.
+fn job_name_of(v: &Value) -> String {
+    match v.get("job_name").and_then(Value::as_str) {
+        Some(j) => format!(" (job {j:?})"),
+        None => String::new(),
+    }
+}
+
+/// Names the failing scrape job in front of `e`, unless the message names
+/// it already (upstream's own wording, kept verbatim).
+fn scrape_context(i: usize, job: &str, e: String) -> ConfigError {
+    if e.contains("with job name") {
+        ConfigError::Invalid(e)
+    } else {
+        ConfigError::Invalid(format!("scrape_configs[{i}]{job}: {e}"))
     }
 }

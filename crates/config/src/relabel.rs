@@ -140,7 +140,8 @@ impl Regex {
     }
 
     fn implicit_default() -> Regex {
-        let mut r = Regex::new(DEFAULT_REGEX).unwrap_or_else(|_| unreachable_default());
+        // A constant pattern, not input: it always compiles.
+        let mut r = Regex::new(DEFAULT_REGEX).expect("the default relabel regex compiles");
         r.implicit = true;
         r
     }
@@ -162,16 +163,6 @@ impl Regex {
 
     fn captures_regex(&self) -> Option<&regex::Regex> {
         self.captures.as_ref()
-    }
-}
-
-/// `(.*)` always compiles; this is only here so no `unwrap` is needed.
-fn unreachable_default() -> Regex {
-    // A literal-free fallback that also always compiles; never reached.
-    Regex {
-        fast: FastMatcher::new("").unwrap_or_else(|_| std::process::abort()),
-        captures: None,
-        implicit: true,
     }
 }
 

@@ -34,8 +34,7 @@ impl State<'_> {
         }
         match self {
             State::Changed(b) => b,
-            // Just replaced above.
-            State::Input(_) => unreachable_builder(),
+            State::Input(_) => unreachable!("converted to Changed above"),
         }
     }
 
@@ -46,11 +45,6 @@ impl State<'_> {
             State::Changed(b) => b.build(),
         }
     }
-}
-
-fn unreachable_builder() -> ! {
-    // `builder` turns Input into Changed before matching; this cannot run.
-    std::process::abort()
 }
 
 /// Applies `cfgs` in order. Returns `None` if a rule drops the series,
