@@ -1,0 +1,203 @@
+//! Loading behaviour beyond accept/refuse: defaults, inheritance from
+//! `global`, path resolution, secret masking and printing.
+
+use std::path::Path;
+
+use vigil_config::{Config, ConfigError, Duration};
+
+fn load(text: &str) -> Result<Config, ConfigError> {
+    Config::load(text, Path::new("/etc/prometheus"))
+}
+
+#[test]
+fn empty_config_gets_prometheus_defaults() {
+    let c = load("").expect("empty config loads");
+    assert_eq!(c.global.scrape_interval, Duration::from_secs(60));
+    assert_eq!(c.global.scrape_timeout, Duration::from_secs(10));
+    assert_eq!(c.global.evaluation_interval, Duration::from_secs(60));
+    assert_eq!(c.global.metric_name_validation_scheme, "utf8");
+    assert_eq!(c.runtime.gogc, 75);
+    assert_eq!(
+        c.otlp.translation_strategy,
+        "UnderscoreEscapingWithSuffixes"
+    );
+}
+
+#[test]
+fn scrape_configs_inherit_from_global() {
+    let c = load(
+        "global:\n  scrape_interval: 5s\n  sample_limit: 100\n  body_size_limit: 10MB\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_interval: 1h\n    sample_limit: 7\n",
+    )
+    .expect("loads");
+    let a = &c.scrape_configs[0];
+    assert_eq!(a.scrape_interval, Duration::from_secs(5));
+    assert_eq!(
+        a.scrape_timeout,
+        Duration::from_secs(5),
+        "timeout is capped by the interval"
+    );
+    assert_eq!(a.sample_limit, 100);
+    assert_eq!(a.body_size_limit.0, 10 << 20);
+    assert_eq!(a.metrics_path, "/metrics");
+    assert_eq!(a.scheme, "http");
+    assert!(
+        a.honor_timestamps
+            && a.enable_compression
+            && a.http.follow_redirects
+            && a.http.enable_http2
+    );
+    assert_eq!(a.metric_name_escaping_scheme, "allow-utf-8");
+    assert_eq!(
+        a.scrape_protocols.as_deref().map(<[String]>::len),
+        Some(4),
+        "default protocols without native histograms"
+    );
+    let b = &c.scrape_configs[1];
+    assert_eq!(b.scrape_interval, Duration::from_secs(3600));
+    // The global timeout was already capped at the global interval (5s).
+    assert_eq!(b.scrape_timeout, Duration::from_secs(5));
+    assert_eq!(b.sample_limit, 7);
+}
+
+#[test]
+fn legacy_scheme_escapes_with_underscores() {
+    let c = load(
+        "global:\n  metric_name_validation_scheme: legacy\nscrape_configs:\n  - job_name: a\n",
+    )
+    .expect("loads");
+    assert_eq!(c.scrape_configs[0].metric_name_validation_scheme, "legacy");
+    assert_eq!(
+        c.scrape_configs[0].metric_name_escaping_scheme,
+        "underscores"
+    );
+}
+
+#[test]
+fn file_references_resolve_against_the_config_directory() {
+    let c = load(
+        "rule_files: [rules/*.yml, /abs/r.yml]\nscrape_configs:\n  - job_name: a\n    bearer_token_file: token\n    tls_config: {ca_file: ca.pem}\n    file_sd_configs: [{files: [sd/*.json]}]\n",
+    )
+    .expect("loads");
+    assert_eq!(c.rule_files, ["/etc/prometheus/rules/*.yml", "/abs/r.yml"]);
+    let a = &c.scrape_configs[0];
+    let auth = a
+        .http
+        .authorization
+        .as_ref()
+        .expect("bearer_token_file becomes authorization");
+    assert_eq!(auth.kind, "Bearer");
+    assert_eq!(auth.credentials_file, "/etc/prometheus/token");
+    assert_eq!(a.http.tls_config.ca_file, "/etc/prometheus/ca.pem");
+    let files = a.sd.file_sd_configs[0].as_ref().map(|f| f.files.clone());
+    assert_eq!(files, Some(vec!["/etc/prometheus/sd/*.json".to_owned()]));
+}
+
+#[test]
+fn secrets_never_print_and_the_printed_config_loads_again() {
+    let text = "global:\n  external_labels: {dc: x}\nscrape_configs:\n  - job_name: a\n    basic_auth: {username: u, password: hunter2}\n    consul_sd_configs: [{server: 'localhost:1234', token: tok3n}]\nremote_write:\n  - url: http://rw/\n    authorization: {credentials: s3cr3t}\n";
+    let c = load(text).expect("loads");
+    let printed = c.to_yaml();
+    for secret in ["hunter2", "tok3n", "s3cr3t"] {
+        assert!(!printed.contains(secret), "{secret} leaked:\n{printed}");
+    }
+    assert!(printed.contains("<secret>"), "{printed}");
+    assert!(format!("{c:?}").contains("<secret>"));
+    assert!(!format!("{c:?}").contains("hunter2"));
+    let again = load(&printed).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    assert_eq!(again.scrape_configs.len(), 1);
+    assert_eq!(
+        again.global.external_labels.get("dc").map(String::as_str),
+        Some("x")
+    );
+    assert_eq!(
+        again.scrape_configs[0]
+            .http
+            .basic_auth
+            .as_ref()
+            .map(|b| b.username.as_str()),
+        Some("u")
+    );
+}
+
+#[test]
+fn errors_name_the_section_and_job() {
+    let e = load("scrape_configs:\n  - job_name: a\n  - job_name: b\n    scrape_timeout: 2m\n")
+        .expect_err("timeout above interval");
+    assert!(e.to_string().contains(r#"job name "b""#), "{e}");
+    let e = load("scrape_configs:\n  - job_name: a\n    relabel_configs: [{action: hashmod, target_label: x}]\n")
+        .expect_err("hashmod without modulus");
+    assert!(
+        e.to_string()
+            .starts_with(r#"scrape_configs[0] (job "a"): "#),
+        "{e}"
+    );
+    let e = load("remote_write:\n  - url: http://x\n    queue_config: {capacity: 0}\n")
+        .expect_err("capacity");
+    assert!(e.to_string().starts_with("remote_write[0]: "), "{e}");
+    let e = load("scrape_configs:\n  - job_name: a\n    scrape_interval: 1x\n")
+        .expect_err("bad duration");
+    assert!(e.to_string().contains("1x"), "{e}");
+}
+
+#[test]
+fn strict_decoding() {
+    let e = load("scrape_configs:\n  - job_name: a\n    metrics_paht: /m\n").expect_err("typo");
+    assert!(
+        e.to_string().contains("field metrics_paht not found"),
+        "{e}"
+    );
+    let e = load("global: {}\nglobal: {}\n").expect_err("duplicate key");
+    assert!(e.to_string().contains("field global already set"), "{e}");
+    // yaml.v2 lets a number fill a string field.
+    let c = load("scrape_configs:\n  - job_name: 1234\n").expect("numeric job name");
+    assert_eq!(c.scrape_configs[0].job_name, "1234");
+    // Anchors and merge keys work as in Go.
+    let c = load("x: &d {scrape_interval: 7s}\n").map(|_| ());
+    assert!(c.is_err(), "unknown top-level key");
+    let c = load(
+        "scrape_configs:\n  - &j {job_name: a, scrape_interval: 7s}\n  - {<<: *j, job_name: b}\n",
+    )
+    .expect("merge key");
+    assert_eq!(c.scrape_configs[1].scrape_interval, Duration::from_secs(7));
+}
+
+#[test]
+fn scrape_config_files_are_merged() {
+    let dir = std::env::temp_dir().join(format!("vigil-config-test-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("jobs")).expect("mkdir");
+    std::fs::write(
+        dir.join("jobs/a.yml"),
+        "scrape_configs:\n  - job_name: a\n    tls_config: {ca_file: ca.pem}\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("jobs/b.yml"), "scrape_configs:\n  - job_name: b\n").expect("write");
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        "global: {scrape_interval: 3s}\nscrape_config_files: ['jobs/*.yml']\n",
+    )
+    .expect("write");
+    let c = Config::load_file(dir.join("prometheus.yml")).expect("loads");
+    let names: Vec<&str> = c
+        .scrape_configs
+        .iter()
+        .map(|s| s.job_name.as_str())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    assert_eq!(c.scrape_configs[0].scrape_interval, Duration::from_secs(3));
+    assert_eq!(
+        Path::new(&c.scrape_configs[0].http.tls_config.ca_file),
+        dir.join("jobs").join("ca.pem")
+    );
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        "scrape_config_files: ['jobs/*.yml']\nscrape_configs: [{job_name: b}]\n",
+    )
+    .expect("write");
+    let e = Config::load_file(dir.join("prometheus.yml")).expect_err("duplicate job");
+    assert!(
+        e.to_string()
+            .contains(r#"found multiple scrape configs with job name "b""#),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
