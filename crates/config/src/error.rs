@@ -23,6 +23,9 @@ pub enum ConfigError {
     /// A value is well-formed YAML but not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A section an agent (`--agent`) does not allow.
+    #[error("field {0} is not allowed in agent mode")]
+    AgentMode(&'static str),
     /// An error inside a named file (the main config or a `scrape_config_files` entry).
     #[error("parsing YAML file {path}: {source}")]
     InFile {

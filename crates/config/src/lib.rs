@@ -67,6 +67,75 @@ pub struct Config {
     pub otlp: OtlpConfig,
 }
 
+/// How to load a configuration.
+#[derive(Default)]
+pub struct LoadOptions {
+    /// Agent mode (`--agent`): `alerting`, `rule_files` and `remote_read`
+    /// are refused.
+    pub agent: bool,
+    /// Environment lookup for external label expansion; `None` reads the
+    /// process environment.
+    #[allow(clippy::type_complexity)]
+    pub env: Option<Box<dyn Fn(&str) -> Option<String>>>,
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("agent", &self.agent)
+            .field("env", &self.env.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// Go's `os.Expand` with Prometheus' mapping (`$$` stays `$`).
+fn expand_env(s: &str, lookup: &impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(rest.get(..pos).unwrap_or(""));
+        let after = rest.get(pos + 1..).unwrap_or("");
+        let (name, width) = shell_name(after);
+        if name.is_empty() && width == 0 {
+            out.push('$');
+        } else if name == "$" {
+            out.push('$');
+        } else if !name.is_empty() {
+            out.push_str(&lookup(name).unwrap_or_default());
+        }
+        rest = after.get(width..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Go's `getShellName`: the variable name after a `$` and how many bytes
+/// it spans; an empty name with a width is malformed syntax to drop.
+fn shell_name(s: &str) -> (&str, usize) {
+    let special = |c: u8| b"*#$@!?-0123456789".contains(&c);
+    let b = s.as_bytes();
+    match b.first() {
+        Some(b'{') => {
+            if b.len() > 2 && b.get(1).copied().is_some_and(special) && b.get(2) == Some(&b'}') {
+                return (s.get(1..2).unwrap_or(""), 3);
+            }
+            match b.iter().skip(1).position(|c| *c == b'}') {
+                Some(0) => ("", 2),
+                Some(i) => (s.get(1..=i).unwrap_or(""), i + 2),
+                None => ("", 1),
+            }
+        }
+        Some(&c) if special(c) => (s.get(..1).unwrap_or(""), 1),
+        _ => {
+            let n = b
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            (s.get(..n).unwrap_or(""), n)
+        }
+    }
+}
+
 /// The top-level keys Prometheus knows.
 const TOP_KEYS: &[&str] = &[
     "global",
@@ -95,7 +164,19 @@ impl Config {
     /// Parses and validates `text`; relative file references are resolved
     /// against `base_dir` (the directory of the file the text came from).
     pub fn load(text: &str, base_dir: &Path) -> Result<Config> {
+        Config::load_with(text, base_dir, &LoadOptions::default())
+    }
+
+    /// [`Config::load`] with options (agent mode, environment lookup).
+    pub fn load_with(text: &str, base_dir: &Path, opts: &LoadOptions) -> Result<Config> {
         let mut cfg = Config::parse(text)?;
+        cfg.expand_external_labels(|name| match &opts.env {
+            Some(env) => env(name),
+            None => std::env::var(name).ok(),
+        });
+        if opts.agent {
+            cfg.check_agent_mode()?;
+        }
         cfg.set_directory(base_dir);
         cfg.load_scrape_config_files()?;
         Ok(cfg)
@@ -103,16 +184,49 @@ impl Config {
 
     /// Reads, parses and validates the file at `path`; errors name the file.
     pub fn load_file(path: impl AsRef<Path>) -> Result<Config> {
+        Config::load_file_with(path, &LoadOptions::default())
+    }
+
+    /// [`Config::load_file`] with options.
+    pub fn load_file_with(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Config> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
             path: path.to_owned(),
             source,
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
-        Config::load(&text, dir).map_err(|e| match e {
-            e @ ConfigError::InFile { .. } => e,
+        Config::load_with(&text, dir, opts).map_err(|e| match e {
+            e @ (ConfigError::InFile { .. } | ConfigError::AgentMode(_)) => e,
             e => e.in_file(path),
         })
+    }
+
+    /// Refuses the sections an agent (`--agent`) has no use for, as
+    /// Prometheus does after loading the file.
+    fn check_agent_mode(&self) -> Result<()> {
+        if !self.alerting.alertmanagers.is_empty()
+            || !self.alerting.alert_relabel_configs.is_empty()
+        {
+            return Err(ConfigError::AgentMode("alerting"));
+        }
+        if !self.rule_files.is_empty() {
+            return Err(ConfigError::AgentMode("rule_files"));
+        }
+        if !self.remote_read.is_empty() {
+            return Err(ConfigError::AgentMode("remote_read"));
+        }
+        Ok(())
+    }
+
+    /// Expands `$VAR` / `${VAR}` in external label values from the
+    /// environment as Go's `os.Expand` does (`$$` is a literal `$`, an
+    /// unset variable is empty, a malformed `${` is dropped).
+    pub fn expand_external_labels(&mut self, lookup: impl Fn(&str) -> Option<String>) {
+        for v in self.global.external_labels.values_mut() {
+            if v.contains('$') {
+                *v = expand_env(v, &lookup);
+            }
+        }
     }
 
     /// Parses and validates without resolving paths or reading other files.
@@ -235,6 +349,14 @@ impl Config {
             cfg.otlp = yaml::decode(otlp, "config.plain").map_err(plain)?;
         }
         cfg.otlp.validate().map_err(plain)?;
+        let strategy = cfg.otlp.translation_strategy.as_str();
+        if matches!(strategy, "NoTranslation" | "NoUTF8EscapingWithSuffixes")
+            && scheme == vigil_model::ValidationScheme::Legacy
+        {
+            return Err(ConfigError::invalid(format!(
+                "OTLP translation strategy {strategy:?} is not allowed when UTF8 is disabled"
+            )));
+        }
         Ok(cfg)
     }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use vigil_config::Config;
+use vigil_config::{Config, LoadOptions};
 
 fn conformance_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
@@ -24,22 +24,35 @@ fn conformance_dir() -> Option<PathBuf> {
 /// `config/config_test.go`) for bad files whose text we check.
 const EXPECTED: &[(&str, &str)] = &include!("expected_errors.in");
 
-/// Files whose verdict depends on something other than the file itself.
+/// How upstream's tests judge a file: `(must load, load in agent mode)`.
 ///
-/// - `*.incompatible.yml`, `agent_mode.*`, `otlp_empty.yml`, the
-///   `scrape_config_*validation_mode.yml` / `*_infer_escaping.yml` files and
-///   `config_with_deprecated_am_api_config.yml` are not named good or bad.
-/// - `rules_abs_path_windows.good.yml` is only loaded on Windows upstream.
-fn verdict(name: &str) -> Option<bool> {
-    if name == "rules_abs_path_windows.good.yml" {
-        return None;
-    }
-    if name.ends_with(".good.yml") {
-        Some(true)
-    } else if name.ends_with(".bad.yml") {
-        Some(false)
-    } else {
-        None
+/// Besides `*.good.yml` / `*.bad.yml`:
+/// - `agent_mode.*` are loaded with `--agent` (upstream's `TestAgentMode`):
+///   `agent_mode.good.yml` and `agent_mode.without_remote_writes.yml` load,
+///   the `with_*` ones are refused.
+/// - `*.incompatible.yml` are refused (`TestOTLPAllowUTF8`).
+/// - `config_with_deprecated_am_api_config.yml` (Alertmanager API v1) is
+///   refused by Prometheus 3.
+/// - `otlp_empty.yml` and the `scrape_config_*validation_mode.yml` /
+///   `*_infer_escaping.yml` files load (upstream checks their defaults).
+/// - `rules_abs_path_windows.good.yml` is skipped: upstream loads it only on
+///   Windows, where `c:\…` is an absolute path.
+fn verdict(name: &str) -> Option<(bool, bool)> {
+    match name {
+        "rules_abs_path_windows.good.yml" => None,
+        "agent_mode.good.yml" | "agent_mode.without_remote_writes.yml" => Some((true, true)),
+        "config_with_deprecated_am_api_config.yml" => Some((false, false)),
+        "otlp_empty.yml" => Some((true, false)),
+        n if n.starts_with("agent_mode.with_") => Some((false, true)),
+        n if n.ends_with(".incompatible.yml") => Some((false, false)),
+        n if n.starts_with("scrape_config_")
+            && (n.ends_with("validation_mode.yml") || n.ends_with("infer_escaping.yml")) =>
+        {
+            Some((true, false))
+        }
+        n if n.ends_with(".good.yml") => Some((true, false)),
+        n if n.ends_with(".bad.yml") => Some((false, false)),
+        _ => None,
     }
 }
 
@@ -67,9 +80,15 @@ fn check_dir(dir: &Path, tally: &mut Tally, only_configs: bool) {
         if only_configs && (!name.contains("config") || name.contains("rules")) {
             continue;
         }
-        let Some(good) = verdict(&name) else { continue };
+        let Some((good, agent)) = verdict(&name) else {
+            continue;
+        };
+        let opts = LoadOptions {
+            agent,
+            ..LoadOptions::default()
+        };
         // promtool additionally relabels static targets and checks addresses.
-        let loaded = Config::load_file(&path).and_then(|c| {
+        let loaded = Config::load_file_with(&path, &opts).and_then(|c| {
             if only_configs {
                 c.check_static_targets()?;
             }

@@ -201,3 +201,30 @@ fn scrape_config_files_are_merged() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn external_labels_expand_from_the_environment() {
+    use vigil_config::LoadOptions;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/config/external_labels.good.yml"),
+    )
+    .unwrap_or_else(|_| "global:\n  external_labels:\n    bar: foo\n    foo: ${TEST}\n    baz: foo${TEST}bar\n    qux: foo$${TEST}\n    xyz: foo$$bar\n".into());
+    let get = |c: &Config, k: &str| c.global.external_labels.get(k).cloned().unwrap_or_default();
+    let unset = LoadOptions {
+        env: Some(Box::new(|_| None)),
+        ..LoadOptions::default()
+    };
+    let c = Config::load_with(&text, Path::new(""), &unset).expect("loads");
+    assert_eq!(get(&c, "baz"), "foobar");
+    assert_eq!(get(&c, "foo"), "");
+    assert_eq!(get(&c, "qux"), "foo${TEST}");
+    assert_eq!(get(&c, "xyz"), "foo$bar");
+    let set = LoadOptions {
+        env: Some(Box::new(|n| (n == "TEST").then(|| "TestValue".to_owned()))),
+        ..LoadOptions::default()
+    };
+    let c = Config::load_with(&text, Path::new(""), &set).expect("loads");
+    assert_eq!(get(&c, "baz"), "fooTestValuebar");
+    assert_eq!(get(&c, "foo"), "TestValue");
+    assert_eq!(get(&c, "qux"), "foo${TEST}");
+}
