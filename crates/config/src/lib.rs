@@ -96,9 +96,8 @@ fn expand_env(s: &str, lookup: &impl Fn(&str) -> Option<String>) -> String {
         out.push_str(rest.get(..pos).unwrap_or(""));
         let after = rest.get(pos + 1..).unwrap_or("");
         let (name, width) = shell_name(after);
-        if name.is_empty() && width == 0 {
-            out.push('$');
-        } else if name == "$" {
+        // A lone `$` and `$$` both leave a literal dollar.
+        if (name.is_empty() && width == 0) || name == "$" {
             out.push('$');
         } else if !name.is_empty() {
             out.push_str(&lookup(name).unwrap_or_default());
