@@ -448,7 +448,10 @@ impl HttpClientConfig {
         if let Some(h) = &self.http_headers {
             for name in h.keys() {
                 if RESERVED_HTTP_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-                    return Err(format!("setting header {name:?} is not allowed"));
+                    return Err(format!(
+                        "setting header {:?} is not allowed",
+                        canonical_header_key(name)
+                    ));
                 }
             }
         }
@@ -499,8 +502,9 @@ fn validate_proxy(
         }
     }
     let has_url = url.is_some_and(|u| !u.as_str().is_empty());
-    if !no_proxy.is_empty() && !has_url {
-        return Err("if no_proxy is configured, proxy_url must also be configured".into());
+    // Same order as prometheus/common's ProxyConfig.Validate.
+    if !connect.is_empty() && !from_env && !has_url {
+        return Err("if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured".into());
     }
     if from_env && has_url {
         return Err(
@@ -512,8 +516,8 @@ fn validate_proxy(
             "if proxy_from_environment is configured, no_proxy must not be configured".into(),
         );
     }
-    if !has_url && !connect.is_empty() {
-        return Err("if proxy_connect_header is configured, proxy_url or proxy_from_environment must also be configured".into());
+    if url.is_none() && !no_proxy.is_empty() {
+        return Err("if no_proxy is configured, proxy_url must also be configured".into());
     }
     Ok(())
 }
@@ -608,4 +612,20 @@ fn go_type_name<T>() -> String {
     let mut parts = path.rsplit("::");
     parts.next();
     format!("{}.plain", parts.next().unwrap_or("config"))
+}
+
+/// Go's `http.CanonicalHeaderKey`: `x-foo-bar` becomes `X-Foo-Bar`.
+fn canonical_header_key(name: &str) -> String {
+    let mut upper = true;
+    name.chars()
+        .map(|c| {
+            let out = if upper {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            };
+            upper = c == '-';
+            out
+        })
+        .collect()
 }

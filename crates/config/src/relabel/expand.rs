@@ -73,9 +73,11 @@ fn extract(s: &str) -> Option<(&str, Option<usize>, &str)> {
     Some((name, num, tail))
 }
 
-/// Expands a template when there is no capture-capable regex: only `$$`
-/// and `$0` (the whole match) can be honoured.
-pub(crate) fn expand_whole(dst: &mut String, template: &str, whole: &str) {
+/// Expands a template against known groups by number (`groups[0]` is the
+/// whole match); named groups expand to nothing. Used for `(.*)`, whose
+/// groups are known without running a regex, and for the rare patterns
+/// only the RE2 translator understands.
+pub(crate) fn expand_groups(dst: &mut String, template: &str, groups: &[&str]) {
     let mut rest = template;
     while let Some(pos) = rest.find('$') {
         dst.push_str(rest.get(..pos).unwrap_or(""));
@@ -87,8 +89,8 @@ pub(crate) fn expand_whole(dst: &mut String, template: &str, whole: &str) {
         }
         match extract(after) {
             Some((_, num, tail)) => {
-                if num == Some(0) {
-                    dst.push_str(whole);
+                if let Some(g) = num.and_then(|n| groups.get(n)) {
+                    dst.push_str(g);
                 }
                 rest = tail;
             }

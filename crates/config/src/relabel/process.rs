@@ -11,7 +11,7 @@ use md5::{Digest, Md5};
 use vigil_model::names::is_valid_label_name;
 use vigil_model::{Labels, LabelsBuilder};
 
-use super::expand::{expand, expand_whole};
+use super::expand::{expand, expand_groups};
 use super::{Action, RelabelConfig};
 
 /// The labels being relabeled: untouched input or a builder with changes.
@@ -139,6 +139,14 @@ fn apply(cfg: &RelabelConfig, state: &mut State<'_>, buf: &mut String) -> bool {
         }
         Action::LabelDrop | Action::LabelKeep => {
             let keep_matching = action == Action::LabelKeep;
+            // Most series have nothing to remove: check before copying.
+            if let State::Input(l) = state {
+                if l.iter()
+                    .all(|x| cfg.regex.is_match(x.name) == keep_matching)
+                {
+                    return true;
+                }
+            }
             let current = state.snapshot();
             for l in current.iter() {
                 if cfg.regex.is_match(l.name) != keep_matching {
@@ -153,13 +161,18 @@ fn apply(cfg: &RelabelConfig, state: &mut State<'_>, buf: &mut String) -> bool {
 /// Expands `template` against the regex's match on `input`, which is known
 /// to match.
 fn expand_match(cfg: &RelabelConfig, input: &str, template: &str, out: &mut String) {
+    // `(.*)`, the default, captures the whole input as group 1: no need to
+    // run a capturing regex (the most common replace rule on the scrape path).
+    if cfg.regex.as_str() == super::DEFAULT_REGEX {
+        return expand_groups(out, template, &[input, input]);
+    }
     match cfg
         .regex
         .captures_regex()
         .and_then(|re| re.captures(input).map(|c| (re, c)))
     {
         Some((re, caps)) => expand(out, template, re, &caps),
-        None => expand_whole(out, template, input),
+        None => expand_groups(out, template, &[input]),
     }
 }
 
