@@ -186,7 +186,9 @@ pub struct RelabelConfig {
     pub source_labels: Vec<String>,
     /// `separator` (default `;`).
     pub separator: String,
-    /// `regex` (default `(.*)`).
+    /// `regex` (default `(.*)`). Like upstream, the implicit default is not
+    /// printed, so printing and reloading keeps `keepequal` rules valid.
+    #[serde(skip_serializing_if = "Regex::is_implicit_default")]
     pub regex: Regex,
     /// `modulus` for `hashmod`.
     #[serde(skip_serializing_if = "is_zero")]
