@@ -255,3 +255,107 @@ fn strip_key(text: &str, key: &str) -> String {
     }
     out
 }
+
+/// Deterministic mutations of the upstream files (characters YAML and our
+/// parsers care about, inserted, replaced or deleted) must load or fail,
+/// never panic.
+#[test]
+fn mutated_inputs_never_panic() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    let dir = root.join("config");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let texts: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect();
+    const PIECES: &[&str] = &[
+        ":",
+        "-",
+        " ",
+        "\n",
+        "[",
+        "]",
+        "{",
+        "}",
+        "'",
+        "\"",
+        "&a",
+        "*a",
+        "<<: *a",
+        "!!binary /w==",
+        "!!str",
+        "$",
+        "${1}",
+        "(",
+        ")",
+        "\\",
+        "0",
+        "-1",
+        "1e400",
+        "99999999999999999999",
+        "null",
+        "~",
+        "\t",
+        "#",
+        "é",
+        "a{1001}",
+        "%zz",
+        "://",
+        "?",
+        "|",
+        ">",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // `MUTATIONS=2000` for a longer hunt; CI runs a quick round.
+    let rounds: usize = std::env::var("MUTATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12);
+    let mut n = 0;
+    for text in &texts {
+        for _ in 0..rounds {
+            let mut t = text.clone();
+            for _ in 0..1 + next() % 3 {
+                let len = t.len().max(1);
+                let mut at = (next() as usize) % len;
+                while at > 0 && !t.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let piece = PIECES[(next() as usize) % PIECES.len()];
+                match next() % 3 {
+                    0 => t.insert_str(at, piece),
+                    1 => {
+                        let mut end = (at + 1 + (next() as usize) % 8).min(t.len());
+                        while end < t.len() && !t.is_char_boundary(end) {
+                            end += 1;
+                        }
+                        t.replace_range(at..end, piece);
+                    }
+                    _ => {
+                        let mut end = (at + (next() as usize) % 16).min(t.len());
+                        while end < t.len() && !t.is_char_boundary(end) {
+                            end += 1;
+                        }
+                        t.replace_range(at..end, "");
+                    }
+                }
+            }
+            if let Ok(c) = Config::load(&t, &dir) {
+                let _ = c.to_yaml();
+                let _ = c.check_static_targets();
+            }
+            n += 1;
+        }
+    }
+    println!("loaded {n} mutated inputs");
+}
