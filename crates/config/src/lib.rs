@@ -15,6 +15,7 @@
 //! [`relabel::process`] for relabeling. Loading never panics: any input
 //! yields a `Config` or a [`ConfigError`].
 
+pub mod auth;
 mod check;
 pub mod discovery;
 mod error;

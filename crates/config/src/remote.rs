@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml_ng::Value;
 use vigil_model::ValidationScheme;
 
+use crate::auth::{AzureAdConfig, GoogleIamConfig, SigV4Config};
 use crate::discovery::{ServiceDiscoveryConfigs, is_sd_key};
 use crate::http::{HTTP_KEYS, HttpClientConfig};
 use crate::relabel::{self, RelabelConfig};
@@ -181,15 +182,15 @@ pub struct RemoteWriteConfig {
     /// `metadata_config`.
     #[serde(default)]
     pub metadata_config: MetadataConfig,
-    /// `sigv4` (AWS signing; validated for exclusivity only).
+    /// `sigv4` (AWS request signing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sigv4: Option<Value>,
+    pub sigv4: Option<SigV4Config>,
     /// `azuread`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub azuread: Option<Value>,
+    pub azuread: Option<AzureAdConfig>,
     /// `google_iam`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub google_iam: Option<Value>,
+    pub google_iam: Option<GoogleIamConfig>,
     /// The inline HTTP client options.
     #[serde(skip)]
     pub http: HttpClientConfig,
@@ -251,6 +252,12 @@ impl RemoteWriteConfig {
         if n > 1 {
             return Err("at most one of basic_auth, authorization, oauth2, sigv4, azuread or google_iam must be configured".into());
         }
+        if let Some(v) = &c.sigv4 {
+            v.validate()?;
+        }
+        if let Some(a) = &mut c.azuread {
+            a.validate()?;
+        }
         c.write_relabel_configs = relabel::parse_list(
             Value::Sequence(items),
             "empty or null relabeling rule in remote write config",
@@ -262,6 +269,12 @@ impl RemoteWriteConfig {
     /// Resolves file references.
     pub fn set_directory(&mut self, dir: &Path) {
         self.http.set_directory(dir);
+        if let Some(a) = &mut self.azuread {
+            a.set_directory(dir);
+        }
+        if let Some(g) = &mut self.google_iam {
+            crate::types::resolve(dir, &mut g.credentials_file);
+        }
     }
 
     /// The entry as YAML with the inline sections merged back.
@@ -365,7 +378,7 @@ pub struct AlertmanagerConfig {
     pub api_version: String,
     /// `sigv4`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sigv4: Option<Value>,
+    pub sigv4: Option<SigV4Config>,
     /// The inline HTTP client options.
     #[serde(skip)]
     pub http: HttpClientConfig,
@@ -418,6 +431,9 @@ impl AlertmanagerConfig {
                 "at most one of basic_auth, authorization, oauth2, & sigv4 must be configured"
                     .into(),
             );
+        }
+        if let Some(v) = &c.sigv4 {
+            v.validate()?;
         }
         let relabel = yaml::as_sequence(relabel, "[]*relabel.Config")?;
         if relabel.is_empty() {
