@@ -219,8 +219,13 @@ impl RemoteWriteConfig {
         let relabel = map.remove("write_relabel_configs").unwrap_or(Value::Null);
         let mut c: RemoteWriteConfig = yaml::decode_map(map, "config.plain")?;
         c.http = yaml::decode_map(http_map, "config.plain")?;
-        if c.url.is_none() {
-            return Err("url for remote_write is empty".into());
+        match &c.url {
+            None => return Err("url for remote_write is empty".into()),
+            Some(u) => {
+                if let Some(e) = u.parse_error() {
+                    return Err(e);
+                }
+            }
         }
         let items = yaml::as_sequence(relabel, "[]*relabel.Config")?;
         if items.iter().any(Value::is_null) {
@@ -330,8 +335,13 @@ impl RemoteReadConfig {
         let http_map = yaml::take_keys(&mut map, |k| HTTP_KEYS.contains(&k));
         let mut c: RemoteReadConfig = yaml::decode_map(map, "config.plain")?;
         c.http = yaml::decode_map(http_map, "config.plain")?;
-        if c.url.is_none() {
-            return Err("url for remote_read is empty".into());
+        match &c.url {
+            None => return Err("url for remote_read is empty".into()),
+            Some(u) => {
+                if let Some(e) = u.parse_error() {
+                    return Err(e);
+                }
+            }
         }
         validate_headers(&c.headers, false)?;
         c.http.validate()?;

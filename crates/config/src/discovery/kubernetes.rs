@@ -139,6 +139,9 @@ impl SdInner for KubernetesSdConfig {
                 return Err(format!("unknown Kubernetes SD role {:?}", s.role));
             }
         }
+        if let Some(e) = self.api_server.as_ref().and_then(Url::parse_error) {
+            return Err(e);
+        }
         http.validate()?;
         let api = self
             .api_server
