@@ -9,6 +9,12 @@
 //! configuration as `/api/v1/status/config` does, with every [`Secret`]
 //! shown as `<secret>`.
 //!
+//! [`LoadOptions`] selects agent mode (`--agent`: `alerting`, `rule_files`
+//! and `remote_read` refused) and the environment used to expand
+//! `$VAR` in external labels. [`Config::check_static_targets`] adds what
+//! `promtool check config` checks beyond loading (relabeled static target
+//! addresses).
+//!
 //! Main types: [`Config`], [`GlobalConfig`], [`ScrapeConfig`],
 //! [`HttpClientConfig`], [`discovery::ServiceDiscoveryConfigs`],
 //! [`RemoteWriteConfig`], [`AlertingConfig`]; [`relabel::RelabelConfig`] and
@@ -42,7 +48,10 @@ pub use scrape::ScrapeConfig;
 pub use types::{ByteSize, Duration, Secret, Url};
 
 /// A loaded, validated configuration.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// `Config::default()` is what an empty file loads to (Prometheus'
+/// defaults), not a zeroed struct.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `global`.
     pub global: GlobalConfig,
@@ -66,6 +75,29 @@ pub struct Config {
     pub remote_read: Vec<RemoteReadConfig>,
     /// `otlp`.
     pub otlp: OtlpConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut global = GlobalConfig::default();
+        // An empty global section always validates; it only fills defaults.
+        let _ = global.validate();
+        let mut otlp = OtlpConfig::default();
+        let _ = otlp.validate();
+        Config {
+            global,
+            runtime: RuntimeConfig::default(),
+            alerting: AlertingConfig::default(),
+            rule_files: Vec::new(),
+            scrape_config_files: Vec::new(),
+            scrape_configs: Vec::new(),
+            storage: StorageConfig::default(),
+            tracing: None,
+            remote_write: Vec::new(),
+            remote_read: Vec::new(),
+            otlp,
+        }
+    }
 }
 
 /// How to load a configuration.

@@ -228,3 +228,103 @@ fn external_labels_expand_from_the_environment() {
     assert_eq!(get(&c, "foo"), "TestValue");
     assert_eq!(get(&c, "qux"), "foo${TEST}");
 }
+
+#[test]
+fn default_is_the_empty_file() {
+    let empty = load("").expect("loads");
+    assert_eq!(Config::default(), empty);
+}
+
+#[test]
+fn service_discovery_rules() {
+    let sd = |body: &str| load(&format!("scrape_configs:\n  - job_name: a\n{body}"));
+    let e =
+        sd("    dns_sd_configs: [{names: [x.example], type: A}]\n").expect_err("A needs a port");
+    assert!(e.to_string().contains("a port is required"), "{e}");
+    assert!(sd("    dns_sd_configs: [{names: [x.example], type: A, port: 80}]\n").is_ok());
+    let e =
+        sd("    dns_sd_configs: [{names: [x.example], type: TXT, port: 80}]\n").expect_err("TXT");
+    assert!(
+        e.to_string().contains("invalid DNS-SD records type TXT"),
+        "{e}"
+    );
+    let e = sd("    file_sd_configs: [{files: [targets.txt]}]\n").expect_err("extension");
+    assert!(
+        e.to_string().contains("is not valid for file discovery"),
+        "{e}"
+    );
+    let e = sd("    file_sd_configs: [{files: ['*/targets.json']}]\n").expect_err("glob in dir");
+    assert!(
+        e.to_string().contains("is not valid for file discovery"),
+        "{e}"
+    );
+    let c = sd("    http_sd_configs: [{url: 'http://sd.example/targets'}]\n").expect("http sd");
+    let h = c.scrape_configs[0].sd.http_sd_configs[0]
+        .as_ref()
+        .expect("entry");
+    assert_eq!(h.inner.refresh_interval, Some(Duration::from_secs(60)));
+    let e = sd("    http_sd_configs: [{url: 'ftp://sd.example/'}]\n").expect_err("scheme");
+    assert!(
+        e.to_string()
+            .contains("URL scheme must be 'http' or 'https'"),
+        "{e}"
+    );
+    let c = sd("    consul_sd_configs: [{services: [web]}]\n").expect("consul defaults");
+    let consul = c.scrape_configs[0].sd.consul_sd_configs[0]
+        .as_ref()
+        .expect("entry");
+    assert_eq!(consul.inner.server.as_deref(), Some("localhost:8500"));
+    let e = sd("    kubernetes_sd_configs: [{role: pod, api_server: 'https://k8s', selectors: [{role: pod, field: 'a'}]}]\n")
+        .expect_err("field selector without operator");
+    assert!(e.to_string().contains("invalid selector: 'a'"), "{e}");
+    let e = sd("    static_configs: [{targets: ['a:1'], lables: {}}]\n").expect_err("typo");
+    assert!(e.to_string().contains("lables"), "{e}");
+    let e = sd("    remote_sd_configs: [{}]\n").expect_err("unknown SD");
+    assert!(
+        e.to_string().contains("field remote_sd_configs not found"),
+        "{e}"
+    );
+}
+
+#[test]
+fn remote_write_auth_blocks() {
+    let rw = |body: &str| {
+        load(&format!(
+            "remote_write:\n  - url: http://rw.example/\n{body}"
+        ))
+    };
+    let e = rw("    sigv4: {access_key: A}\n").expect_err("half credentials");
+    assert!(
+        e.to_string()
+            .contains("must provide a AWS SigV4 Access key and Secret Key"),
+        "{e}"
+    );
+    assert!(rw("    sigv4: {region: us-east-1}\n").is_ok());
+    let e = rw("    sigv4: {region: x}\n    azuread: {sdk: {}}\n").expect_err("two methods");
+    assert!(
+        e.to_string().contains(
+            "at most one of basic_auth, authorization, oauth2, sigv4, azuread or google_iam"
+        ),
+        "{e}"
+    );
+    let e = rw("    azuread: {cloud: Mars, sdk: {}}\n").expect_err("cloud");
+    assert!(
+        e.to_string()
+            .contains("must provide a cloud in the Azure AD config"),
+        "{e}"
+    );
+    let e = rw("    azuread: {oauth: {client_id: nope, client_secret: s, tenant_id: t}}\n")
+        .expect_err("uuid");
+    assert!(
+        e.to_string()
+            .contains("the provided Azure OAuth client_id is invalid"),
+        "{e}"
+    );
+    let c = rw("    google_iam: {credentials_file: key.json}\n").expect("google");
+    let g = c.remote_write[0].google_iam.as_ref().expect("google_iam");
+    assert_eq!(g.credentials_file, "/etc/prometheus/key.json");
+    let printed = rw("    azuread: {oauth: {client_id: 00000000-0000-0000-0000-000000000000, client_secret: hush, tenant_id: t}}\n")
+        .expect("azure oauth")
+        .to_yaml();
+    assert!(!printed.contains("hush"), "{printed}");
+}
