@@ -8,6 +8,7 @@
 //! (`(.*)`), and `replacement` (`$1`) is expanded like Go's
 //! `Regexp.Expand` (`$1`, `${1}`, `$name`, `$$`).
 
+mod dialect;
 mod expand;
 mod process;
 #[cfg(test)]
@@ -128,10 +129,12 @@ impl Regex {
         // Rust's regex crate reads the RE2 syntax FastMatcher accepted in all
         // but a few corners (`\Q…\E`, octal escapes); those patterns still
         // match correctly, they only lose capture groups in `replace`.
-        let captures = regex::RegexBuilder::new(&format!("^(?s:{pattern})$"))
-            .size_limit(64 << 20)
-            .build()
-            .ok();
+        let ascii = dialect::ascii_classes(pattern);
+        let captures =
+            regex::RegexBuilder::new(&format!("^(?s:{})$", ascii.as_deref().unwrap_or(pattern)))
+                .size_limit(64 << 20)
+                .build()
+                .ok();
         Ok(Regex {
             fast,
             captures,
