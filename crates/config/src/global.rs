@@ -156,16 +156,28 @@ pub struct GlobalConfig {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub metric_name_escaping_scheme: String,
     /// `scrape_native_histograms`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scrape_native_histograms: Option<bool>,
     /// `convert_classic_histograms_to_nhcb`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_bool",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub convert_classic_histograms_to_nhcb: bool,
     /// `always_scrape_classic_histograms`.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_bool",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
     pub always_scrape_classic_histograms: bool,
     /// `extra_scrape_metrics`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extra_scrape_metrics: Option<bool>,
 }
 

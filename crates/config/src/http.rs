@@ -60,10 +60,10 @@ pub struct HttpClientConfig {
     #[serde(default)]
     pub tls_config: TlsConfig,
     /// `follow_redirects` (default true).
-    #[serde(default = "yes")]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default = "yes")]
     pub follow_redirects: bool,
     /// `enable_http2` (default true).
-    #[serde(default = "yes")]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default = "yes")]
     pub enable_http2: bool,
     /// `proxy_url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,7 +72,11 @@ pub struct HttpClientConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub no_proxy: String,
     /// `proxy_from_environment`: use `HTTP_PROXY` & co.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_bool",
+        default,
+        skip_serializing_if = "is_false"
+    )]
     pub proxy_from_environment: bool,
     /// `proxy_connect_header`: headers sent with CONNECT.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -206,7 +210,11 @@ pub struct OAuth2 {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub no_proxy: String,
     /// `proxy_from_environment`.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_bool",
+        default,
+        skip_serializing_if = "is_false"
+    )]
     pub proxy_from_environment: bool,
     /// `proxy_connect_header`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -248,7 +256,7 @@ pub struct TlsConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub server_name: String,
     /// `insecure_skip_verify`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub insecure_skip_verify: bool,
     /// `min_version` (`TLS10` … `TLS13`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -121,6 +121,7 @@ pub struct TracingConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sampling_fraction: Option<f64>,
     /// `insecure`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub insecure: bool,
     /// `tls_config`.
     pub tls_config: TlsConfig,
@@ -173,6 +174,7 @@ impl TracingConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct OtlpConfig {
     /// `promote_all_resource_attributes`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub promote_all_resource_attributes: bool,
     /// `promote_resource_attributes`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -183,16 +185,25 @@ pub struct OtlpConfig {
     /// `translation_strategy`.
     pub translation_strategy: String,
     /// `keep_identifying_resource_attributes`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub keep_identifying_resource_attributes: bool,
     /// `convert_histograms_to_nhcb`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub convert_histograms_to_nhcb: bool,
     /// `promote_scope_metadata`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub promote_scope_metadata: bool,
     /// `label_name_underscore_sanitization`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub label_name_underscore_sanitization: Option<bool>,
     /// `label_name_preserve_multiple_underscores`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub label_name_preserve_multiple_underscores: Option<bool>,
 }
 

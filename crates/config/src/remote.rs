@@ -78,6 +78,7 @@ pub struct QueueConfig {
     /// `max_backoff` (5s).
     pub max_backoff: Duration,
     /// `retry_on_http_429`.
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub retry_on_http_429: bool,
     /// `sample_age_limit`.
     pub sample_age_limit: Duration,
@@ -128,6 +129,7 @@ impl QueueConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct MetadataConfig {
     /// `send` (true).
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool")]
     pub send: bool,
     /// `send_interval` (1m).
     pub send_interval: Duration,
@@ -162,13 +164,13 @@ pub struct RemoteWriteConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     /// `send_exemplars`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub send_exemplars: bool,
     /// `send_native_histograms`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub send_native_histograms: bool,
     /// `round_robin_dns`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub round_robin_dns: bool,
     /// `protobuf_message` (`prometheus.WriteRequest` or `io.prometheus.write.v2.Request`).
     #[serde(default = "default_message")]
@@ -310,7 +312,7 @@ pub struct RemoteReadConfig {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// `read_recent`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub read_recent: bool,
     /// `name`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -319,7 +321,7 @@ pub struct RemoteReadConfig {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub required_matchers: BTreeMap<String, String>,
     /// `filter_external_labels` (true).
-    #[serde(default = "yes")]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default = "yes")]
     pub filter_external_labels: bool,
     /// The inline HTTP client options.
     #[serde(skip)]

@@ -29,13 +29,13 @@ pub struct ScrapeConfig {
     #[serde(default)]
     pub job_name: String,
     /// `honor_labels`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub honor_labels: bool,
     /// `honor_timestamps` (default true).
-    #[serde(default = "yes")]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default = "yes")]
     pub honor_timestamps: bool,
     /// `track_timestamps_staleness`.
-    #[serde(default)]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default)]
     pub track_timestamps_staleness: bool,
     /// `params`: URL query parameters.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -53,13 +53,25 @@ pub struct ScrapeConfig {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fallback_scrape_protocol: String,
     /// `scrape_native_histograms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub scrape_native_histograms: Option<bool>,
     /// `always_scrape_classic_histograms`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub always_scrape_classic_histograms: Option<bool>,
     /// `convert_classic_histograms_to_nhcb`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub convert_classic_histograms_to_nhcb: Option<bool>,
     /// `scrape_failure_log_file`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -71,7 +83,7 @@ pub struct ScrapeConfig {
     #[serde(default = "default_scheme")]
     pub scheme: String,
     /// `enable_compression` (default true).
-    #[serde(default = "yes")]
+    #[serde(deserialize_with = "crate::yaml::yaml11_bool", default = "yes")]
     pub enable_compression: bool,
     /// `body_size_limit`.
     #[serde(default, skip_serializing_if = "is_zero_size")]
@@ -107,7 +119,11 @@ pub struct ScrapeConfig {
     #[serde(default)]
     pub metric_name_escaping_scheme: String,
     /// `extra_scrape_metrics`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        deserialize_with = "crate::yaml::yaml11_opt_bool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub extra_scrape_metrics: Option<bool>,
     /// The inline HTTP client options.
     #[serde(skip)]

@@ -332,3 +332,44 @@ fn inline_binary(text: &str) -> Result<std::borrow::Cow<'_, str>, String> {
     out.push_str(rest);
     Ok(std::borrow::Cow::Owned(out))
 }
+
+/// yaml.v2 (YAML 1.1) reads `yes`/`no`/`on`/`off`/`y`/`n` as booleans in a
+/// boolean field; serde_yaml_ng (YAML 1.2) only knows `true`/`false`.
+fn yaml11_bool_word(s: &str) -> Option<bool> {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            Some(true)
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+struct Yaml11Bool;
+
+impl serde::de::Visitor<'_> for Yaml11Bool {
+    type Value = bool;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a boolean")
+    }
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
+        Ok(v)
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<bool, E> {
+        yaml11_bool_word(v).ok_or_else(|| E::invalid_type(serde::de::Unexpected::Str(v), &self))
+    }
+}
+
+/// `deserialize_with` for `bool` fields, accepting YAML 1.1 words.
+pub(crate) fn yaml11_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    d.deserialize_any(Yaml11Bool)
+}
+
+/// `deserialize_with` for `Option<bool>` fields, accepting YAML 1.1 words.
+pub(crate) fn yaml11_opt_bool<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<bool>, D::Error> {
+    d.deserialize_any(Yaml11Bool).map(Some)
+}

@@ -151,6 +151,12 @@ fn strict_decoding() {
     // yaml.v2 lets a number fill a string field.
     let c = load("scrape_configs:\n  - job_name: 1234\n").expect("numeric job name");
     assert_eq!(c.scrape_configs[0].job_name, "1234");
+    // YAML 1.1 booleans, as Go's yaml.v2 reads them.
+    let c = load("scrape_configs:\n  - job_name: a\n    honor_labels: yes\n    enable_compression: off\n    scrape_native_histograms: On\n").expect("yaml 1.1 bools");
+    assert!(c.scrape_configs[0].honor_labels);
+    assert!(!c.scrape_configs[0].enable_compression);
+    assert_eq!(c.scrape_configs[0].scrape_native_histograms, Some(true));
+    assert!(load("scrape_configs:\n  - job_name: a\n    honor_labels: maybe\n").is_err());
     // Anchors and merge keys work as in Go.
     let c = load("x: &d {scrape_interval: 7s}\n").map(|_| ());
     assert!(c.is_err(), "unknown top-level key");
