@@ -82,6 +82,7 @@ impl Default for Config {
         let mut global = GlobalConfig::default();
         // An empty global section always validates; it only fills defaults.
         let _ = global.validate();
+        global.metric_name_escaping_scheme = "allow-utf-8".into();
         let mut otlp = OtlpConfig::default();
         let _ = otlp.validate();
         Config {
@@ -285,7 +286,13 @@ impl Config {
         if !global.is_null() {
             cfg.global = yaml::decode(global, "config.plain").map_err(plain)?;
         }
+        // An empty `global` block is replaced by the defaults whole (upstream's
+        // isZero), which is the only way the global escaping scheme gets set.
+        let empty_global = cfg.global == GlobalConfig::default();
         cfg.global.validate().map_err(plain)?;
+        if empty_global {
+            cfg.global.metric_name_escaping_scheme = "allow-utf-8".into();
+        }
         let scheme = cfg.global.validation_scheme();
 
         let runtime = take("runtime");

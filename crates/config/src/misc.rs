@@ -242,6 +242,9 @@ fn sanitize(attrs: &mut [String], adjective: &str) -> Result<(), String> {
 impl OtlpConfig {
     /// Upstream's checks and the default translation strategy.
     pub fn validate(&mut self) -> Result<(), String> {
+        self.label_name_underscore_sanitization.get_or_insert(true);
+        self.label_name_preserve_multiple_underscores
+            .get_or_insert(true);
         if self.translation_strategy.is_empty() {
             self.translation_strategy = "UnderscoreEscapingWithSuffixes".into();
         }

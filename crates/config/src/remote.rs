@@ -133,7 +133,7 @@ pub struct MetadataConfig {
     pub send: bool,
     /// `send_interval` (1m).
     pub send_interval: Duration,
-    /// `max_samples_per_send` (500).
+    /// `max_samples_per_send` (2000).
     pub max_samples_per_send: i64,
 }
 
@@ -142,7 +142,7 @@ impl Default for MetadataConfig {
         MetadataConfig {
             send: true,
             send_interval: Duration::from_secs(60),
-            max_samples_per_send: 500,
+            max_samples_per_send: 2000,
         }
     }
 }
@@ -220,7 +220,12 @@ impl RemoteWriteConfig {
         let http_map = yaml::take_keys(&mut map, |k| HTTP_KEYS.contains(&k));
         let relabel = map.remove("write_relabel_configs").unwrap_or(Value::Null);
         let mut c: RemoteWriteConfig = yaml::decode_map(map, "config.plain")?;
+        // Remote write defaults to HTTP/1.1 (upstream's DefaultRemoteWriteHTTPClientConfig).
+        let http2_given = http_map.contains_key("enable_http2");
         c.http = yaml::decode_map(http_map, "config.plain")?;
+        if !http2_given {
+            c.http.enable_http2 = false;
+        }
         match &c.url {
             None => return Err("url for remote_write is empty".into()),
             Some(u) => {
@@ -337,6 +342,7 @@ impl RemoteReadConfig {
         let http_map = yaml::take_keys(&mut map, |k| HTTP_KEYS.contains(&k));
         let mut c: RemoteReadConfig = yaml::decode_map(map, "config.plain")?;
         c.http = yaml::decode_map(http_map, "config.plain")?;
+        c.chunked_read_limit.get_or_insert(50_000_000);
         match &c.url {
             None => return Err("url for remote_read is empty".into()),
             Some(u) => {
@@ -379,8 +385,8 @@ pub struct AlertmanagerConfig {
     /// `scheme` (http).
     #[serde(default = "http_scheme")]
     pub scheme: String,
-    /// `path_prefix` (/).
-    #[serde(default = "slash")]
+    /// `path_prefix`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path_prefix: String,
     /// `timeout` (10s).
     #[serde(default = "ten_seconds")]
@@ -407,9 +413,6 @@ pub struct AlertmanagerConfig {
 
 fn http_scheme() -> String {
     "http".into()
-}
-fn slash() -> String {
-    "/".into()
 }
 fn ten_seconds() -> Duration {
     Duration::from_secs(10)

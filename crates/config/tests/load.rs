@@ -334,3 +334,35 @@ fn remote_write_auth_blocks() {
         .to_yaml();
     assert!(!printed.contains("hush"), "{printed}");
 }
+
+#[test]
+fn remote_defaults_as_upstream() {
+    let c = load("remote_write: [{url: 'http://rw/'}]\nremote_read: [{url: 'http://rr/'}]\nalerting: {alertmanagers: [{static_configs: [{targets: ['am:9093']}]}]}\n")
+        .expect("loads");
+    let rw = &c.remote_write[0];
+    assert!(
+        !rw.http.enable_http2,
+        "remote write uses HTTP/1.1 by default"
+    );
+    assert_eq!(rw.remote_timeout, Duration::from_secs(30));
+    assert_eq!(rw.queue_config.capacity, 10000);
+    assert_eq!(rw.queue_config.max_shards, 50);
+    assert_eq!(rw.metadata_config.max_samples_per_send, 2000);
+    assert_eq!(rw.protobuf_message, "prometheus.WriteRequest");
+    let rr = &c.remote_read[0];
+    assert!(rr.http.enable_http2);
+    assert_eq!(rr.remote_timeout, Duration::from_secs(60));
+    assert_eq!(rr.chunked_read_limit, Some(50_000_000));
+    assert!(rr.filter_external_labels);
+    let am = &c.alerting.alertmanagers[0];
+    assert_eq!(
+        (
+            am.scheme.as_str(),
+            am.path_prefix.as_str(),
+            am.api_version.as_str()
+        ),
+        ("http", "", "v2")
+    );
+    assert_eq!(am.timeout, Duration::from_secs(10));
+    assert_eq!(c.otlp.label_name_underscore_sanitization, Some(true));
+}
