@@ -1,7 +1,12 @@
 //! What `promtool check config` verifies beyond loading: every static
-//! target, after target relabeling, must have a usable address.
+//! target, after target relabeling, must have a usable address; and,
+//! unless `--syntax-only`, the files the configuration points at exist.
+
+use std::path::Path;
 
 use vigil_model::{Labels, LabelsBuilder};
+
+use crate::http::TlsConfig;
 
 use crate::relabel;
 use crate::{Config, ConfigError};
@@ -66,6 +71,85 @@ impl Config {
                             .map_err(ConfigError::Invalid)?;
                     }
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// promtool's `checkFileExists`: an empty path is fine, otherwise `stat` it.
+fn check_file_exists(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Ok(());
+    }
+    std::fs::metadata(path)
+        .map(|_| ())
+        .map_err(|e| format!("stat {path}: {}", io_message(&e)))
+}
+
+/// Go's wording of the common `stat` errors.
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// promtool's `checkTLSConfig`.
+fn check_tls_files(tls: &TlsConfig, syntax_only: bool) -> Result<(), String> {
+    if !tls.cert_file.is_empty() && tls.key_file.is_empty() {
+        return Err(format!(
+            "client cert file {:?} specified without client key file",
+            tls.cert_file
+        ));
+    }
+    if !tls.key_file.is_empty() && tls.cert_file.is_empty() {
+        return Err(format!(
+            "client key file {:?} specified without client cert file",
+            tls.key_file
+        ));
+    }
+    if syntax_only {
+        return Ok(());
+    }
+    check_file_exists(&tls.cert_file)
+        .map_err(|e| format!("error checking client cert file {:?}: {e}", tls.cert_file))?;
+    check_file_exists(&tls.key_file)
+        .map_err(|e| format!("error checking client key file {:?}: {e}", tls.key_file))
+}
+
+impl Config {
+    /// The file checks of `promtool check config` (skipped parts with
+    /// `syntax_only`, as `--syntax-only` does): rule files that are not
+    /// globs must exist, and so must scrape jobs' credentials and TLS
+    /// client certificate files.
+    pub fn check_referenced_files(&self, syntax_only: bool) -> Result<(), ConfigError> {
+        let fail = ConfigError::Invalid;
+        if !syntax_only {
+            for rf in &self.rule_files {
+                if rf.contains('*') {
+                    continue;
+                }
+                if !Path::new(rf).exists() {
+                    return Err(fail(format!("{rf:?} does not point to an existing file")));
+                }
+            }
+        }
+        for sc in &self.scrape_configs {
+            if !syntax_only {
+                if let Some(a) = &sc.http.authorization {
+                    check_file_exists(&a.credentials_file).map_err(|e| {
+                        fail(format!(
+                            "error checking authorization credentials or bearer token file {:?}: {e}",
+                            a.credentials_file
+                        ))
+                    })?;
+                }
+            }
+            check_tls_files(&sc.http.tls_config, syntax_only).map_err(fail)?;
+            for k in sc.sd.kubernetes_sd_configs.iter().flatten() {
+                check_tls_files(&k.http.tls_config, syntax_only).map_err(fail)?;
             }
         }
         Ok(())
