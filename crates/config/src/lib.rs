@@ -11,9 +11,14 @@
 //!
 //! [`LoadOptions`] selects agent mode (`--agent`: `alerting`, `rule_files`
 //! and `remote_read` refused) and the environment used to expand
-//! `$VAR` in external labels. [`Config::check_static_targets`] adds what
-//! `promtool check config` checks beyond loading (relabeled static target
-//! addresses).
+//! `$VAR` in external labels. [`Config::check_static_targets`] and
+//! [`Config::check_referenced_files`] add what `promtool check config`
+//! checks beyond loading (relabeled static target addresses; rule,
+//! credential and TLS files).
+//!
+//! Decoding follows Go's yaml.v2 where it differs from YAML 1.2: any scalar
+//! may fill a string field, `yes`/`no`/`on`/`off` are booleans, `!!binary`
+//! scalars are decoded, a repeated key is an error.
 //!
 //! Main types: [`Config`], [`GlobalConfig`], [`ScrapeConfig`],
 //! [`HttpClientConfig`], [`discovery::ServiceDiscoveryConfigs`],
