@@ -22,7 +22,7 @@ use vigil_model::ValidationScheme;
 use vigil_model::matcher::FastMatcher;
 use vigil_model::names::is_valid_label_name;
 
-pub use process::{hashmod, process, process_cow};
+pub use process::{hashmod, process, process_builder, process_cow};
 
 /// What a rule does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

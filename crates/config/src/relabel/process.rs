@@ -14,10 +14,12 @@ use vigil_model::{Labels, LabelsBuilder};
 use super::expand::{expand, expand_groups};
 use super::{Action, RelabelConfig};
 
-/// The labels being relabeled: untouched input or a builder with changes.
+/// The labels being relabeled: untouched input, a builder with changes, or
+/// the caller's builder changed in place.
 enum State<'a> {
     Input(&'a Labels),
     Changed(LabelsBuilder),
+    InPlace(&'a mut LabelsBuilder),
 }
 
 impl State<'_> {
@@ -25,6 +27,7 @@ impl State<'_> {
         match self {
             State::Input(l) => l.get(name).unwrap_or(""),
             State::Changed(b) => b.get(name).unwrap_or(""),
+            State::InPlace(b) => b.get(name).unwrap_or(""),
         }
     }
 
@@ -34,6 +37,7 @@ impl State<'_> {
         }
         match self {
             State::Changed(b) => b,
+            State::InPlace(b) => b,
             State::Input(_) => unreachable!("converted to Changed above"),
         }
     }
@@ -43,6 +47,7 @@ impl State<'_> {
         match self {
             State::Input(l) => (*l).clone(),
             State::Changed(b) => b.build(),
+            State::InPlace(b) => b.build(),
         }
     }
 }
@@ -60,7 +65,17 @@ pub fn process_cow<'a>(labels: &'a Labels, cfgs: &[RelabelConfig]) -> Option<Cow
     Some(match state {
         State::Input(l) => Cow::Borrowed(l),
         State::Changed(mut b) => Cow::Owned(b.build()),
+        State::InPlace(b) => Cow::Owned(b.build()),
     })
+}
+
+/// Applies `cfgs` to the labels in `builder`, changing it in place (how
+/// target relabeling works on the labels a scrape pool assembles). Returns
+/// `false` if a rule drops the target; the builder is then left part-way.
+pub fn process_builder(builder: &mut LabelsBuilder, cfgs: &[RelabelConfig]) -> bool {
+    let mut state = State::InPlace(builder);
+    let mut joined = String::new();
+    cfgs.iter().all(|cfg| apply(cfg, &mut state, &mut joined))
 }
 
 /// Applies `cfgs` in order and returns the resulting labels, or `None` if a

@@ -6,7 +6,9 @@
 use vigil_model::{Labels, ValidationScheme};
 
 use super::expand::expand;
-use super::{RelabelConfig, hashmod, is_legacy_name_with_vars, process, process_cow};
+use super::{
+    RelabelConfig, hashmod, is_legacy_name_with_vars, process, process_builder, process_cow,
+};
 
 /// Parses `a=foo,b=bar` (values may not contain `,`; `\n` is a newline).
 fn labels(s: &str) -> Labels {
@@ -230,6 +232,17 @@ fn relabel_table() {
         let got = process(&labels(input), &cfgs);
         let want = want.map(labels);
         assert_eq!(got, want, "case {i}: {input} with {yaml}");
+    }
+}
+
+#[test]
+fn builder_in_place_agrees_with_process() {
+    for (i, (input, yaml, want)) in CASES.iter().enumerate() {
+        let cfgs = rules(yaml, ValidationScheme::Legacy);
+        let mut b = labels(input).to_builder();
+        let kept = process_builder(&mut b, &cfgs);
+        let got = kept.then(|| b.build());
+        assert_eq!(got, want.map(labels), "case {i}: {input} with {yaml}");
     }
 }
 
