@@ -20,6 +20,19 @@
 //! may fill a string field, `yes`/`no`/`on`/`off` are booleans, `!!binary`
 //! scalars are decoded, a repeated key is an error.
 //!
+//! ```
+//! use std::path::Path;
+//! use vigil_config::Config;
+//!
+//! let cfg = Config::load(
+//!     "scrape_configs:\n  - job_name: node\n    basic_auth: {username: u, password: p4ss}\n",
+//!     Path::new("/etc/prometheus"),
+//! )?;
+//! assert_eq!(cfg.scrape_configs[0].scrape_interval.to_string(), "1m");
+//! assert!(cfg.to_yaml().contains("password: <secret>"));
+//! # Ok::<(), vigil_config::ConfigError>(())
+//! ```
+//!
 //! Main types: [`Config`], [`GlobalConfig`], [`ScrapeConfig`],
 //! [`HttpClientConfig`], [`discovery::ServiceDiscoveryConfigs`],
 //! [`RemoteWriteConfig`], [`AlertingConfig`]; [`relabel::RelabelConfig`] and

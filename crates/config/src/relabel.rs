@@ -7,6 +7,25 @@
 //! joined with `separator` (`;`), matched against a fully anchored `regex`
 //! (`(.*)`), and `replacement` (`$1`) is expanded like Go's
 //! `Regexp.Expand` (`$1`, `${1}`, `$name`, `$$`).
+//!
+//! ```
+//! use vigil_config::relabel::{RelabelConfig, process};
+//! use vigil_model::{Labels, ValidationScheme};
+//!
+//! let mut rules: Vec<RelabelConfig> = serde_yaml_ng::from_str(
+//!     "- {source_labels: [instance], regex: '([^:]+):.*', target_label: host}\n\
+//!      - {source_labels: [__name__], regex: 'go_.*', action: drop}",
+//! )?;
+//! for r in &mut rules {
+//!     r.validate(ValidationScheme::Utf8)?;
+//! }
+//! let up = Labels::from_pairs(&[("__name__", "up"), ("instance", "db1:9100")]);
+//! let out = process(&up, &rules).expect("kept");
+//! assert_eq!(out.get("host"), Some("db1"));
+//! let gc = Labels::from_pairs(&[("__name__", "go_gc_duration_seconds")]);
+//! assert!(process(&gc, &rules).is_none());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod dialect;
 mod expand;
