@@ -34,6 +34,7 @@ macro_rules! sd_struct {
         pub struct $name {
             $(
                 #[doc = concat!("`", stringify!($field), "`")]
+                #[serde(deserialize_with = "crate::yaml::lenient")]
                 pub $field: $ty,
             )*
         }

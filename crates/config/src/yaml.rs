@@ -373,3 +373,56 @@ pub(crate) fn yaml11_opt_bool<'de, D: serde::Deserializer<'de>>(
 ) -> Result<Option<bool>, D::Error> {
     d.deserialize_any(Yaml11Bool).map(Some)
 }
+
+/// Field decoding for the SD config structs: yaml.v2's booleans for `bool`
+/// fields, plain serde for everything else (implemented per field type
+/// because stable Rust cannot specialise a blanket impl).
+pub(crate) trait Lenient: Sized {
+    /// Decodes the field.
+    fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
+}
+
+/// `deserialize_with` target used by `sd_struct!` for every field.
+pub(crate) fn lenient<'de, D: serde::Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+    T::lenient(d)
+}
+
+impl Lenient for bool {
+    fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        yaml11_bool(d)
+    }
+}
+
+impl Lenient for Option<bool> {
+    fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        yaml11_opt_bool(d)
+    }
+}
+
+macro_rules! plain_lenient {
+    ($($t:ty),* $(,)?) => {$(
+        impl Lenient for $t {
+            fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                <$t as serde::Deserialize>::deserialize(d)
+            }
+        }
+    )*};
+}
+
+plain_lenient!(
+    String,
+    Option<String>,
+    u16,
+    u32,
+    Option<u16>,
+    Option<u32>,
+    Vec<String>,
+    std::collections::BTreeMap<String, String>,
+    Option<Value>,
+    crate::types::Secret,
+    crate::types::Url,
+    Option<crate::types::Duration>,
+    crate::http::TlsConfig,
+    Vec<crate::discovery::AwsFilter>,
+    Vec<crate::discovery::DockerFilter>,
+);

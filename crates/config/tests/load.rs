@@ -280,6 +280,12 @@ fn service_discovery_rules() {
         .as_ref()
         .expect("entry");
     assert_eq!(consul.inner.server.as_deref(), Some("localhost:8500"));
+    let c =
+        sd("    consul_sd_configs: [{allow_stale: no}]\n").expect("yaml 1.1 bool in an SD config");
+    let consul = c.scrape_configs[0].sd.consul_sd_configs[0]
+        .as_ref()
+        .expect("entry");
+    assert_eq!(consul.inner.allow_stale, Some(false));
     let e = sd("    kubernetes_sd_configs: [{role: pod, api_server: 'https://k8s', selectors: [{role: pod, field: 'a'}]}]\n")
         .expect_err("field selector without operator");
     assert!(e.to_string().contains("invalid selector: 'a'"), "{e}");
