@@ -444,10 +444,13 @@ pub(crate) fn parse_list(
             return Err(null_msg.to_owned());
         }
         let mut item = item;
-        // `action: null` is an empty action (refused below), not an absent one.
-        if let Some(a) = item.get_mut("action") {
-            if a.is_null() {
-                *a = serde_yaml_ng::Value::String(String::new());
+        // `action: null` is an empty action (refused below) and `regex: null`
+        // the empty regex, as in Go, not absent keys taking their defaults.
+        for key in ["action", "regex"] {
+            if let Some(v) = item.get_mut(key) {
+                if v.is_null() {
+                    *v = serde_yaml_ng::Value::String(String::new());
+                }
             }
         }
         let mut c: RelabelConfig = crate::yaml::decode(item, "relabel.plain")?;
