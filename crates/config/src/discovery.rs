@@ -63,8 +63,12 @@ macro_rules! sd_lists {
             /// Validates every SD config (Prometheus' per-type `UnmarshalYAML` rules).
             pub fn validate(&mut self) -> Result<(), String> {
                 for g in &self.static_configs {
-                    if g.is_none() {
+                    let Some(g) = g else {
                         return Err("empty or null section in static_configs".into());
+                    };
+                    // UTF-8 names are valid in Prometheus 3; only empty ones are not.
+                    if g.labels.contains_key("") {
+                        return Err("\"\" is not a valid label name".into());
                     }
                 }
                 $(
