@@ -409,3 +409,61 @@ fn serializes_like_prometheus() {
     assert!(text.contains("replacement: $1"), "{text}");
     assert!(text.contains("action: replace"), "{text}");
 }
+
+/// `(yaml, scheme, expected error or "" for valid)`, after upstream's
+/// `TestRelabelValidate`.
+const VALIDATE: &[(&str, ValidationScheme, &str)] = &[
+    (
+        "{action: lowercase, target_label: '${3}'}",
+        ValidationScheme::Utf8,
+        "",
+    ),
+    (
+        "{action: lowercase, target_label: '${3}'}",
+        ValidationScheme::Legacy,
+        "\"${3}\" is invalid 'target_label' for lowercase action",
+    ),
+    (
+        "{source_labels: [a], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', target_label: '${3}'}",
+        ValidationScheme::Utf8,
+        "",
+    ),
+    (
+        "{source_labels: [a], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', target_label: '0${3}'}",
+        ValidationScheme::Utf8,
+        "",
+    ),
+    (
+        "{source_labels: [a], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', target_label: '-${3}'}",
+        ValidationScheme::Utf8,
+        "",
+    ),
+    (
+        "{source_labels: [a], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', target_label: '-${3}'}",
+        ValidationScheme::Legacy,
+        "is invalid 'target_label' for replace action",
+    ),
+    (
+        "{regex: '__meta_kubernetes_pod_label_(strimzi_io_.+)', action: labelmap, replacement: '$1'}",
+        ValidationScheme::Legacy,
+        "",
+    ),
+    (
+        "{regex: '__meta_(.+)', action: labelmap, replacement: '${1}'}",
+        ValidationScheme::Legacy,
+        "",
+    ),
+];
+
+#[test]
+fn validate_by_scheme() {
+    for (yaml, scheme, want) in VALIDATE {
+        let mut c: RelabelConfig =
+            serde_yaml_ng::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"));
+        match (c.validate(*scheme), *want) {
+            (Ok(()), "") => {}
+            (Err(e), w) if !w.is_empty() && e.contains(w) => {}
+            (got, _) => panic!("{yaml} ({scheme:?}): got {got:?}, want {want:?}"),
+        }
+    }
+}
