@@ -393,3 +393,235 @@ fn mutated_inputs_never_panic() {
     }
     println!("loaded {n} mutated inputs");
 }
+
+/// Upstream's `TestScrapeConfigNameValidationSettings` and
+/// `TestScrapeConfigNameEscapingSettings`.
+#[test]
+fn name_validation_and_escaping_settings() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    for (file, scheme, escaping) in [
+        (
+            "scrape_config_default_validation_mode",
+            "utf8",
+            "allow-utf-8",
+        ),
+        ("scrape_config_global_validation_mode", "legacy", "dots"),
+        ("scrape_config_local_validation_mode", "legacy", "values"),
+        ("scrape_config_local_global_validation_mode", "utf8", "dots"),
+        (
+            "scrape_config_local_infer_escaping",
+            "legacy",
+            "underscores",
+        ),
+    ] {
+        let c = Config::load_file(root.join("config").join(format!("{file}.yml")))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let sc = &c.scrape_configs[0];
+        assert_eq!(
+            (
+                sc.metric_name_validation_scheme.as_str(),
+                sc.metric_name_escaping_scheme.as_str()
+            ),
+            (scheme, escaping),
+            "{file}"
+        );
+    }
+}
+
+/// Upstream's `TestGetScrapeConfigs` expectations for the histogram,
+/// protocol and extra-metrics switches: `(file, native histograms, always
+/// scrape classic, convert to NHCB, extra metrics, protocols)`.
+#[test]
+fn scrape_switches_inherit_as_upstream() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    const DEFAULT: &[&str] = &[
+        "OpenMetricsText1.0.0",
+        "OpenMetricsText0.0.1",
+        "PrometheusText1.0.0",
+        "PrometheusText0.0.4",
+    ];
+    const PROTO_FIRST: &[&str] = &[
+        "PrometheusProto",
+        "OpenMetricsText1.0.0",
+        "OpenMetricsText0.0.1",
+        "PrometheusText1.0.0",
+        "PrometheusText0.0.4",
+    ];
+    const TEXT: &[&str] = &["PrometheusText0.0.4"];
+    let cases: &[(&str, bool, bool, bool, bool, &[&str])] = &[
+        (
+            "global_convert_classic_hist_to_nhcb",
+            false,
+            false,
+            true,
+            false,
+            DEFAULT,
+        ),
+        (
+            "local_disable_convert_classic_hist_to_nhcb",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "local_convert_classic_hist_to_nhcb",
+            false,
+            false,
+            true,
+            false,
+            DEFAULT,
+        ),
+        (
+            "global_enable_always_scrape_classic_hist",
+            false,
+            true,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "global_disable_always_scrape_classic_hist",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "local_enable_always_scrape_classic_hist",
+            false,
+            true,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "local_disable_always_scrape_classic_hist",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "global_enable_scrape_native_hist",
+            true,
+            false,
+            false,
+            false,
+            PROTO_FIRST,
+        ),
+        (
+            "global_enable_scrape_native_hist_and_scrape_protocols",
+            true,
+            false,
+            false,
+            false,
+            TEXT,
+        ),
+        (
+            "local_enable_scrape_native_hist",
+            true,
+            false,
+            false,
+            false,
+            PROTO_FIRST,
+        ),
+        (
+            "local_enable_scrape_native_hist_and_scrape_protocols",
+            true,
+            false,
+            false,
+            false,
+            TEXT,
+        ),
+        (
+            "local_disable_scrape_native_hist",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "global_scrape_protocols_and_local_disable_scrape_native_hist",
+            false,
+            false,
+            false,
+            false,
+            TEXT,
+        ),
+        (
+            "global_enable_extra_scrape_metrics",
+            false,
+            false,
+            false,
+            true,
+            DEFAULT,
+        ),
+        (
+            "global_disable_extra_scrape_metrics",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+        (
+            "local_enable_extra_scrape_metrics",
+            false,
+            false,
+            false,
+            true,
+            DEFAULT,
+        ),
+        (
+            "local_disable_extra_scrape_metrics",
+            false,
+            false,
+            false,
+            false,
+            DEFAULT,
+        ),
+    ];
+    for (file, native, classic, nhcb, extra, protocols) in cases {
+        let c = Config::load_file(root.join("config").join(format!("{file}.good.yml")))
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        let sc = &c.scrape_configs[0];
+        let got = (
+            sc.scrape_native_histograms,
+            sc.always_scrape_classic_histograms,
+            sc.convert_classic_histograms_to_nhcb,
+            sc.extra_scrape_metrics,
+        );
+        assert_eq!(
+            got,
+            (Some(*native), Some(*classic), Some(*nhcb), Some(*extra)),
+            "{file}"
+        );
+        assert_eq!(
+            sc.scrape_protocols.as_deref(),
+            Some(
+                &protocols
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect::<Vec<_>>()[..]
+            ),
+            "{file}"
+        );
+        assert_eq!(
+            (
+                sc.scrape_interval.to_string(),
+                sc.scrape_timeout.to_string()
+            ),
+            ("1m".to_owned(), "10s".to_owned()),
+            "{file}"
+        );
+    }
+}
