@@ -452,7 +452,16 @@ fn scrape_switches_inherit_as_upstream() {
         "PrometheusText0.0.4",
     ];
     const TEXT: &[&str] = &["PrometheusText0.0.4"];
-    let cases: &[(&str, bool, bool, bool, bool, &[&str])] = &[
+    /// `(file, native, classic, nhcb, extra, protocols)`.
+    type Case = (
+        &'static str,
+        bool,
+        bool,
+        bool,
+        bool,
+        &'static [&'static str],
+    );
+    let cases: &[Case] = &[
         (
             "global_convert_classic_hist_to_nhcb",
             false,
