@@ -93,8 +93,14 @@ impl fmt::Display for Secret {
 }
 
 impl Serialize for Secret {
+    /// `<secret>`, or null when no secret is set (as Go's `Secret` marshals),
+    /// so a printed config never suggests a secret that is not there.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("<secret>")
+        if self.0.is_empty() {
+            s.serialize_none()
+        } else {
+            s.serialize_str("<secret>")
+        }
     }
 }
 

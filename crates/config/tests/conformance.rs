@@ -634,3 +634,19 @@ fn scrape_switches_inherit_as_upstream() {
         );
     }
 }
+
+/// Upstream's `TestElideSecrets`: no secret of `conf.good.yml` survives
+/// printing, whichever section or SD family holds it.
+#[test]
+fn printed_conf_good_elides_secrets() {
+    let Some(root) = conformance_dir() else {
+        return;
+    };
+    let c = Config::load_file(root.join("config/conf.good.yml")).expect("conf.good.yml loads");
+    let printed = c.to_yaml();
+    for secret in ["mysecret", "testAppSecret", "multiline"] {
+        assert!(!printed.contains(secret), "{secret} printed");
+    }
+    // Upstream counts 29 masked secrets in the same file.
+    assert_eq!(printed.matches("<secret>").count(), 29, "{printed}");
+}
