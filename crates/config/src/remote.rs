@@ -175,9 +175,13 @@ pub struct RemoteWriteConfig {
     /// `protobuf_message` (`prometheus.WriteRequest` or `io.prometheus.write.v2.Request`).
     #[serde(default = "default_message")]
     pub protobuf_message: String,
-    /// `failed_request_logging`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed_request_logging: Option<Value>,
+    /// `failed_request_logging`: log failed requests' details.
+    #[serde(
+        default,
+        deserialize_with = "crate::yaml::yaml11_bool",
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub failed_request_logging: bool,
     /// `queue_config`.
     #[serde(default)]
     pub queue_config: QueueConfig,
