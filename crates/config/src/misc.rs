@@ -62,6 +62,19 @@ pub struct Retention {
     pub percentage: Option<f64>,
 }
 
+impl Retention {
+    /// `size` in bytes, if set (validation has checked it parses and is
+    /// not negative).
+    pub fn size_bytes(&self) -> Option<u64> {
+        let text = match self.size.as_ref()? {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return None,
+        };
+        ByteSize::parse(&text).ok().map(|b| b.0)
+    }
+}
+
 /// `storage.exemplars`.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]

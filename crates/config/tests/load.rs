@@ -372,3 +372,22 @@ fn remote_defaults_as_upstream() {
     assert_eq!(am.timeout, Duration::from_secs(10));
     assert_eq!(c.otlp.label_name_underscore_sanitization, Some(true));
 }
+
+#[test]
+fn storage_retention() {
+    let c = load("storage:\n  tsdb:\n    retention: {time: 15d, size: 512MB, percentage: 0.5}\n    out_of_order_time_window: 30m\n")
+        .expect("loads");
+    let r = c.storage.tsdb.retention.as_ref().expect("retention");
+    assert_eq!(r.size_bytes(), Some(512 << 20));
+    assert_eq!(r.time, Duration::from_secs(15 * 86400));
+    assert_eq!(r.percentage, Some(0.5));
+    assert_eq!(
+        c.storage.tsdb.out_of_order_time_window,
+        Duration::from_secs(1800)
+    );
+    let e = load("storage: {tsdb: {retention: {size: -1GB}}}\n").expect_err("negative");
+    assert!(
+        e.to_string().contains("must be greater than or equal to 0"),
+        "{e}"
+    );
+}
