@@ -6,9 +6,10 @@ use std::path::Path;
 
 use vigil_model::{Labels, LabelsBuilder};
 
+use crate::discovery::{TargetGroup, read_sd_file};
 use crate::http::TlsConfig;
-
 use crate::relabel;
+use crate::scrape::ScrapeConfig;
 use crate::{Config, ConfigError};
 
 /// A target address Prometheus can scrape: `host:port`, no scheme or path.
@@ -22,6 +23,37 @@ fn check_address(addr: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Relabels the targets of `groups` as a scrape job would and checks the
+/// resulting addresses.
+fn check_scrape_groups(sc: &ScrapeConfig, groups: &[&TargetGroup]) -> Result<(), ConfigError> {
+    let mut b = LabelsBuilder::new();
+    for g in groups {
+        for t in &g.targets {
+            b.reset();
+            for (k, v) in &g.labels {
+                b.set(k, v);
+            }
+            b.set("__address__", t);
+            b.set("job", &sc.job_name);
+            b.set("__scrape_interval__", &sc.scrape_interval.to_string());
+            b.set("__scrape_timeout__", &sc.scrape_timeout.to_string());
+            b.set("__metrics_path__", &sc.metrics_path);
+            b.set("__scheme__", &sc.scheme);
+            for (k, v) in &sc.params {
+                if let Some(first) = v.first() {
+                    b.set(&format!("__param_{k}"), first);
+                }
+            }
+            let labels: Labels = b.build();
+            if let Some(out) = relabel::process(&labels, &sc.relabel_configs) {
+                check_address(out.get("__address__").unwrap_or(""))
+                    .map_err(ConfigError::Invalid)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// Relabels every static target of every scrape job and Alertmanager
     /// config as Prometheus would, and checks the resulting address
@@ -30,30 +62,8 @@ impl Config {
     pub fn check_static_targets(&self) -> Result<(), ConfigError> {
         let mut b = LabelsBuilder::new();
         for sc in &self.scrape_configs {
-            for g in sc.sd.static_configs.iter().flatten() {
-                for t in &g.targets {
-                    b.reset();
-                    for (k, v) in &g.labels {
-                        b.set(k, v);
-                    }
-                    b.set("__address__", t);
-                    b.set("job", &sc.job_name);
-                    b.set("__scrape_interval__", &sc.scrape_interval.to_string());
-                    b.set("__scrape_timeout__", &sc.scrape_timeout.to_string());
-                    b.set("__metrics_path__", &sc.metrics_path);
-                    b.set("__scheme__", &sc.scheme);
-                    for (k, v) in &sc.params {
-                        if let Some(first) = v.first() {
-                            b.set(&format!("__param_{k}"), first);
-                        }
-                    }
-                    let labels: Labels = b.build();
-                    if let Some(out) = relabel::process(&labels, &sc.relabel_configs) {
-                        check_address(out.get("__address__").unwrap_or(""))
-                            .map_err(ConfigError::Invalid)?;
-                    }
-                }
-            }
+            let groups: Vec<&TargetGroup> = sc.sd.static_configs.iter().flatten().collect();
+            check_scrape_groups(sc, &groups)?;
         }
         for am in &self.alerting.alertmanagers {
             for g in am.sd.static_configs.iter().flatten() {
@@ -69,6 +79,27 @@ impl Config {
                     if let Some(out) = relabel::process(&labels, &am.relabel_configs) {
                         check_address(out.get("__address__").unwrap_or(""))
                             .map_err(ConfigError::Invalid)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// promtool's reading of `file_sd_configs` files: every existing file
+    /// must parse, and its targets pass the same checks as static ones.
+    /// Missing files are not errors (promtool only warns).
+    pub fn check_sd_files(&self) -> Result<(), ConfigError> {
+        for sc in &self.scrape_configs {
+            for f in sc.sd.file_sd_configs.iter().flatten() {
+                for pattern in &f.files {
+                    let files = crate::glob::glob(pattern).unwrap_or_default();
+                    for file in files {
+                        let groups = read_sd_file(&file).map_err(|e| {
+                            ConfigError::invalid(format!("checking SD file {pattern:?}: {e}"))
+                        })?;
+                        let refs: Vec<&TargetGroup> = groups.iter().collect();
+                        check_scrape_groups(sc, &refs)?;
                     }
                 }
             }

@@ -10,6 +10,7 @@
 mod cloud;
 mod core;
 mod kubernetes;
+mod sd_file;
 mod service;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use serde_yaml_ng::{Mapping, Value};
 pub use self::cloud::*;
 pub use self::core::*;
 pub use self::kubernetes::*;
+pub use self::sd_file::{parse_sd_file, read_sd_file};
 pub use self::service::*;
 use crate::http::WithHttp;
 use crate::yaml;

@@ -39,6 +39,15 @@ pub(crate) fn parse_document(text: &str) -> Result<Value, ConfigError> {
     Ok(v)
 }
 
+/// [`parse_document`] for documents that need not be mappings (SD files
+/// are lists); an empty document stays null.
+pub(crate) fn parse_document_any(text: &str) -> Result<Value, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    parse_document(text)
+}
+
 /// Moves the entries whose key satisfies `pred` out of `map` into a new mapping.
 pub(crate) fn take_keys(map: &mut Mapping, pred: impl Fn(&str) -> bool) -> Mapping {
     let keys: Vec<Value> = map

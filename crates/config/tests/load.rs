@@ -391,3 +391,38 @@ fn storage_retention() {
         "{e}"
     );
 }
+
+#[test]
+fn promtool_reads_sd_files() {
+    let dir = std::env::temp_dir().join(format!("vigil-config-sd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let cfg = "scrape_configs:\n  - job_name: a\n    file_sd_configs: [{files: ['sd/*.json', 'missing.yml']}]\n";
+    std::fs::create_dir_all(dir.join("sd")).expect("mkdir");
+    std::fs::write(
+        dir.join("sd/ok.json"),
+        r#"[{"targets": ["h:9100"], "labels": {"env": "x"}}]"#,
+    )
+    .expect("write");
+    let c = Config::load(cfg, &dir).expect("loads");
+    c.check_sd_files()
+        .expect("good SD file, missing file only warned about");
+    std::fs::write(
+        dir.join("sd/url.json"),
+        r#"[{"targets": ["http://h:9100"]}]"#,
+    )
+    .expect("write");
+    let e = c.check_sd_files().expect_err("URL target");
+    assert!(
+        e.to_string()
+            .contains("\"http://h:9100\" is not a valid hostname"),
+        "{e}"
+    );
+    std::fs::write(dir.join("sd/url.json"), "[null]").expect("write");
+    let e = c.check_sd_files().expect_err("null group");
+    assert!(
+        e.to_string()
+            .contains("nil target group item found (index 0)"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
