@@ -81,7 +81,8 @@ pub struct Config {
     pub rule_files: Vec<String>,
     /// `scrape_config_files` (resolved globs).
     pub scrape_config_files: Vec<String>,
-    /// `scrape_configs`, followed by those read from `scrape_config_files`.
+    /// `scrape_configs`, followed by those read from `scrape_config_files`
+    /// (marked by [`ScrapeConfig::source_file`]).
     pub scrape_configs: Vec<ScrapeConfig>,
     /// `storage`.
     pub storage: StorageConfig,
@@ -476,6 +477,7 @@ impl Config {
                     .in_file(&file));
                 }
                 job.set_directory(&dir);
+                job.source_file = Some(file.clone());
                 self.scrape_configs.push(job);
             }
         }
@@ -520,12 +522,16 @@ impl Config {
                 yaml::to_value(&self.scrape_config_files),
             );
         }
-        if !self.scrape_configs.is_empty() {
-            let list = self
-                .scrape_configs
-                .iter()
-                .map(ScrapeConfig::to_yaml_value)
-                .collect();
+        // Jobs from `scrape_config_files` stay in their files, as upstream
+        // prints only the main file's jobs (reloading the printed config
+        // reads the files again).
+        let list: Vec<Value> = self
+            .scrape_configs
+            .iter()
+            .filter(|s| s.source_file.is_none())
+            .map(ScrapeConfig::to_yaml_value)
+            .collect();
+        if !list.is_empty() {
             m.insert("scrape_configs".into(), Value::Sequence(list));
         }
         m.insert("storage".into(), yaml::to_value(&self.storage));

@@ -137,6 +137,11 @@ pub struct ScrapeConfig {
     /// `metric_relabel_configs`.
     #[serde(skip)]
     pub metric_relabel_configs: Vec<RelabelConfig>,
+    /// The `scrape_config_files` file this job was read from; `None` for
+    /// jobs of the main file. Only main-file jobs are printed, as
+    /// Prometheus' `/api/v1/status/config` shows them.
+    #[serde(skip)]
+    pub source_file: Option<std::path::PathBuf>,
 }
 
 fn is_zero(n: &u64) -> bool {
