@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use vigil_model::{CounterResetHint, FloatHistogram, Labels, Matcher, is_stale_nan};
 
-use crate::storage::{Queryable, SelectHints, StorageError};
+use crate::storage::{Queryable, SelectHints, StartTimes, StorageError};
 use crate::value::{FPoint, HPoint, Series};
 
 /// The chunk range of the reference test storage (its minimum block
@@ -263,6 +263,34 @@ impl Queryable for MemStorage {
             });
         }
         Ok(out)
+    }
+
+    fn select_with_start_times(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        hints: &SelectHints,
+    ) -> Result<Vec<(Series, StartTimes)>, StorageError> {
+        let selected = self.select(mint, maxt, matchers, hints)?;
+        Ok(selected
+            .into_iter()
+            .map(|s| {
+                let Some(mem) = self.series.get(&s.metric) else {
+                    return (s, StartTimes::default());
+                };
+                if mem.start_times.is_empty() {
+                    return (s, StartTimes::default());
+                }
+                // 0 where a sample has no recorded start time.
+                let at = |t: i64| mem.start_times.get(&t).copied().unwrap_or(0);
+                let st = StartTimes {
+                    floats: s.floats.iter().map(|p| at(p.t)).collect(),
+                    histograms: s.histograms.iter().map(|p| at(p.t)).collect(),
+                };
+                (s, st)
+            })
+            .collect())
     }
 }
 
