@@ -1,0 +1,528 @@
+//! Go's `fmt` formatting of template values: `print`'s `%v`, `printf`'s
+//! verbs with flags, width and precision, `strconv.Quote`, and the `%g`
+//! float formatting (`humanize` prints with `%.4g`).
+//!
+//! Floats go through Rust's exact shortest / fixed-precision conversions and
+//! are then laid out as Go lays them out (`1e+06`, exponent of at least two
+//! digits, `%g` switching to exponent form at Go's thresholds).
+
+use std::fmt::Write as _;
+
+use crate::time::{format_duration, time_string};
+use crate::value::Value;
+
+/// Go's `unicode.IsPrint`, close enough: letters, marks, numbers,
+/// punctuation, symbols and the ASCII space.
+pub(crate) fn is_print(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(c as u32, 0xFFFD..=0xFFFF | 0xE000..=0xF8FF | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0xFEFF))
+}
+
+/// `strconv.Quote`.
+pub(crate) fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if is_print(c) => out.push(c),
+            c if (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) < 0x10000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Decimal digits and decimal-point position of `|f|` (f finite, non-zero):
+/// the value is `0.d1d2d3… × 10^dp`. `prec` None gives the shortest digits
+/// that round-trip, `Some(n)` rounds to `n` significant digits.
+fn digits(f: f64, prec: Option<usize>) -> (String, i32) {
+    let s = match prec {
+        None => format!("{:e}", f.abs()),
+        Some(p) => format!("{:.*e}", p.saturating_sub(1), f.abs()),
+    };
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mant.chars().filter(char::is_ascii_digit).collect();
+    (digits, exp + 1)
+}
+
+fn special(f: f64, plus: bool) -> Option<String> {
+    if f.is_nan() {
+        return Some("NaN".into());
+    }
+    if f.is_infinite() {
+        return Some(if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        });
+    }
+    let _ = plus;
+    None
+}
+
+/// `%e` with `prec` digits after the point (Go's exponent has at least two digits).
+pub(crate) fn fmt_e(f: f64, prec: usize, upper: bool) -> String {
+    if let Some(s) = special(f, false) {
+        return s;
+    }
+    let s = format!("{:.*e}", prec, f);
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let sign = if exp < 0 { '-' } else { '+' };
+    let e = if upper { 'E' } else { 'e' };
+    format!("{mant}{e}{sign}{:02}", exp.abs())
+}
+
+/// `%f` with `prec` digits after the point.
+pub(crate) fn fmt_f(f: f64, prec: usize) -> String {
+    if let Some(s) = special(f, false) {
+        return s;
+    }
+    format!("{:.*}", prec, f)
+}
+
+/// `%g`: `prec` significant digits, or the shortest representation; `sharp`
+/// keeps trailing zeros.
+pub(crate) fn fmt_g(f: f64, prec: Option<usize>, upper: bool) -> String {
+    if let Some(s) = special(f, false) {
+        return s;
+    }
+    let neg = f.is_sign_negative();
+    if f == 0.0 {
+        return if neg { "-0".into() } else { "0".into() };
+    }
+    let prec = prec.map(|p| p.max(1));
+    let (digs, dp) = digits(f, prec);
+    let digs = digs.trim_end_matches('0');
+    let digs = if digs.is_empty() { "0" } else { digs };
+    let nd = digs.len() as i32;
+    // Go: %e form when the exponent is below -4 or at least the precision
+    // (6 for the shortest form).
+    let eprec = match prec {
+        None => 6,
+        Some(p) if p as i32 > nd && nd >= dp => nd,
+        Some(p) => p as i32,
+    };
+    let exp = dp - 1;
+    let mut out = String::new();
+    if neg {
+        out.push('-');
+    }
+    if exp < -4 || exp >= eprec {
+        out.push_str(digs.get(..1).unwrap_or("0"));
+        if nd > 1 {
+            out.push('.');
+            out.push_str(digs.get(1..).unwrap_or(""));
+        }
+        out.push(if upper { 'E' } else { 'e' });
+        out.push(if exp < 0 { '-' } else { '+' });
+        let _ = write!(out, "{:02}", exp.abs());
+        return out;
+    }
+    if dp <= 0 {
+        out.push_str("0.");
+        for _ in 0..(-dp) {
+            out.push('0');
+        }
+        out.push_str(digs);
+    } else if dp >= nd {
+        out.push_str(digs);
+        for _ in 0..(dp - nd) {
+            out.push('0');
+        }
+    } else {
+        let (a, b) = digs.split_at(dp as usize);
+        out.push_str(a);
+        out.push('.');
+        out.push_str(b);
+    }
+    out
+}
+
+/// `%v` of a value, as `fmt.Sprint` prints one operand.
+pub(crate) fn fmt_v(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push_str("<nil>"),
+        Value::Missing => out.push_str("<no value>"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Uint(u) => {
+            let _ = write!(out, "{u}");
+        }
+        Value::Float(f) => out.push_str(&fmt_g(*f, None, false)),
+        Value::Str(s) | Value::SafeHtml(s) | Value::Histogram(s) => out.push_str(s),
+        Value::List(l) => {
+            out.push('[');
+            for (i, item) in l.items.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                fmt_v(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("map[");
+            for (i, (k, item)) in m.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                fmt_v(item, out);
+            }
+            out.push(']');
+        }
+        Value::Struct(s) => {
+            out.push('{');
+            for (i, (_, item)) in s.fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                fmt_v(item, out);
+            }
+            out.push('}');
+        }
+        Value::QueryResult(q) => {
+            out.push('[');
+            for (i, s) in q.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push('&');
+                fmt_sample(s, out);
+            }
+            out.push(']');
+        }
+        Value::Sample(s) => {
+            out.push('&');
+            fmt_sample(s, out);
+        }
+        Value::Time(ns) => out.push_str(&time_string(*ns)),
+        Value::Duration(d) => out.push_str(&format_duration(*d)),
+    }
+}
+
+fn fmt_sample(s: &crate::value::Sample, out: &mut String) {
+    out.push_str("{map[");
+    for (i, (k, v)) in s.labels.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write!(out, "{k}:{v}");
+    }
+    out.push_str("] ");
+    fmt_v(&s.value, out);
+    out.push('}');
+}
+
+/// `%v` as a new string.
+pub(crate) fn to_string(v: &Value) -> String {
+    let mut s = String::new();
+    fmt_v(v, &mut s);
+    s
+}
+
+fn is_stringish(v: &Value) -> bool {
+    matches!(v, Value::Str(_) | Value::SafeHtml(_))
+}
+
+/// `fmt.Sprint`: a space between operands when neither is a string.
+pub(crate) fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 && !is_stringish(a) && args.get(i - 1).is_some_and(|p| !is_stringish(p)) {
+            out.push(' ');
+        }
+        fmt_v(a, &mut out);
+    }
+    out
+}
+
+/// `fmt.Sprintln`: spaces between all operands and a final newline.
+pub(crate) fn sprintln(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        fmt_v(a, &mut out);
+    }
+    out.push('\n');
+    out
+}
+
+#[derive(Default)]
+struct Spec {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    zero: bool,
+    space: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn pad(s: String, spec: &Spec, numeric: bool) -> String {
+    let Some(w) = spec.width else { return s };
+    let n = s.chars().count();
+    if n >= w {
+        return s;
+    }
+    let fill = w - n;
+    if spec.minus {
+        return s + &" ".repeat(fill);
+    }
+    if spec.zero && numeric {
+        let (sign, rest) = match s.strip_prefix(['-', '+']) {
+            Some(r) => (s.get(..1).unwrap_or(""), r),
+            None => ("", s.as_str()),
+        };
+        if !rest.chars().all(|c| c.is_ascii_alphabetic()) {
+            return format!("{sign}{}{rest}", "0".repeat(fill));
+        }
+    }
+    " ".repeat(fill) + &s
+}
+
+fn bad_verb(verb: char, v: &Value) -> String {
+    match v {
+        Value::Nil => format!("%!{verb}(<nil>)"),
+        _ => format!("%!{verb}({}={})", v.type_name(), to_string(v)),
+    }
+}
+
+fn sign_float(s: String, f: f64, spec: &Spec) -> String {
+    if (spec.plus || spec.space) && !s.starts_with('-') && !f.is_nan() {
+        let sign = if spec.plus { '+' } else { ' ' };
+        if s.starts_with('+') {
+            return s;
+        }
+        return format!("{sign}{s}");
+    }
+    if s == "+Inf" && !spec.plus {
+        return "+Inf".into();
+    }
+    s
+}
+
+fn fmt_int(i: i128, verb: char, spec: &Spec) -> String {
+    let neg = i < 0;
+    let a = i.unsigned_abs();
+    let body = match verb {
+        'd' | 'v' => a.to_string(),
+        'x' => format!("{a:x}"),
+        'X' => format!("{a:X}"),
+        'o' => format!("{a:o}"),
+        'b' => format!("{a:b}"),
+        _ => a.to_string(),
+    };
+    let body = match spec.prec {
+        Some(p) if body.len() < p => "0".repeat(p - body.len()) + &body,
+        _ => body,
+    };
+    let prefix = match (spec.sharp, verb) {
+        (true, 'x') => "0x",
+        (true, 'X') => "0X",
+        (true, 'o') => "0",
+        _ => "",
+    };
+    let sign = if neg {
+        "-"
+    } else if spec.plus {
+        "+"
+    } else if spec.space {
+        " "
+    } else {
+        ""
+    };
+    format!("{sign}{prefix}{body}")
+}
+
+fn hex_str(s: &str, upper: bool, spec: &Spec) -> String {
+    let mut out = String::new();
+    for (i, b) in s.bytes().enumerate() {
+        if spec.space && i > 0 {
+            out.push(' ');
+        }
+        if spec.sharp && (spec.space || i == 0) {
+            out.push_str(if upper { "0X" } else { "0x" });
+        }
+        let _ = if upper {
+            write!(out, "{b:02X}")
+        } else {
+            write!(out, "{b:02x}")
+        };
+    }
+    out
+}
+
+fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
+    let numeric = matches!(v, Value::Int(_) | Value::Uint(_) | Value::Float(_));
+    let s = match (verb, v) {
+        ('v', Value::Float(f)) => sign_float(fmt_g(*f, spec.prec, false), *f, spec),
+        ('v', Value::Int(_) | Value::Uint(_)) if spec.plus => fmt_int(int_of(v), 'd', spec),
+        ('v', _) => to_string(v),
+        ('T', _) => v.type_name(),
+        ('t', Value::Bool(b)) => b.to_string(),
+        ('d' | 'x' | 'X' | 'o' | 'b', Value::Int(_) | Value::Uint(_)) => {
+            fmt_int(int_of(v), verb, spec)
+        }
+        ('c', Value::Int(_) | Value::Uint(_)) => char::from_u32(int_of(v) as u32)
+            .unwrap_or('\u{FFFD}')
+            .to_string(),
+        ('q', Value::Int(_) | Value::Uint(_)) => {
+            let c = char::from_u32(int_of(v) as u32).unwrap_or('\u{FFFD}');
+            let q = quote(&c.to_string());
+            format!(
+                "'{}'",
+                q.get(1..q.len() - 1).unwrap_or("").replace("\\\"", "\"")
+            )
+        }
+        ('e' | 'E', Value::Float(f)) => {
+            sign_float(fmt_e(*f, spec.prec.unwrap_or(6), verb == 'E'), *f, spec)
+        }
+        ('f' | 'F', Value::Float(f)) => sign_float(fmt_f(*f, spec.prec.unwrap_or(6)), *f, spec),
+        ('g' | 'G', Value::Float(f)) => sign_float(fmt_g(*f, spec.prec, verb == 'G'), *f, spec),
+        ('x' | 'X', Value::Float(f)) => return bad_verb(verb, &Value::Float(*f)),
+        ('s', _) if v.as_str().is_some() => {
+            let s = v.as_str().unwrap_or("");
+            match spec.prec {
+                Some(p) => s.chars().take(p).collect(),
+                None => s.to_string(),
+            }
+        }
+        ('q', _) if v.as_str().is_some() => {
+            let s = v.as_str().unwrap_or("");
+            if spec.sharp && !s.contains('`') {
+                format!("`{s}`")
+            } else {
+                quote(s)
+            }
+        }
+        ('x' | 'X', _) if v.as_str().is_some() => {
+            hex_str(v.as_str().unwrap_or(""), verb == 'X', spec)
+        }
+        (
+            's',
+            Value::List(_)
+            | Value::Map(_)
+            | Value::Struct(_)
+            | Value::Time(_)
+            | Value::Duration(_)
+            | Value::Histogram(_),
+        ) => to_string(v),
+        ('s', Value::Sample(_) | Value::QueryResult(_)) => to_string(v),
+        _ => return bad_verb(verb, v),
+    };
+    pad(s, spec, numeric)
+}
+
+fn int_of(v: &Value) -> i128 {
+    match v {
+        Value::Int(i) => i128::from(*i),
+        Value::Uint(u) => i128::from(*u),
+        _ => 0,
+    }
+}
+
+/// `fmt.Sprintf`.
+pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut argi = 0;
+    let mut chars = format.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = Spec::default();
+        while let Some(&f) = chars.peek() {
+            match f {
+                '-' => spec.minus = true,
+                '+' => spec.plus = true,
+                '#' => spec.sharp = true,
+                '0' => spec.zero = true,
+                ' ' => spec.space = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        let mut num = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<usize> {
+            if chars.peek() == Some(&'*') {
+                chars.next();
+                let v = args.get(argi).map(int_of);
+                argi += 1;
+                return v.map(|i| i.clamp(0, 1 << 20) as usize);
+            }
+            let mut n: Option<usize> = None;
+            while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+                n = Some(
+                    n.unwrap_or(0)
+                        .saturating_mul(10)
+                        .saturating_add(d as usize)
+                        .min(1 << 20),
+                );
+                chars.next();
+            }
+            n
+        };
+        spec.width = num(&mut chars);
+        if chars.peek() == Some(&'.') {
+            chars.next();
+            spec.prec = Some(num(&mut chars).unwrap_or(0));
+        }
+        let Some(verb) = chars.next() else {
+            out.push_str("%!(NOVERB)");
+            break;
+        };
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        match args.get(argi) {
+            Some(v) => {
+                argi += 1;
+                out.push_str(&format_one(verb, v, &spec));
+            }
+            None => {
+                let _ = write!(out, "%!{verb}(MISSING)");
+            }
+        }
+    }
+    if argi < args.len() {
+        out.push_str("%!(EXTRA ");
+        for (i, a) in args.iter().skip(argi).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{}={}", a.type_name(), to_string(a));
+        }
+        out.push(')');
+    }
+    out
+}

@@ -1,0 +1,563 @@
+//! Prometheus' template functions (`humanize`, `query`, `label`, ...; see
+//! Prometheus' `docs/configuration/template_reference.md`), with the same
+//! number formatting and error words as Prometheus' `template` package and
+//! prometheus/common's `helpers/templates`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::builtins::query_escape;
+use crate::func::{Func, FuncMap, Param};
+use crate::gofmt::{fmt_g, to_string};
+use crate::value::{ElemType, Sample, Value};
+
+/// Runs a PromQL instant query at a time (milliseconds) and returns the
+/// resulting vector. Injected so that this crate does not depend on the engine.
+pub type QueryFn = Arc<dyn Fn(&str, i64) -> Result<Vec<Sample>, String> + Send + Sync>;
+
+/// What Prometheus' functions need from their surroundings.
+#[derive(Clone, Default)]
+pub struct Context {
+    /// The `query` function's engine; `None` makes `query` fail.
+    pub query: Option<QueryFn>,
+    /// `--web.external-url`, as `externalURL` prints it.
+    pub external_url: String,
+    /// The evaluation time in milliseconds (`now`, `query`).
+    pub timestamp_ms: i64,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("external_url", &self.external_url)
+            .field("timestamp_ms", &self.timestamp_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The path of a URL (`http://h:9090/path/prefix?x` → `/path/prefix`).
+fn url_path(url: &str) -> String {
+    let rest = match url.find("://") {
+        Some(i) => url.get(i + 3..).unwrap_or(""),
+        None => return url.split(['?', '#']).next().unwrap_or("").to_string(),
+    };
+    match rest.find('/') {
+        Some(i) => rest
+            .get(i..)
+            .unwrap_or("")
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
+/// `strconv.ParseFloat(s, 64)` with Go's error text.
+pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
+    let syntax = || {
+        format!(
+            "strconv.ParseFloat: parsing {}: invalid syntax",
+            crate::gofmt::quote(s)
+        )
+    };
+    let body = s.trim_start_matches(['+', '-']);
+    let lower = body.to_ascii_lowercase();
+    let named = matches!(lower.as_str(), "inf" | "infinity" | "nan");
+    if !named && !body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || s.len() - body.len() > 1
+    {
+        return Err(syntax());
+    }
+    let v: f64 = s.parse().map_err(|_| syntax())?;
+    if v.is_infinite() && !named {
+        return Err(format!(
+            "strconv.ParseFloat: parsing {}: value out of range",
+            crate::gofmt::quote(s)
+        ));
+    }
+    Ok(v)
+}
+
+/// prometheus/common `ConvertToFloat`.
+pub(crate) fn to_float(v: &Value) -> Result<f64, String> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        Value::Uint(u) => Ok(*u as f64),
+        Value::Str(s) => parse_float(s),
+        Value::Duration(d) => Ok(*d as f64),
+        _ => Err(format!("can't convert {} to float", v.type_name())),
+    }
+}
+
+fn g4(v: f64) -> String {
+    fmt_g(v, Some(4), false)
+}
+
+/// `humanize`: SI prefixes, 4 significant digits.
+pub fn humanize(v: f64) -> String {
+    if v == 0.0 || v.is_nan() || v.is_infinite() {
+        return g4(v);
+    }
+    let mut v = v;
+    let mut prefix = "";
+    if v.abs() >= 1.0 {
+        for p in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {
+            if v.abs() < 1000.0 {
+                break;
+            }
+            prefix = p;
+            v /= 1000.0;
+        }
+    } else {
+        for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+            if v.abs() >= 1.0 {
+                break;
+            }
+            prefix = p;
+            v *= 1000.0;
+        }
+    }
+    format!("{}{prefix}", g4(v))
+}
+
+/// `humanize1024`: binary prefixes.
+pub fn humanize1024(v: f64) -> String {
+    if v.abs() <= 1.0 || v.is_nan() || v.is_infinite() {
+        return g4(v);
+    }
+    let mut v = v;
+    let mut prefix = "";
+    for p in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] {
+        if v.abs() < 1024.0 {
+            break;
+        }
+        prefix = p;
+        v /= 1024.0;
+    }
+    format!("{}{prefix}", g4(v))
+}
+
+/// `humanizeDuration`: seconds as `1d 2h 3m 4s`, sub-second with prefixes.
+pub fn humanize_duration(v: f64) -> String {
+    if v.is_nan() || v.is_infinite() {
+        return g4(v);
+    }
+    if v == 0.0 {
+        return format!("{}s", g4(v));
+    }
+    if v.abs() >= 1.0 {
+        let (sign, v) = if v < 0.0 { ("-", -v) } else { ("", v) };
+        let d = v as i64;
+        let (secs, mins, hours, days) = (d % 60, d / 60 % 60, d / 3600 % 24, d / 86400);
+        if days != 0 {
+            return format!("{sign}{days}d {hours}h {mins}m {secs}s");
+        }
+        if hours != 0 {
+            return format!("{sign}{hours}h {mins}m {secs}s");
+        }
+        if mins != 0 {
+            return format!("{sign}{mins}m {secs}s");
+        }
+        return format!("{sign}{}s", g4(v));
+    }
+    let mut v = v;
+    let mut prefix = "";
+    for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
+        if v.abs() >= 1.0 {
+            break;
+        }
+        prefix = p;
+        v *= 1000.0;
+    }
+    format!("{}{prefix}s", g4(v))
+}
+
+/// Prometheus' `floatToTime`: seconds to a UTC time with millisecond
+/// precision; `None` for NaN/Inf.
+fn float_to_time(v: f64) -> Result<Option<i64>, String> {
+    if v.is_nan() || v.is_infinite() {
+        return Ok(None);
+    }
+    let ts = v * 1e9;
+    if ts > i64::MAX as f64 || ts < i64::MIN as f64 {
+        return Err(format!(
+            "{} cannot be represented as a nanoseconds timestamp since it overflows int64",
+            fmt_g(v, None, false)
+        ));
+    }
+    // model.TimeFromUnixNano keeps milliseconds only.
+    Ok(Some((ts as i64) / 1_000_000 * 1_000_000))
+}
+
+/// `net.SplitHostPort`.
+fn split_host_port(s: &str) -> Option<(&str, &str)> {
+    let i = s.rfind(':')?;
+    let host = if s.starts_with('[') {
+        let end = s.find(']')?;
+        if end + 1 != i {
+            return None;
+        }
+        s.get(1..end)?
+    } else {
+        let h = s.get(..i)?;
+        if h.contains(':') {
+            return None;
+        }
+        h
+    };
+    if host.contains(['[', ']']) && !s.starts_with('[') {
+        return None;
+    }
+    let port = s.get(i + 1..)?;
+    if port.contains(['[', ']']) {
+        return None;
+    }
+    Some((host, port))
+}
+
+/// `cases.Title(language.AmericanEnglish, cases.NoLower)`: upper-cases the
+/// first letter of each word and leaves the rest.
+fn title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_word = false;
+    for c in s.chars() {
+        if c.is_alphanumeric() || (in_word && (c == '\'' || c == '’')) {
+            if in_word {
+                out.push(c);
+            } else {
+                out.extend(c.to_uppercase());
+            }
+            in_word = true;
+        } else {
+            in_word = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prometheus' duration syntax with an optional leading `-`, in seconds.
+fn parse_duration_seconds(s: &str) -> Result<f64, String> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let invalid = || format!("not a valid duration string: {}", crate::gofmt::quote(s));
+    if body == "0" {
+        return Ok(0.0);
+    }
+    if body.is_empty() {
+        return Err("empty duration string".into());
+    }
+    const UNITS: [(&str, i128); 7] = [
+        ("y", 365 * 86_400_000),
+        ("w", 7 * 86_400_000),
+        ("d", 86_400_000),
+        ("h", 3_600_000),
+        ("m", 60_000),
+        ("s", 1000),
+        ("ms", 1),
+    ];
+    let mut rest = body;
+    let mut total: i128 = 0;
+    let mut last = 0;
+    while !rest.is_empty() {
+        let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let num: i128 = rest
+            .get(..n)
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(invalid)?;
+        rest = rest.get(n..).unwrap_or("");
+        let u = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
+        let unit = rest.get(..u).unwrap_or("");
+        rest = rest.get(u..).unwrap_or("");
+        let idx = UNITS
+            .iter()
+            .position(|(n, _)| *n == unit)
+            .ok_or_else(invalid)?
+            + 1;
+        if idx <= last {
+            return Err(invalid());
+        }
+        last = idx;
+        total = total.saturating_add(num.saturating_mul(UNITS[idx - 1].1));
+        if total > i64::MAX as i128 / 1_000_000 {
+            return Err("duration out of range".into());
+        }
+    }
+    let secs = total as f64 / 1000.0;
+    Ok(if neg { -secs } else { secs })
+}
+
+fn str_arg(a: &[Value], i: usize) -> &str {
+    a.get(i).and_then(Value::as_str).unwrap_or("")
+}
+
+fn sample_arg(a: &[Value], i: usize) -> Result<&Sample, String> {
+    match a.get(i) {
+        Some(Value::Sample(s)) => Ok(s),
+        _ => Err("runtime error: invalid memory address or nil pointer dereference".into()),
+    }
+}
+
+fn float_fn(f: fn(f64) -> Result<Value, String>) -> Func {
+    Func::new(vec![Param::Any], move |a| {
+        f(to_float(a.first().unwrap_or(&Value::Nil))?)
+    })
+}
+
+fn compile(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(pattern).map_err(|e| format!("error parsing regexp: {e}"))
+}
+
+/// Prometheus' template functions for `ctx`. `tmpl` is not included: it
+/// exists in HTML mode only, where the executor provides it.
+pub fn functions(ctx: &Context) -> FuncMap {
+    use Param::{Any, QueryResult, Str};
+    let mut m = FuncMap::new();
+    let mut add = |name: &str, f: Func| {
+        m.insert(name.to_string(), f);
+    };
+    let c = ctx.clone();
+    add(
+        "query",
+        Func::new(vec![Str], move |a| {
+            let Some(q) = &c.query else {
+                return Err("no query engine configured".into());
+            };
+            let samples = q(str_arg(a, 0), c.timestamp_ms)?;
+            Ok(Value::QueryResult(Arc::new(
+                samples.into_iter().map(Arc::new).collect(),
+            )))
+        }),
+    );
+    add(
+        "first",
+        Func::new(vec![QueryResult], |a| match a.first() {
+            Some(Value::QueryResult(q)) if !q.is_empty() => {
+                Ok(q.first().map_or(Value::Nil, |s| Value::Sample(s.clone())))
+            }
+            _ => Err("first() called on vector with no elements".into()),
+        }),
+    );
+    add(
+        "label",
+        Func::new(vec![Str, Param::Sample], |a| {
+            let s = sample_arg(a, 1)?;
+            Ok(Value::from(
+                s.labels.get(str_arg(a, 0)).map_or("", String::as_str),
+            ))
+        }),
+    );
+    add(
+        "value",
+        Func::new(vec![Param::Sample], |a| Ok(sample_arg(a, 0)?.value.clone())),
+    );
+    add(
+        "strvalue",
+        Func::new(vec![Param::Sample], |a| {
+            Ok(Value::from(
+                sample_arg(a, 0)?
+                    .labels
+                    .get("__value__")
+                    .map_or("", String::as_str),
+            ))
+        }),
+    );
+    add(
+        "args",
+        Func::variadic(vec![], Any, |a| {
+            let entries: BTreeMap<String, Value> = a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("arg{i}"), v.clone()))
+                .collect();
+            Ok(Value::map(entries, ElemType::Any))
+        }),
+    );
+    add(
+        "reReplaceAll",
+        Func::new(vec![Str, Str, Str], |a| {
+            let re = regex::Regex::new(str_arg(a, 0)).map_err(|e| {
+                format!(
+                    "regexp: Compile({}): error parsing regexp: {e}",
+                    crate::gofmt::quote(str_arg(a, 0))
+                )
+            })?;
+            Ok(Value::from(
+                re.replace_all(str_arg(a, 2), str_arg(a, 1)).into_owned(),
+            ))
+        }),
+    );
+    add(
+        "safeHtml",
+        Func::new(vec![Str], |a| Ok(Value::SafeHtml(Arc::from(str_arg(a, 0))))),
+    );
+    add(
+        "match",
+        Func::new(vec![Str, Str], |a| {
+            Ok(Value::Bool(compile(str_arg(a, 0))?.is_match(str_arg(a, 1))))
+        }),
+    );
+    add(
+        "title",
+        Func::new(vec![Str], |a| Ok(Value::from(title(str_arg(a, 0))))),
+    );
+    add(
+        "toUpper",
+        Func::new(vec![Str], |a| Ok(Value::from(str_arg(a, 0).to_uppercase()))),
+    );
+    add(
+        "toLower",
+        Func::new(vec![Str], |a| Ok(Value::from(str_arg(a, 0).to_lowercase()))),
+    );
+    add(
+        "graphLink",
+        Func::new(vec![Str], |a| {
+            Ok(Value::from(format!(
+                "/graph?g0.expr={}&g0.tab=0",
+                query_escape(str_arg(a, 0))
+            )))
+        }),
+    );
+    add(
+        "tableLink",
+        Func::new(vec![Str], |a| {
+            Ok(Value::from(format!(
+                "/graph?g0.expr={}&g0.tab=1",
+                query_escape(str_arg(a, 0))
+            )))
+        }),
+    );
+    add(
+        "sortByLabel",
+        Func::new(vec![Str, QueryResult], |a| {
+            let label = str_arg(a, 0);
+            let mut v: Vec<Arc<Sample>> = match a.get(1) {
+                Some(Value::QueryResult(q)) => q.as_ref().clone(),
+                _ => Vec::new(),
+            };
+            v.sort_by(|x, y| {
+                let get = |s: &Sample| s.labels.get(label).cloned().unwrap_or_default();
+                get(x).cmp(&get(y))
+            });
+            Ok(Value::QueryResult(Arc::new(v)))
+        }),
+    );
+    add(
+        "stripPort",
+        Func::new(vec![Str], |a| {
+            let hp = str_arg(a, 0);
+            Ok(Value::from(split_host_port(hp).map_or(hp, |(h, _)| h)))
+        }),
+    );
+    add(
+        "stripDomain",
+        Func::new(vec![Str], |a| {
+            let hp = str_arg(a, 0);
+            let (host, port) = split_host_port(hp).unwrap_or((hp, ""));
+            if host.parse::<IpAddr>().is_ok() {
+                return Ok(Value::from(hp));
+            }
+            let host = host.split('.').next().unwrap_or("");
+            if port.is_empty() {
+                return Ok(Value::from(host));
+            }
+            Ok(Value::from(if host.contains(':') {
+                format!("[{host}]:{port}")
+            } else {
+                format!("{host}:{port}")
+            }))
+        }),
+    );
+    add("humanize", float_fn(|v| Ok(Value::from(humanize(v)))));
+    add(
+        "humanize1024",
+        float_fn(|v| Ok(Value::from(humanize1024(v)))),
+    );
+    add(
+        "humanizeDuration",
+        float_fn(|v| Ok(Value::from(humanize_duration(v)))),
+    );
+    add(
+        "humanizePercentage",
+        float_fn(|v| Ok(Value::from(format!("{}%", g4(v * 100.0))))),
+    );
+    add(
+        "humanizeTimestamp",
+        float_fn(|v| {
+            Ok(match float_to_time(v)? {
+                Some(ns) => Value::from(to_string(&Value::Time(ns))),
+                None => Value::from(g4(v)),
+            })
+        }),
+    );
+    add(
+        "toTime",
+        float_fn(|v| match float_to_time(v)? {
+            Some(ns) => Ok(Value::Time(ns)),
+            None => Err("value is NaN or Inf".into()),
+        }),
+    );
+    add(
+        "toDuration",
+        float_fn(|v| Ok(Value::Duration((v * 1e9) as i64))),
+    );
+    let ts = ctx.timestamp_ms;
+    add(
+        "now",
+        Func::new(vec![], move |_| Ok(Value::Float(ts as f64 / 1000.0))),
+    );
+    let path = url_path(&ctx.external_url);
+    add(
+        "pathPrefix",
+        Func::new(vec![], move |_| Ok(Value::from(path.as_str()))),
+    );
+    let url = ctx.external_url.clone();
+    add(
+        "externalURL",
+        Func::new(vec![], move |_| Ok(Value::from(url.as_str()))),
+    );
+    add(
+        "parseDuration",
+        Func::new(vec![Str], |a| {
+            Ok(Value::Float(parse_duration_seconds(str_arg(a, 0))?))
+        }),
+    );
+    add(
+        "urlQueryEscape",
+        Func::new(vec![Str], |a| Ok(Value::from(query_escape(str_arg(a, 0))))),
+    );
+    m
+}
+
+/// `tmpl` (HTML mode only): its body is run by the executor.
+pub(crate) fn tmpl_func() -> Func {
+    Func::new(vec![Param::Str, Param::Any], |_| Ok(Value::Nil))
+}
+
+/// Go's `%v` of a value; exposed for callers that print template values.
+pub fn format_value(v: &Value) -> String {
+    to_string(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_paths() {
+        assert_eq!(url_path("http://testhost:9090/path/prefix"), "/path/prefix");
+        assert_eq!(url_path("http://testhost:9090"), "");
+    }
+
+    #[test]
+    fn host_port() {
+        assert_eq!(split_host_port("[::1]:80"), Some(("::1", "80")));
+        assert_eq!(split_host_port("[2001:0DB8::1]::12345"), None);
+        assert_eq!(split_host_port("a:b:c"), None);
+    }
+}
