@@ -1,0 +1,266 @@
+//! YAML decoding of rule files with `serde_yaml_ng`, and the translation of
+//! its errors into the words of Go's `yaml.v3` that Prometheus prints
+//! (`yaml: unmarshal errors:\n  line 8: field annotation not found in type
+//! rulefmt.Rule`, `yaml: line 3: ...`).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use serde_yaml_ng::Value as Yaml;
+
+use super::{Rule, RuleGroup, RuleGroups};
+
+/// A string as Go's yaml decodes one: any scalar is accepted as its text,
+/// null is empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+struct Str(String);
+
+impl<'de> Deserialize<'de> for Str {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Str, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Str;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Str, E> {
+                Ok(Str(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Str, E> {
+                Ok(Str(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Str, E> {
+                Ok(Str(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Str, E> {
+                Ok(Str(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Str, E> {
+                Ok(Str(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Str, E> {
+                Ok(Str::default())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Str, E> {
+                Ok(Str::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A Prometheus duration (`model.Duration`), in nanoseconds.
+#[derive(Debug, Clone, Copy, Default)]
+struct Dur(i64);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dur, D::Error> {
+        let s = Str::deserialize(d)?;
+        if s.0.is_empty() {
+            return Ok(Dur(0));
+        }
+        vigil_promql::parse_duration(&s.0)
+            .map(Dur)
+            .map_err(de::Error::custom)
+    }
+}
+
+type Map = Option<BTreeMap<Str, Str>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroups {
+    groups: Option<Vec<RawGroup>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    #[serde(default)]
+    name: Str,
+    interval: Option<Dur>,
+    query_offset: Option<Dur>,
+    limit: Option<i64>,
+    rules: Option<Vec<RawRule>>,
+    labels: Map,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    #[serde(default)]
+    record: Str,
+    #[serde(default)]
+    alert: Str,
+    #[serde(default)]
+    expr: Str,
+    #[serde(rename = "for")]
+    for_: Option<Dur>,
+    keep_firing_for: Option<Dur>,
+    labels: Map,
+    annotations: Map,
+}
+
+const GROUPS_FIELDS: [&str; 1] = ["groups"];
+const GROUP_FIELDS: [&str; 6] = [
+    "name",
+    "interval",
+    "query_offset",
+    "limit",
+    "rules",
+    "labels",
+];
+const RULE_FIELDS: [&str; 7] = [
+    "record",
+    "alert",
+    "expr",
+    "for",
+    "keep_firing_for",
+    "labels",
+    "annotations",
+];
+
+fn map(m: Map) -> BTreeMap<String, String> {
+    m.unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.0, v.0))
+        .collect()
+}
+
+fn convert(raw: RawGroups) -> RuleGroups {
+    RuleGroups {
+        groups: raw
+            .groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| RuleGroup {
+                name: g.name.0,
+                interval: g.interval.unwrap_or_default().0,
+                query_offset: g.query_offset.map(|d| d.0),
+                limit: g.limit.unwrap_or(0),
+                labels: map(g.labels),
+                rules: g
+                    .rules
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| Rule {
+                        record: r.record.0,
+                        alert: r.alert.0,
+                        expr: r.expr.0,
+                        for_: r.for_.unwrap_or_default().0,
+                        keep_firing_for: r.keep_firing_for.unwrap_or_default().0,
+                        labels: map(r.labels),
+                        annotations: map(r.annotations),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Removes keys the format does not know (for `ignore_unknown_fields`).
+fn strip_unknown(v: &mut Yaml) {
+    fn keep(m: &mut serde_yaml_ng::Mapping, known: &[&str]) {
+        m.retain(|k, _| k.as_str().is_some_and(|k| known.contains(&k)));
+    }
+    let Yaml::Mapping(top) = v else { return };
+    keep(top, &GROUPS_FIELDS);
+    let Some(Yaml::Sequence(groups)) = top.get_mut("groups") else {
+        return;
+    };
+    for g in groups {
+        let Yaml::Mapping(gm) = g else { continue };
+        keep(gm, &GROUP_FIELDS);
+        let Some(Yaml::Sequence(rules)) = gm.get_mut("rules") else {
+            continue;
+        };
+        for r in rules {
+            if let Yaml::Mapping(rm) = r {
+                keep(rm, &RULE_FIELDS);
+            }
+        }
+    }
+}
+
+/// Go's type name for the struct at a serde path (`groups[0].rules[1]`).
+fn type_at(path: &str) -> &'static str {
+    let last = path.rsplit('.').next().unwrap_or("");
+    if last.starts_with("rules[") {
+        "rulefmt.Rule"
+    } else if last.starts_with("groups[") {
+        "rulefmt.RuleGroup"
+    } else {
+        "rulefmt.RuleGroups"
+    }
+}
+
+/// Rewrites a `serde_yaml_ng` error in Go's yaml.v3 words.
+fn yaml_error(e: &serde_yaml_ng::Error) -> String {
+    let line = e.location().map_or(0, |l| l.line());
+    let mut msg = e.to_string();
+    if let Some(i) = msg.rfind(" at line ") {
+        msg.truncate(i);
+    }
+    // A path prefix (`groups[0].rules[0]: `) says where in the structure.
+    let (path, body) = match msg.split_once(": ") {
+        Some((p, b)) if p.starts_with("groups") || p == "." => (p.to_string(), b.to_string()),
+        _ => (String::new(), msg.clone()),
+    };
+    if let Some(rest) = body.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        return format!(
+            "yaml: unmarshal errors:\n  line {line}: field {field} not found in type {}",
+            type_at(&path)
+        );
+    }
+    if body.starts_with("invalid type")
+        || body.starts_with("invalid value")
+        || body.starts_with("duplicate field")
+    {
+        return format!("yaml: unmarshal errors:\n  line {line}: {body}");
+    }
+    if path.is_empty()
+        && line > 0
+        && !body.starts_with("not a valid duration")
+        && !body.starts_with("unknown unit")
+    {
+        return format!("yaml: line {line}: {body}");
+    }
+    body
+}
+
+/// Decodes the first YAML document (later ones are ignored, as upstream
+/// does with a warning).
+pub(super) fn decode(text: &str, ignore_unknown: bool) -> Result<RuleGroups, String> {
+    let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
+        return Ok(RuleGroups::default());
+    };
+    if !ignore_unknown {
+        // Typed decoding first: its errors carry line numbers.
+        let err = match Option::<RawGroups>::deserialize(doc) {
+            Ok(Some(r)) => return Ok(convert(r)),
+            Ok(None) => return Ok(RuleGroups::default()),
+            Err(e) => e,
+        };
+        // Merge keys (`<<: *anchor`) need the generic tree to be resolved.
+        if !text.contains("<<") {
+            return Err(yaml_error(&err));
+        }
+    }
+    let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
+        return Ok(RuleGroups::default());
+    };
+    let mut v = Yaml::deserialize(doc).map_err(|e| yaml_error(&e))?;
+    v.apply_merge().map_err(|e| yaml_error(&e))?;
+    if ignore_unknown {
+        strip_unknown(&mut v);
+    }
+    if v.is_null() {
+        return Ok(RuleGroups::default());
+    }
+    serde_yaml_ng::from_value::<RawGroups>(v)
+        .map(convert)
+        .map_err(|e| yaml_error(&e))
+}
