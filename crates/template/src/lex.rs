@@ -507,27 +507,45 @@ impl Lexer<'_> {
         true
     }
 
-    /// Scans a number loosely (sign, digits, letters for bases, exponents
-    /// and the imaginary suffix, `.`, `_`); the parser validates it.
-    fn number(&mut self) -> bool {
-        if matches!(self.peek(), Some('+' | '-')) {
+    fn accept(&mut self, set: &str) -> bool {
+        if self.peek().is_some_and(|c| set.contains(c)) {
             self.bump();
+            return true;
         }
-        let mut prev = ' ';
-        while let Some(c) = self.peek() {
-            let exp_sign = matches!(c, '+' | '-') && matches!(prev, 'e' | 'E' | 'p' | 'P');
-            let hex = self.src.get(self.start..self.pos).is_some_and(|s| {
-                let s = s.trim_start_matches(['+', '-']);
-                s.starts_with("0x") || s.starts_with("0X")
-            });
-            let exp_ok = exp_sign && !(hex && matches!(prev, 'e' | 'E'));
-            if exp_ok || c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-                self.bump();
-            } else {
-                break;
+        false
+    }
+
+    fn accept_run(&mut self, set: &str) {
+        while self.accept(set) {}
+    }
+
+    /// Scans a number as Go's lexer does (sign, base prefix, digits with
+    /// `_`, fraction, exponent, imaginary suffix); the parser validates it.
+    fn number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
             }
-            prev = c;
         }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
         if self.peek().is_some_and(is_alnum) {
             let bad = self.src.get(self.start..self.pos + 1).unwrap_or("");
             self.error(format!("bad number syntax: {}", crate::gofmt::quote(bad)));

@@ -262,7 +262,7 @@ impl Parser<'_> {
                 "if" => return self.control("if").map(|b| Ok(Node::If(b))),
                 "range" => return self.control("range").map(|b| Ok(Node::Range(b))),
                 "with" => return self.control("with").map(|b| Ok(Node::With(b))),
-                "template" => return self.template_call(it.pos).map(Ok),
+                "template" => return self.template_call().map(Ok),
                 _ => {}
             }
         }
@@ -317,17 +317,19 @@ impl Parser<'_> {
         })
     }
 
-    fn template_name(&mut self, context: &str) -> R<String> {
+    /// The quoted name of `template`/`block`, and its position (which is
+    /// the node's position, as in Go).
+    fn template_name(&mut self, context: &str) -> R<(String, usize)> {
         let it = self.next_non_space();
         match it.tok {
-            Tok::Str | Tok::RawStr => self.unquote(&it),
+            Tok::Str | Tok::RawStr => Ok((self.unquote(&it)?, it.pos)),
             _ => self.unexpected(&it, context),
         }
     }
 
-    fn template_call(&mut self, pos: usize) -> R<Node> {
+    fn template_call(&mut self) -> R<Node> {
         let context = "template clause";
-        let name = self.template_name(context)?;
+        let (name, pos) = self.template_name(context)?;
         let next = self.next_non_space();
         let pipe = if next.tok == Tok::RightDelim {
             None
@@ -340,11 +342,7 @@ impl Parser<'_> {
 
     fn block(&mut self) -> R<Node> {
         let context = "block clause";
-        let pos = self
-            .items
-            .get(self.i.saturating_sub(1))
-            .map_or(0, |i| i.pos);
-        let name = self.template_name(context)?;
+        let (name, pos) = self.template_name(context)?;
         let pipe = self.pipeline(context, Tok::RightDelim)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
         let saved_range = std::mem::take(&mut self.range_depth);
