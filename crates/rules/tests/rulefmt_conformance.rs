@@ -380,3 +380,53 @@ fn fields_and_yaml_errors() {
         "4:13: group \"g\", rule 1, \"a\": invalid field 'annotations' in recording rule"
     );
 }
+
+#[test]
+fn scalars_keep_their_text() {
+    let (g, errs) = parse_str(
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: 1.0\n    labels: {v: 1.10, b: true, n: ~, q: \"x\"}\n",
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    let r = &g.unwrap().groups[0].rules[0];
+    assert_eq!(r.expr, "1.0");
+    assert_eq!(r.labels["v"], "1.10");
+    assert_eq!(r.labels["b"], "true");
+    assert_eq!(r.labels["n"], "");
+    let ignore = ParseOptions {
+        ignore_unknown_fields: true,
+        ..ParseOptions::default()
+    };
+    let (g, errs) = rulefmt::parse(
+        b"groups:\n- name: g\n  extra: 1\n  rules:\n  - record: a\n    expr: 2\n    owner: me\n",
+        &ignore,
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(g.unwrap().groups[0].rules[0].expr, "2");
+}
+
+#[test]
+fn type_errors_in_go_words() {
+    let cases = [
+        (
+            "groups:\n- name: g\n  limit: abc\n",
+            "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!str `abc` into int",
+        ),
+        (
+            "groups:\n- name: g\n  rules: 5\n",
+            "yaml: unmarshal errors:\n  line 3: cannot unmarshal !!int `5` into []rulefmt.Rule",
+        ),
+        (
+            "groups:\n- name: [a]\n",
+            "yaml: unmarshal errors:\n  line 2: cannot unmarshal !!seq into string",
+        ),
+        (
+            "groups: {}\n",
+            "yaml: unmarshal errors:\n  line 1: cannot unmarshal !!map into []rulefmt.RuleGroup",
+        ),
+    ];
+    for (src, want) in cases {
+        let (g, errs) = parse_str(src);
+        assert!(g.is_none());
+        assert_eq!(errs[0].to_string(), want, "{src}");
+    }
+}

@@ -12,8 +12,8 @@ use serde_yaml_ng::Value as Yaml;
 
 use super::{Rule, RuleGroup, RuleGroups};
 
-/// A string as Go's yaml decodes one: any scalar is accepted as its text,
-/// null is empty.
+/// A string as Go's yaml decodes one: any scalar is accepted as its text
+/// as written (`1.10` stays `1.10`), null is empty.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct Str(String);
 
@@ -26,6 +26,10 @@ impl<'de> Deserialize<'de> for Str {
                 f.write_str("a string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Str, E> {
+                // The scalar's raw text; a plain null reads as empty, as in Go.
+                if matches!(v, "~" | "null" | "Null" | "NULL") {
+                    return Ok(Str::default());
+                }
                 Ok(Str(v.to_string()))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Str, E> {
@@ -47,7 +51,7 @@ impl<'de> Deserialize<'de> for Str {
                 Ok(Str::default())
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_str(V)
     }
 }
 
@@ -196,6 +200,42 @@ fn type_at(path: &str) -> &'static str {
     }
 }
 
+/// `string "abc", expected i64` → Go's `cannot unmarshal !!str `abc` into int`.
+fn go_type_error(rest: &str, path: &str) -> Option<String> {
+    let (found, expected) = rest.rsplit_once(", expected ")?;
+    let (tag, value) = if let Some(v) = found.strip_prefix("string ") {
+        ("!!str", Some(v.trim_matches('"').to_string()))
+    } else if let Some(v) = found.strip_prefix("integer ") {
+        ("!!int", Some(v.trim_matches('`').to_string()))
+    } else if let Some(v) = found.strip_prefix("floating point ") {
+        ("!!float", Some(v.trim_matches('`').to_string()))
+    } else if let Some(v) = found.strip_prefix("boolean ") {
+        ("!!bool", Some(v.trim_matches('`').to_string()))
+    } else if found == "sequence" {
+        ("!!seq", None)
+    } else if found == "map" {
+        ("!!map", None)
+    } else {
+        return None;
+    };
+    let last = path.rsplit('.').next().unwrap_or("");
+    let into = match expected {
+        "i64" => "int",
+        "a string" => "string",
+        "a map" => "map[string]string",
+        "struct RawGroups" => "rulefmt.RuleGroups",
+        "struct RawGroup" => "rulefmt.RuleGroup",
+        "struct RawRule" => "rulefmt.Rule",
+        "a sequence" if last == "rules" => "[]rulefmt.Rule",
+        "a sequence" => "[]rulefmt.RuleGroup",
+        _ => return None,
+    };
+    Some(match value {
+        Some(v) => format!("cannot unmarshal {tag} `{v}` into {into}"),
+        None => format!("cannot unmarshal {tag} into {into}"),
+    })
+}
+
 /// Rewrites a `serde_yaml_ng` error in Go's yaml.v3 words.
 fn yaml_error(e: &serde_yaml_ng::Error) -> String {
     let line = e.location().map_or(0, |l| l.line());
@@ -214,6 +254,12 @@ fn yaml_error(e: &serde_yaml_ng::Error) -> String {
             "yaml: unmarshal errors:\n  line {line}: field {field} not found in type {}",
             type_at(&path)
         );
+    }
+    if let Some(go) = body
+        .strip_prefix("invalid type: ")
+        .and_then(|r| go_type_error(r, &path))
+    {
+        return format!("yaml: unmarshal errors:\n  line {line}: {go}");
     }
     if body.starts_with("invalid type")
         || body.starts_with("invalid value")
@@ -260,7 +306,10 @@ pub(super) fn decode(text: &str, ignore_unknown: bool) -> Result<RuleGroups, Str
     if v.is_null() {
         return Ok(RuleGroups::default());
     }
-    serde_yaml_ng::from_value::<RawGroups>(v)
-        .map(convert)
-        .map_err(|e| yaml_error(&e))
+    // Back to text, so that scalars decode as strings exactly as above.
+    let text = serde_yaml_ng::to_string(&v).map_err(|e| yaml_error(&e))?;
+    match Option::<RawGroups>::deserialize(serde_yaml_ng::Deserializer::from_str(&text)) {
+        Ok(r) => Ok(r.map(convert).unwrap_or_default()),
+        Err(e) => Err(yaml_error(&e)),
+    }
 }
