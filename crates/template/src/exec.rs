@@ -355,12 +355,18 @@ impl<'a> State<'a> {
         if self.tmpl.html {
             let s = match v {
                 Value::SafeHtml(s) => s.to_string(),
+                Value::Sample(_) => builtins::html_escape(&gofmt::to_string(v).split_off(1)),
                 Value::Missing => String::new(),
                 _ => builtins::html_escape(&gofmt::to_string(v)),
             };
             return self.write(&s);
         }
-        let s = gofmt::to_string(v);
+        // Go prints through one pointer indirection: a `*sample` prints as
+        // its struct, without the `&` that `print` would show.
+        let s = match v {
+            Value::Sample(_) => gofmt::to_string(v).split_off(1),
+            _ => gofmt::to_string(v),
+        };
         self.write(&s)
     }
 

@@ -154,6 +154,16 @@ pub fn expand_alert_template(
     Expander::new(&full, &format!("__alert_{alert_name}"), data, ctx).expand()
 }
 
+/// What an alerting rule puts in a label or annotation: the expansion, or
+/// `<error expanding template: ...>` when it fails (Prometheus logs the
+/// error and keeps the alert).
+pub fn expand_alert_text(alert_name: &str, text: &str, data: Value, ctx: Context) -> String {
+    match expand_alert_template(alert_name, text, data, ctx) {
+        Ok(s) => s,
+        Err(e) => format!("<error expanding template: {e}>"),
+    }
+}
+
 /// Checks that an alert label or annotation template parses, as
 /// `rulefmt` does, with the alert definitions prepended.
 pub fn parse_alert_template(alert_name: &str, text: &str) -> Result<(), ParseError> {

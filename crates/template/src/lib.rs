@@ -41,7 +41,7 @@ pub use error::{Error, ExecError, ParseError};
 pub use exec::Limits;
 pub use expander::{
     ALERT_TEMPLATE_DEFS, ExpandError, Expander, alert_template_data, expand_alert_template,
-    parse_alert_template,
+    expand_alert_text, parse_alert_template,
 };
 pub use func::{Func, FuncBody, FuncMap, Param};
 pub use prometheus::{Context, QueryFn};

@@ -286,6 +286,34 @@ fn alert_template_defs() {
     )
     .unwrap();
     assert_eq!(out, "host:9100 0.5 eu http://prom []");
+    let data = vigil_template::alert_template_data(&labels, &ext, "", Value::Float(1536.0));
+    let out = vigil_template::expand_alert_text(
+        "Down",
+        "{{ $value | humanize1024 | printf \"%d\" }}",
+        data,
+        Context::default(),
+    );
+    assert_eq!(out, "%!d(string=1.5ki)");
+    let bad = vigil_template::expand_alert_text(
+        "Down",
+        "{{ index 1 2 }}",
+        Value::Nil,
+        Context::default(),
+    );
+    assert!(bad.starts_with("<error expanding template: error executing template __alert_Down: template: __alert_Down:1:"), "{bad}");
+    let s = Arc::new(Sample {
+        labels: [("a".to_string(), "b".to_string())].into(),
+        value: Value::Float(2.0),
+    });
+    let out = Expander::new(
+        "{{ . }} {{ print . }}",
+        "t",
+        Value::Sample(s),
+        Context::default(),
+    )
+    .expand()
+    .unwrap();
+    assert_eq!(out, "{map[a:b] 2} &{map[a:b] 2}");
     assert!(vigil_template::parse_alert_template("X", "{{ $label.instance }}").is_err());
     assert!(vigil_template::parse_alert_template("X", "{{$labels.quantile * 100}}").is_err());
 }
