@@ -430,3 +430,22 @@ fn type_errors_in_go_words() {
         assert_eq!(errs[0].to_string(), want, "{src}");
     }
 }
+
+#[test]
+fn duplicate_keys() {
+    let (g, errs) =
+        parse_str("groups:\n- name: g\n  rules:\n  - record: a\n    expr: 1\n    expr: 2\n");
+    assert!(g.is_none());
+    assert_eq!(
+        errs[0].to_string(),
+        "yaml: unmarshal errors:\n  line 6: mapping key \"expr\" already defined at line 5"
+    );
+    let (g, errs) = parse_str(
+        "groups:\n- name: g\n  rules:\n  - record: a\n    expr: 1\n    labels:\n      x: 1\n      x: 2\n",
+    );
+    assert!(g.is_none(), "{errs:?}");
+    assert_eq!(
+        errs[0].to_string(),
+        "yaml: unmarshal errors:\n  line 8: mapping key \"x\" already defined at line 7"
+    );
+}

@@ -678,6 +678,11 @@ impl<'a> State<'a> {
     }
 
     fn validate(&self, v: Value, p: Param) -> Res<Value> {
+        // "No value" passed as an interface becomes a nil interface, as Go's
+        // validateType does.
+        if p == Param::Any && matches!(v, Value::Missing) {
+            return Ok(Value::Nil);
+        }
         if p.accepts(&v) {
             return Ok(v);
         }

@@ -118,6 +118,10 @@ fn outputs() {
         ("{{\"\\u00e9\\t\"}}", "é\t"),
         ("{{(1)}}", "1"),
         ("{{.n | printf \"%03d\"}}", "003"),
+        (
+            "{{print .nope}} {{.nope}} {{printf \"%v\" .nope}}",
+            "<nil> <no value> <nil>",
+        ),
     ];
     let mut bad = Vec::new();
     for (text, want) in cases {

@@ -71,7 +71,37 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
-type Map = Option<BTreeMap<Str, Str>>;
+/// A `map[string]string`; a repeated key is an error, as in Go's yaml.
+#[derive(Debug, Default)]
+struct StrMap(BTreeMap<Str, Str>);
+
+impl<'de> Deserialize<'de> for StrMap {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<StrMap, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = StrMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<StrMap, E> {
+                Ok(StrMap::default())
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut m: A) -> Result<StrMap, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = m.next_entry::<Str, Str>()? {
+                    if out.contains_key(&k) {
+                        return Err(de::Error::custom(format!("duplicate field `{}`", k.0)));
+                    }
+                    out.insert(k, v);
+                }
+                Ok(StrMap(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+type Map = Option<StrMap>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,6 +158,7 @@ const RULE_FIELDS: [&str; 7] = [
 
 fn map(m: Map) -> BTreeMap<String, String> {
     m.unwrap_or_default()
+        .0
         .into_iter()
         .map(|(k, v)| (k.0, v.0))
         .collect()
@@ -236,6 +267,67 @@ fn go_type_error(rest: &str, path: &str) -> Option<String> {
     })
 }
 
+/// Lines of the first two occurrences of `key` in the block mapping that
+/// starts on line `start` (1-based), for Go's "already defined" message.
+fn duplicate_lines(text: &str, start: usize, key: &str) -> Option<(usize, usize)> {
+    let mut col = None;
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(start.checked_sub(1)?) {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let mut body = line.trim_start_matches(' ');
+        let mut c = indent;
+        if col.is_none() {
+            while let Some(rest) = body.strip_prefix("- ") {
+                let rest_trim = rest.trim_start_matches(' ');
+                c += 2 + (rest.len() - rest_trim.len());
+                body = rest_trim;
+            }
+            col = Some(c);
+        } else if body.is_empty() || body.starts_with('#') {
+            continue;
+        } else if Some(indent) != col {
+            if col.is_some_and(|k| indent < k) {
+                break;
+            }
+            continue;
+        }
+        let k = body
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches(['"', '\'']);
+        if k == key && body.contains(':') {
+            found.push(i + 1);
+            if let [a, b] = found[..] {
+                return Some((a, b));
+            }
+        }
+    }
+    None
+}
+
+/// Rewrites a `serde_yaml_ng` error in Go's yaml.v3 words.
+fn yaml_error_in(e: &serde_yaml_ng::Error, text: &str) -> String {
+    let msg = yaml_error(e);
+    let line = e.location().map_or(0, |l| l.line());
+    if let Some(field) = msg
+        .split("duplicate field `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+    {
+        if let Some((first, second)) = duplicate_lines(text, line, field) {
+            return format!(
+                "yaml: unmarshal errors:\n  line {second}: mapping key \"{field}\" already defined at line {first}"
+            );
+        }
+        return format!(
+            "yaml: unmarshal errors:\n  line {line}: mapping key \"{field}\" already defined"
+        );
+    }
+    msg
+}
+
 /// Rewrites a `serde_yaml_ng` error in Go's yaml.v3 words.
 fn yaml_error(e: &serde_yaml_ng::Error) -> String {
     let line = e.location().map_or(0, |l| l.line());
@@ -290,9 +382,10 @@ pub(super) fn decode(text: &str, ignore_unknown: bool) -> Result<RuleGroups, Str
             Ok(None) => return Ok(RuleGroups::default()),
             Err(e) => e,
         };
+        let err = yaml_error_in(&err, text);
         // Merge keys (`<<: *anchor`) need the generic tree to be resolved.
         if !text.contains("<<") {
-            return Err(yaml_error(&err));
+            return Err(err);
         }
     }
     let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
