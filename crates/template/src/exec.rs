@@ -706,9 +706,8 @@ impl<'a> State<'a> {
             Arg::Nil(_) => {
                 return match p.nil_value() {
                     Some(z) => Ok(z),
-                    None if p == Param::Any => {
-                        Err(self.error("evalEmptyInterface: nil (can't happen)"))
-                    }
+                    // An interface parameter can hold nil.
+                    None if p == Param::Any => Ok(Value::Nil),
                     None => Err(self.error(format!("cannot assign nil to {}", p.go_name()))),
                 };
             }

@@ -392,6 +392,14 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
         ('d' | 'x' | 'X' | 'o' | 'b', Value::Int(_) | Value::Uint(_)) => {
             fmt_int(int_of(v), verb, spec)
         }
+        ('U', Value::Int(_) | Value::Uint(_)) => {
+            let n = int_of(v);
+            let c = u32::try_from(n).ok().and_then(char::from_u32);
+            match c {
+                Some(c) if spec.sharp && is_print(c) => format!("U+{n:04X} '{c}'"),
+                _ => format!("U+{n:04X}"),
+            }
+        }
         ('c', Value::Int(_) | Value::Uint(_)) => char::from_u32(int_of(v) as u32)
             .unwrap_or('\u{FFFD}')
             .to_string(),

@@ -219,12 +219,13 @@ fn split_host_port(s: &str) -> Option<(&str, &str)> {
 }
 
 /// `cases.Title(language.AmericanEnglish, cases.NoLower)`: upper-cases the
-/// first letter of each word and leaves the rest.
+/// first letter of each word (letters, digits and `_`; an apostrophe ends a
+/// word, as Prometheus prints `Don'T`) and leaves the rest.
 fn title(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut in_word = false;
     for c in s.chars() {
-        if c.is_alphanumeric() || (in_word && (c == '\'' || c == '’')) {
+        if c.is_alphanumeric() || c == '_' {
             if in_word {
                 out.push(c);
             } else {
@@ -309,8 +310,109 @@ fn float_fn(f: fn(f64) -> Result<Value, String>) -> Func {
     })
 }
 
+/// Go's wording of a regexp syntax error (`missing closing ): `(``),
+/// derived from the Rust parser's error kind and span.
+fn go_regex_error(pattern: &str) -> String {
+    use regex_syntax::ast::ErrorKind as K;
+    let Err(e) = regex_syntax::ast::parse::Parser::new().parse(pattern) else {
+        return "error parsing regexp: invalid syntax".into();
+    };
+    let span = e.span();
+    let at = |a: usize, b: usize| pattern.get(a..b).unwrap_or("").to_string();
+    let (msg, expr) = match e.kind() {
+        K::GroupUnclosed => ("missing closing )", pattern.to_string()),
+        K::GroupUnopened => ("unexpected )", pattern.to_string()),
+        K::ClassUnclosed => ("missing closing ]", at(span.start.offset, pattern.len())),
+        K::RepetitionMissing => (
+            "missing argument to repetition operator",
+            at(span.start.offset, span.start.offset + 1),
+        ),
+        K::EscapeUnrecognized => (
+            "invalid escape sequence",
+            at(span.start.offset, span.end.offset),
+        ),
+        K::ClassRangeInvalid => (
+            "invalid character class range",
+            at(span.start.offset, span.end.offset),
+        ),
+        K::RepetitionCountInvalid | K::RepetitionCountDecimalEmpty | K::RepetitionCountUnclosed => {
+            (
+                "invalid repeat count",
+                at(span.start.offset, span.end.offset),
+            )
+        }
+        K::GroupNameInvalid
+        | K::GroupNameUnexpectedEof
+        | K::FlagUnrecognized
+        | K::UnsupportedLookAround => (
+            "invalid or unsupported Perl syntax",
+            at(span.start.offset, span.end.offset),
+        ),
+        _ => return format!("error parsing regexp: {}", e.kind()),
+    };
+    format!("error parsing regexp: {msg}: `{expr}`")
+}
+
+/// What Go's RE2 parser refuses but Rust's accepts: nested repetition
+/// operators (`a**`) and repeat counts above 1000.
+fn go_only_error(pattern: &str) -> Option<String> {
+    use regex_syntax::ast::{Ast, RepetitionKind, RepetitionRange};
+    fn walk(ast: &Ast, pattern: &str) -> Option<String> {
+        match ast {
+            Ast::Repetition(rep) => {
+                let op = pattern
+                    .get(rep.op.span.start.offset..rep.op.span.end.offset)
+                    .unwrap_or("");
+                if let RepetitionKind::Range(r) = &rep.op.kind {
+                    let max = match r {
+                        RepetitionRange::Exactly(n) | RepetitionRange::AtLeast(n) => *n,
+                        RepetitionRange::Bounded(a, b) => (*a).max(*b),
+                    };
+                    if max > 1000 {
+                        return Some(format!(
+                            "error parsing regexp: invalid repeat count: `{op}`"
+                        ));
+                    }
+                }
+                if let Ast::Repetition(inner) = rep.ast.as_ref() {
+                    let both = pattern
+                        .get(inner.op.span.start.offset..rep.op.span.end.offset)
+                        .unwrap_or("");
+                    return Some(format!(
+                        "error parsing regexp: invalid nested repetition operator: `{both}`"
+                    ));
+                }
+                walk(&rep.ast, pattern)
+            }
+            Ast::Group(g) => walk(&g.ast, pattern),
+            Ast::Alternation(a) => a.asts.iter().find_map(|x| walk(x, pattern)),
+            Ast::Concat(c) => c.asts.iter().find_map(|x| walk(x, pattern)),
+            _ => None,
+        }
+    }
+    let ast = regex_syntax::ast::parse::Parser::new()
+        .parse(pattern)
+        .ok()?;
+    walk(&ast, pattern)
+}
+
 fn compile(pattern: &str) -> Result<regex::Regex, String> {
-    regex::Regex::new(pattern).map_err(|e| format!("error parsing regexp: {e}"))
+    if let Some(e) = go_only_error(pattern) {
+        return Err(e);
+    }
+    regex::Regex::new(pattern).map_err(|_| go_regex_error(pattern))
+}
+
+/// `regexp.MustCompile`'s panic text, which Go reports as the call's error.
+fn must_compile(pattern: &str) -> Result<regex::Regex, String> {
+    compile(pattern).map_err(|err| {
+        let q = if pattern.contains('`') || pattern.chars().any(|c| c.is_control() && c != '\t') {
+            crate::gofmt::quote(pattern)
+        } else {
+            format!("`{pattern}`")
+        };
+        format!("regexp: Compile({q}): {err}")
+    })
 }
 
 /// Prometheus' template functions for `ctx`. `tmpl` is not included: it
@@ -381,12 +483,7 @@ pub fn functions(ctx: &Context) -> FuncMap {
     add(
         "reReplaceAll",
         Func::new(vec![Str, Str, Str], |a| {
-            let re = regex::Regex::new(str_arg(a, 0)).map_err(|e| {
-                format!(
-                    "regexp: Compile({}): error parsing regexp: {e}",
-                    crate::gofmt::quote(str_arg(a, 0))
-                )
-            })?;
+            let re = must_compile(str_arg(a, 0))?;
             Ok(Value::from(
                 re.replace_all(str_arg(a, 2), str_arg(a, 1)).into_owned(),
             ))

@@ -1,0 +1,411 @@
+//! Alert-template expansions checked against Prometheus itself: every
+//! expected string below is what `promtool test rules` (Debian's
+//! Prometheus 2.42) printed for the same template, with the alert
+//! `up{instance="h:1",job="j"} = 0.5` and the same query results. Cases
+//! where Prometheus' output depends on the process (pointer addresses) or
+//! on a `--web.external-url` that `promtool` does not set are left out.
+//! One deliberate difference: Prometheus 3 types `.Value` as `interface {}`
+//! (it may be a native histogram) where 2.42 said `float64`, which shows in
+//! the type named by "can't evaluate field" errors; those cases expect 3's text.
+//! `(?<name>re)`, which 2.42's Go refused, is left out: Prometheus 3's Go
+//! accepts it, as Rust's regex does.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use vigil_template::{Context, Sample, Value, alert_template_data, expand_alert_text};
+
+const CASES: &[(&str, &str)] = &[
+    ("{{ $value }}", "0.5"),
+    ("{{ $labels }}", "map[__name__:up instance:h:1 job:j]"),
+    ("{{ .Labels.job }}", "j"),
+    ("{{ $labels.nope }}", ""),
+    (
+        "{{ .Nope }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <.Nope>: can't evaluate field Nope in type struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }>",
+    ),
+    ("{{ $externalURL }}", ""),
+    ("{{ $externalLabels }}", "map[]"),
+    (
+        "{{ . }}",
+        "{map[__name__:up instance:h:1 job:j] map[]  0.5}",
+    ),
+    (
+        "{{ printf \"%v|%.2f|%e|%g|%x|%X|%o|%b|%q|%5.1f|%-6d|%06d|%+d|% d\" 1234567.0 3.14159 1234.5 0.00001 255 255 8 5 \"q\\\"x\" 2.25 42 42 3 3 }}",
+        "1.234567e+06|3.14|1.234500e+03|1e-05|ff|FF|10|101|\"q\\\"x\"|  2.2|42    |000042|+3| 3",
+    ),
+    (
+        "{{ printf \"%s|%10s|%-10s|%.2s|%q|%x|% x|%#x|%T|%T|%T\" \"abc\" \"r\" \"l\" \"xyz\" \"a\\tb\" \"hi\" \"hi\" \"hi\" 1 1.5 \"s\" }}",
+        "abc|         r|l         |xy|\"a\\tb\"|6869|68 69|0x6869|int|float64|string",
+    ),
+    ("{{ printf \"%d %s\" 1 }}", "1 %!s(MISSING)"),
+    ("{{ printf \"%d\" 1 2 }}", "1%!(EXTRA int=2)"),
+    ("{{ printf \"%d\" \"x\" }}", "%!d(string=x)"),
+    ("{{ printf \"%s\" 1.5 }}", "%!s(float64=1.5)"),
+    ("{{ printf \"%v\" nil }}", "<nil>"),
+    (
+        "{{ printf \"%t %v %c %U\" true false 65 65 }}",
+        "true false A U+0041",
+    ),
+    (
+        "{{ printf \"%8.3e|%G|%.3g|%g|%g\" 123456.789 1e-7 1234567.0 1e20 1e21 }}",
+        "1.235e+05|1E-07|1.23e+06|1e+20|1e+21",
+    ),
+    (
+        "{{ 1e21 }} {{ 100000.0 }} {{ 1e6 }} {{ 0.1 }} {{ 12345678.9 }} {{ 1.0 }} {{ 0x10 }} {{ 1_000 }} {{ 'a' }} {{ 0o17 }} {{ 0b101 }} {{ 1e3 }}",
+        "1e+21 100000 1e+06 0.1 1.23456789e+07 1 16 1000 97 15 5 1000",
+    ),
+    (
+        "{{ print 1 2 \"a\" 3 nil true }}|{{ println 1 \"a\" }}|{{ print }}",
+        "1 2a3 <nil> true|1 a\n|",
+    ),
+    (
+        "{{ html \"<a href='x'>&\\\"\" }} {{ js \"a'b\\\"<>&=\\n\" }} {{ urlquery \"a b&c/d?é\" }}",
+        "&lt;a href=&#39;x&#39;&gt;&amp;&#34; a\\'b\\\"\\u003C\\u003E\\u0026\\u003D\\u000A a+b%26c%2Fd%3F%C3%A9",
+    ),
+    (
+        "{{ len \"héllo\" }} {{ len $labels }} {{ index $labels \"job\" }} {{ index $labels \"zz\" }} {{ slice \"abcdef\" 1 3 }} {{ slice \"abc\" 1 }}",
+        "6 3 j  bc bc",
+    ),
+    (
+        "{{ and 1 0 }} {{ and 1 2 }} {{ or 0 \"\" }} {{ or 0 \"x\" }} {{ not 0 }} {{ not \"a\" }}",
+        "0 2  x true false",
+    ),
+    (
+        "{{ eq 1 1 }} {{ eq \"a\" \"b\" \"a\" }} {{ ne 1 2 }} {{ lt 1 2 }} {{ le 2 2 }} {{ gt \"b\" \"a\" }} {{ ge 1.5 2.5 }} {{ eq $value 0.5 }}",
+        "true true true true true true false true",
+    ),
+    (
+        "{{ eq 1 1.0 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <eq 1 1.0>: error calling eq: incompatible types for comparison>",
+    ),
+    (
+        "{{ lt true false }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <lt true false>: error calling lt: invalid type for comparison>",
+    ),
+    (
+        "{{ eq $labels 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <eq $labels 1>: error calling eq: incompatible types for comparison>",
+    ),
+    (
+        "{{ lt 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <lt>: wrong number of args for lt: want 2 got 1>",
+    ),
+    (
+        "{{ eq 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <eq 1>: error calling eq: missing argument for comparison>",
+    ),
+    (
+        "{{ index $labels 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <index $labels 1>: error calling index: value has type int; should be string>",
+    ),
+    (
+        "{{ index \"abc\" 5 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <index \"abc\" 5>: error calling index: index out of range: 5>",
+    ),
+    (
+        "{{ len 3 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <len 3>: error calling len: len of type int>",
+    ),
+    (
+        "{{ slice \"abc\" 2 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <slice \"abc\" 2 1>: error calling slice: invalid slice index: 2 > 1>",
+    ),
+    (
+        "{{ $labels.job.x }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:122: executing \"__alert_A\" at <$labels.job.x>: can't evaluate field x in type string>",
+    ),
+    (
+        "{{ .Value.x }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:121: executing \"__alert_A\" at <.Value.x>: can't evaluate field x in type float64>",
+    ),
+    (
+        "{{ $value 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <$value>: can't give argument to non-function $value>",
+    ),
+    (
+        "{{ .Labels.job 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:122: executing \"__alert_A\" at <.Labels.job>: job is not a method but has arguments>",
+    ),
+    (
+        "{{ template \"nope\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:124: executing \"__alert_A\" at <{{template \"nope\"}}>: template \"nope\" not defined>",
+    ),
+    (
+        "{{ nil }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <nil>: nil is not a command>",
+    ),
+    (
+        "{{ humanize \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <humanize \"x\">: error calling humanize: strconv.ParseFloat: parsing \"x\": invalid syntax>",
+    ),
+    (
+        "{{ humanize $labels }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <humanize $labels>: error calling humanize: can't convert map[string]string to float>",
+    ),
+    (
+        "{{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}",
+        "__name__=up;instance=h:1;job=j;",
+    ),
+    (
+        "{{ range $labels }}{{ . }},{{ else }}none{{ end }}",
+        "up,h:1,j,",
+    ),
+    (
+        "{{ range $externalLabels }}x{{ else }}none{{ end }}",
+        "none",
+    ),
+    (
+        "{{ range $i, $e := query \"up\" }}{{ $i }}:{{ $e.Labels.instance }}:{{ $e.Value }}{{ end }}",
+        "0:h:1:0.5",
+    ),
+    (
+        "{{ query \"up\" | first }}",
+        "{map[__name__:up instance:h:1 job:j] 0.5}",
+    ),
+    (
+        "{{ with query \"up\" }}{{ . | first | value | humanize }}{{ end }}",
+        "500m",
+    ),
+    ("{{ with query \"nope\" }}yes{{ else }}no{{ end }}", "no"),
+    ("{{ query \"up\" | first | label \"job\" }}", "j"),
+    (
+        "{{ (query \"up\" | first).Labels }}",
+        "map[__name__:up instance:h:1 job:j]",
+    ),
+    ("{{ query \"sum(up)\" | first | value }}", "0.5"),
+    (
+        "{{ query \"up * 1e9\" | first | value | humanize }}",
+        "500M",
+    ),
+    (
+        "{{ if gt $value 0.1 }}big{{ else if lt $value 0.0 }}neg{{ else }}small{{ end }}",
+        "big",
+    ),
+    (
+        "{{ with $labels.job }}job={{ . }}{{ end }}{{ with $labels.nope }}x{{ else }}no{{ end }}",
+        "job=jno",
+    ),
+    (
+        "{{ $x := 1 }}{{ if true }}{{ $x = 2 }}{{ end }}{{ $x }}",
+        "2",
+    ),
+    (
+        "{{ define \"T\" }}[{{ . }}]{{ end }}{{ template \"T\" \"x\" }}{{ template \"T\" }}{{ template \"T\" $value }}",
+        "[x][<no value>][0.5]",
+    ),
+    ("{{ block \"B\" $labels.job }}<{{ . }}>{{ end }}", "<j>"),
+    ("a {{- \" b \" -}} c", "a b c"),
+    ("{{/* comment */}}x{{- /* c */ -}} y", "xy"),
+    (
+        "{{ humanize 0 }} {{ humanize 1 }} {{ humanize 999.9 }} {{ humanize 1000 }} {{ humanize 0.001 }} {{ humanize -1234 }} {{ humanize 1e30 }} {{ humanize 1e-30 }} {{ humanize 123456789012 }}",
+        "0 1 999.9 1k 1m -1.234k 1e+06Y 1e-06y 123.5G",
+    ),
+    (
+        "{{ humanize1024 1023 }} {{ humanize1024 1024 }} {{ humanize1024 -2048 }} {{ humanize1024 1.5 }} {{ humanize1024 1e30 }}",
+        "1023 1ki -2ki 1.5 8.272e+05Yi",
+    ),
+    (
+        "{{ humanizeDuration 0.5 }} {{ humanizeDuration 59.99 }} {{ humanizeDuration 3599.9 }} {{ humanizeDuration -0.001 }} {{ humanizeDuration 1e-12 }} {{ humanizeDuration 90061 }}",
+        "500ms 59.99s 59m 59s -1ms 1ps 1d 1h 1m 1s",
+    ),
+    (
+        "{{ humanizePercentage 0.5 }} {{ humanizePercentage 1 }} {{ humanizePercentage 0.000012345 }} {{ humanizePercentage -0.5 }}",
+        "50% 100% 0.001234% -50%",
+    ),
+    (
+        "{{ humanizeTimestamp 0 }} {{ humanizeTimestamp 1.5 }} {{ humanizeTimestamp 1435065584.128 }} {{ humanizeTimestamp -1.5 }} {{ humanizeTimestamp 32503680000 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:237: executing \"__alert_A\" at <humanizeTimestamp 32503680000>: error calling humanizeTimestamp: 3.250368e+10 cannot be represented as a nanoseconds timestamp since it overflows int64>",
+    ),
+    (
+        "{{ (1435065584.128 | toTime).Format \"2006-01-02T15:04:05.000Z07:00 Mon Jan _2 3:4:5 PM .999 ,000 MST -0700 002 06 1 2\" }}",
+        "2015-06-23T13:19:44.128Z Tue Jun 23 1:19:44 PM .128 ,128 UTC +0000 174 15 6 23",
+    ),
+    (
+        "{{ 1435065584.128 | toTime }}",
+        "2015-06-23 13:19:44.128 +0000 UTC",
+    ),
+    ("{{ (0 | toTime).Unix }}", "0"),
+    (
+        "{{ title \"hello wORLD foo-bar o'neil 3d\" }} {{ toUpper \"é\" }} {{ toLower \"ÀB\" }}",
+        "Hello WORLD Foo-Bar O'Neil 3d É àb",
+    ),
+    (
+        "{{ reReplaceAll \"(\\\\w+):(\\\\d+)\" \"$2-$1\" \"h:1 x:22\" }} {{ reReplaceAll \"a\" \"${1}x\" \"aaa\" }} {{ match \"^h\" \"h:1\" }} {{ match \"(\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:229: executing \"__alert_A\" at <match \"(\" \"x\">: error calling match: error parsing regexp: missing closing ): `(`>",
+    ),
+    (
+        "{{ graphLink \"rate(x[5m]) > 0\" }} {{ tableLink \"a{b=\\\"c\\\"}\" }}",
+        "/graph?g0.expr=rate%28x%5B5m%5D%29+%3E+0&g0.tab=0 /graph?g0.expr=a%7Bb%3D%22c%22%7D&g0.tab=1",
+    ),
+    (
+        "{{ stripPort \"h:1\" }} {{ stripPort \"[::1]:80\" }} {{ stripPort \"::1\" }} {{ stripDomain \"a.b.c:80\" }} {{ stripDomain \"[::1]:80\" }} {{ stripDomain \"a.b\" }}",
+        "h ::1 ::1 a:80 [::1]:80 a",
+    ),
+    (
+        "{{ parseDuration \"1d\" }} {{ parseDuration \"1w2d\" }} {{ parseDuration \"100ms\" }} {{ parseDuration \"0\" }}",
+        "86400 777600 0.1 0",
+    ),
+    (
+        "{{ parseDuration \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <parseDuration \"x\">: error calling parseDuration: not a valid duration string: \"x\">",
+    ),
+    (
+        "{{ parseDuration \"1m1h\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <parseDuration \"1m1h\">: error calling parseDuration: not a valid duration string: \"1m1h\">",
+    ),
+    (
+        "{{ args 1 \"a\" }} {{ (args 1 2).arg1 }}",
+        "map[arg0:1 arg1:a] 2",
+    ),
+    ("{{ safeHtml \"<b>\" }}", "<b>"),
+    (
+        "{{ \"1.5e3\" | humanize }} {{ \"0x10\" | humanize }} {{ \"inf\" | humanize }} {{ \" 1\" | humanize }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:149: executing \"__alert_A\" at <humanize>: error calling humanize: strconv.ParseFloat: parsing \"0x10\": invalid syntax>",
+    ),
+    (
+        "{{ range $i, $e := $labels }}{{ if eq $i \"job\" }}{{ break }}{{ end }}{{ $i }}{{ end }}",
+        "__name__instance",
+    ),
+    (
+        "{{ $labels.instance | reReplaceAll \":.*\" \"\" | toUpper | printf \"%q\" }}",
+        "\"H\"",
+    ),
+    (
+        "{{ printf \"%v %v\" $labels.nope .Nope }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:143: executing \"__alert_A\" at <.Nope>: can't evaluate field Nope in type struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }>",
+    ),
+    (
+        "{{ printf \"%5t|%-5v|%x|%X\" true 1 -255 \"Zz\" }}",
+        " true|1    |-ff|5A7A",
+    ),
+    (
+        "{{ printf \"%.0f %.1f %.0f %.0f\" 0.5 0.25 1.5 2.5 }}",
+        "0 0.2 2 2",
+    ),
+    (
+        "{{ printf \"%v %v %v\" 1e-5 123456.0 1234567.0 }}",
+        "1e-05 123456 1.234567e+06",
+    ),
+    (
+        "{{ printf \"%6.2f|%-8.3f|%08.3f\" 3.14159 2.5 -1.5 }}",
+        "  3.14|2.500   |-001.500",
+    ),
+    (
+        "{{ printf \"%3c|%-4q|%#q\" 65 \"x\" \"y\" }}",
+        "  A|\"x\" |`y`",
+    ),
+    (
+        "{{ $value | printf \"%.3f\" }} {{ 2 | printf \"%d-%d\" 1 }}",
+        "0.500 1-2",
+    ),
+    ("{{ index (args 1 2) \"arg0\" }}", "1"),
+    ("{{ len (query \"up\") }}", "1"),
+    ("{{ (query \"up\" | first).Value }}", "0.5"),
+    (
+        "{{ range query \"up\" | sortByLabel \"job\" }}{{ .Labels.job }}{{ end }}",
+        "j",
+    ),
+    ("{{ query \"up\" | first | strvalue }}|", "|"),
+    ("{{ \"a\" | printf \"%s%s\" \"b\" }}", "ba"),
+    ("{{ $labels.job | len }}", "1"),
+    (
+        "{{ if and $labels.job (eq $labels.job \"j\") }}ok{{ end }}",
+        "ok",
+    ),
+    ("{{ or $labels.nope \"dflt\" }}", "dflt"),
+    ("{{ not $labels.nope }}", "true"),
+    (
+        "{{ reReplaceAll \"(\" \"x\" \"y\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <reReplaceAll \"(\" \"x\" \"y\">: error calling reReplaceAll: regexp: Compile(`(`): error parsing regexp: missing closing ): `(`>",
+    ),
+    (
+        "{{ title \"don't it's rock'n'roll a.b a_b x-y éa 1st ab1cd o'neil l'avion\" }}",
+        "Don'T It'S Rock'N'Roll A.B A_b X-Y Éa 1st Ab1cd O'Neil L'Avion",
+    ),
+    (
+        "{{ match \"a)\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"a)\" \"x\">: error calling match: error parsing regexp: unexpected ): `a)`>",
+    ),
+    (
+        "{{ match \"[a\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"[a\" \"x\">: error calling match: error parsing regexp: missing closing ]: `[a`>",
+    ),
+    (
+        "{{ match \"a**\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"a**\" \"x\">: error calling match: error parsing regexp: invalid nested repetition operator: `**`>",
+    ),
+    (
+        "{{ match \"\\\\q\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"\\\\q\" \"x\">: error calling match: error parsing regexp: invalid escape sequence: `\\q`>",
+    ),
+    (
+        "{{ match \"*\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"*\" \"x\">: error calling match: error parsing regexp: missing argument to repetition operator: `*`>",
+    ),
+    (
+        "{{ match \"[z-a]\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"[z-a]\" \"x\">: error calling match: error parsing regexp: invalid character class range: `z-a`>",
+    ),
+    (
+        "{{ match \"x{2,1}\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"x{2,1}\" \"x\">: error calling match: error parsing regexp: invalid repeat count: `{2,1}`>",
+    ),
+    (
+        "{{ match \"a{1001}\" \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <match \"a{1001}\" \"x\">: error calling match: error parsing regexp: invalid repeat count: `{1001}`>",
+    ),
+    (
+        "{{ printf \"%U %#U %c\" 233 233 233 }}",
+        "U+00E9 U+00E9 'é' é",
+    ),
+];
+
+fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
+    Sample {
+        labels: labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        value: Value::Float(v),
+    }
+}
+
+#[test]
+fn matches_promtool() {
+    let labels: BTreeMap<String, String> = [("__name__", "up"), ("instance", "h:1"), ("job", "j")]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let query = Arc::new(|q: &str, _: i64| -> Result<Vec<Sample>, String> {
+        Ok(match q {
+            "up" => vec![sample(
+                &[("__name__", "up"), ("instance", "h:1"), ("job", "j")],
+                0.5,
+            )],
+            "sum(up)" => vec![sample(&[], 0.5)],
+            "up * 1e9" => vec![sample(&[("instance", "h:1"), ("job", "j")], 5e8)],
+            _ => vec![],
+        })
+    });
+    let mut bad = Vec::new();
+    for (text, want) in CASES {
+        let data = alert_template_data(&labels, &BTreeMap::new(), "", Value::Float(0.5));
+        let ctx = Context {
+            query: Some(query.clone()),
+            external_url: String::new(),
+            timestamp_ms: 0,
+        };
+        let got = expand_alert_text("A", text, data, ctx);
+        if got != *want {
+            bad.push(format!("{text}\n   got: {got:?}\n  want: {want:?}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {} differ:\n{}",
+        bad.len(),
+        CASES.len(),
+        bad.join("\n")
+    );
+}
