@@ -368,13 +368,15 @@ impl Lexer<'_> {
                     true
                 }
                 ')' => {
+                    // Go emits the parenthesis before checking the depth,
+                    // so the parser reports an unbalanced one first.
                     self.bump();
+                    self.emit(Tok::RightParen);
                     if self.paren_depth == 0 {
                         self.error(format!("unexpected right paren {}", sharp_u(c)));
                         return false;
                     }
                     self.paren_depth -= 1;
-                    self.emit(Tok::RightParen);
                     true
                 }
                 c if is_alnum(c) => self.identifier(),

@@ -157,7 +157,7 @@ fn parse_errors() {
         ("{{break}}", "template: t:1: {{break}} outside {{range}}"),
         ("a\n{{", "template: t:2: unclosed action"),
         ("{{(1}}", "template: t:1: unclosed left paren"),
-        ("{{)}}", "template: t:1: unexpected right paren U+0029 ')'"),
+        ("{{)}}", "template: t:1: unexpected \")\" in command"),
         ("{{3x}}", "template: t:1: bad number syntax: \"3x\""),
         ("{{/* x }}", "template: t:1: unclosed comment"),
         (
