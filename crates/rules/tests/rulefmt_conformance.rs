@@ -44,7 +44,13 @@ const BAD: [(&str, &str, Option<&str>); 11] = [
         "groupname: \"yolo\" is repeated in the same file",
         Some("3:5: groupname: \"yolo\" is repeated in the same file"),
     ),
-    ("bad_expr.bad.yaml", "parse error", Some("5:15: group \"yolo\", rule 1, \"yolo\": could not parse expression: 1:6: parse error: expected type range vector in call to function \"rate\", got instant vector")),
+    (
+        "bad_expr.bad.yaml",
+        "parse error",
+        Some(
+            "5:15: group \"yolo\", rule 1, \"yolo\": could not parse expression: 1:6: parse error: expected type range vector in call to function \"rate\", got instant vector",
+        ),
+    ),
     (
         "record_and_alert.bad.yaml",
         "only one of 'record' and 'alert' must be set",

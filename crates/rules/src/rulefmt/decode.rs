@@ -307,9 +307,39 @@ fn duplicate_lines(text: &str, start: usize, key: &str) -> Option<(usize, usize)
     None
 }
 
+/// Go's yaml reports every unknown field of the document in one error;
+/// serde stops at the first, so the others are found from the layout.
+fn all_unknown_fields(text: &str) -> Option<String> {
+    use super::position::{Level, keys};
+    let lines: Vec<String> = keys(text)
+        .into_iter()
+        .filter_map(|(level, key, line)| {
+            let (known, ty): (&[&str], &str) = match level {
+                Level::Top => (&GROUPS_FIELDS, "rulefmt.RuleGroups"),
+                Level::Group => (&GROUP_FIELDS, "rulefmt.RuleGroup"),
+                Level::Rule => (&RULE_FIELDS, "rulefmt.Rule"),
+            };
+            (!known.contains(&key.as_str()) && key != "<<")
+                .then(|| format!("  line {line}: field {key} not found in type {ty}"))
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!("yaml: unmarshal errors:\n{}", lines.join("\n")))
+}
+
 /// Rewrites a `serde_yaml_ng` error in Go's yaml.v3 words.
 fn yaml_error_in(e: &serde_yaml_ng::Error, text: &str) -> String {
     let msg = yaml_error(e);
+    if msg.contains(": field ") && msg.contains(" not found in type ") {
+        if let Some(all) = all_unknown_fields(text) {
+            if all.contains(msg.split("errors:\n").nth(1).unwrap_or("")) {
+                return all;
+            }
+        }
+        return msg;
+    }
     let line = e.location().map_or(0, |l| l.line());
     if let Some(field) = msg
         .split("duplicate field `")

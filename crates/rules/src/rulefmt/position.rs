@@ -67,14 +67,17 @@ fn key_value(text: &str) -> Option<(&str, usize)> {
     Some((key, value_at))
 }
 
+/// One entry of a block mapping.
+type Entry<'a> = (&'a str, Option<Pos>, Vec<Line<'a>>, usize);
+
 /// The entries of a block mapping whose keys sit at the first line's column:
-/// (key, value position, lines belonging to the value).
-fn mapping<'a>(ls: &[Line<'a>]) -> Vec<(&'a str, Option<Pos>, Vec<Line<'a>>)> {
+/// (key, value position, lines belonging to the value, line of the key).
+fn mapping<'a>(ls: &[Line<'a>]) -> Vec<Entry<'a>> {
     let Some(first) = ls.first() else {
         return Vec::new();
     };
     let kcol = first.col;
-    let mut out: Vec<(&str, Option<Pos>, Vec<Line<'a>>)> = Vec::new();
+    let mut out: Vec<Entry<'a>> = Vec::new();
     for l in ls {
         let is_item = l.text == "-" || l.text.starts_with("- ");
         if l.col == kcol
@@ -87,7 +90,7 @@ fn mapping<'a>(ls: &[Line<'a>]) -> Vec<(&'a str, Option<Pos>, Vec<Line<'a>>)> {
             } else {
                 Some((l.no, l.col + at + 1))
             };
-            out.push((k, pos, Vec::new()));
+            out.push((k, pos, Vec::new(), l.no));
             continue;
         }
         if let Some(last) = out.last_mut() {
@@ -132,7 +135,7 @@ fn sequence<'a>(ls: &[Line<'a>]) -> Vec<Vec<Line<'a>>> {
 pub(crate) fn locate(src: &str) -> Vec<GroupPos> {
     let ls = lines(src);
     let top = mapping(&ls);
-    let Some((_, _, groups)) = top.into_iter().find(|(k, _, _)| *k == "groups") else {
+    let Some((_, _, groups, _)) = top.into_iter().find(|(k, ..)| *k == "groups") else {
         return Vec::new();
     };
     sequence(&groups)
@@ -141,14 +144,14 @@ pub(crate) fn locate(src: &str) -> Vec<GroupPos> {
             let pos = g.first().map(|l| (l.no, l.col + 1));
             let rules = mapping(&g)
                 .into_iter()
-                .find(|(k, _, _)| *k == "rules")
-                .map(|(_, _, rl)| {
+                .find(|(k, ..)| *k == "rules")
+                .map(|(_, _, rl, _)| {
                     sequence(&rl)
                         .into_iter()
                         .map(|r| {
                             mapping(&r)
                                 .into_iter()
-                                .filter_map(|(k, p, _)| Some((k.to_string(), p?)))
+                                .filter_map(|(k, p, ..)| Some((k.to_string(), p?)))
                                 .collect()
                         })
                         .collect()
@@ -157,6 +160,45 @@ pub(crate) fn locate(src: &str) -> Vec<GroupPos> {
             GroupPos { pos, rules }
         })
         .collect()
+}
+
+/// Where a key sits in the rule-file structure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Level {
+    /// The top-level mapping (`rulefmt.RuleGroups`).
+    Top,
+    /// A group (`rulefmt.RuleGroup`).
+    Group,
+    /// A rule (`rulefmt.Rule`).
+    Rule,
+}
+
+/// Every key of the top level, the groups and the rules, with its line,
+/// in document order.
+pub(crate) fn keys(src: &str) -> Vec<(Level, String, usize)> {
+    let ls = lines(src);
+    let mut out = Vec::new();
+    for (k, _, groups, line) in mapping(&ls) {
+        out.push((Level::Top, k.to_string(), line));
+        if k != "groups" {
+            continue;
+        }
+        for g in sequence(&groups) {
+            for (gk, _, rules, gline) in mapping(&g) {
+                out.push((Level::Group, gk.to_string(), gline));
+                if gk != "rules" {
+                    continue;
+                }
+                for r in sequence(&rules) {
+                    for (rk, _, _, rline) in mapping(&r) {
+                        out.push((Level::Rule, rk.to_string(), rline));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by_key(|(_, _, line)| *line);
+    out
 }
 
 #[cfg(test)]
