@@ -301,12 +301,12 @@ impl<'a> State<'a> {
     ) -> Res<Flow> {
         let decl = &b.pipe.decl;
         if b.pipe.is_assign {
-            match decl.len() {
-                0 => {}
-                1 => self.set_var(&decl[0], elem.clone())?,
-                _ => {
-                    self.set_var(&decl[0], index)?;
-                    self.set_var(&decl[1], elem.clone())?;
+            match decl.as_slice() {
+                [] => {}
+                [v] => self.set_var(v, elem.clone())?,
+                [i, e, ..] => {
+                    self.set_var(i, index)?;
+                    self.set_var(e, elem.clone())?;
                 }
             }
         } else {

@@ -275,16 +275,18 @@ fn parse_duration_seconds(s: &str) -> Result<f64, String> {
         let u = rest.bytes().take_while(|b| !b.is_ascii_digit()).count();
         let unit = rest.get(..u).unwrap_or("");
         rest = rest.get(u..).unwrap_or("");
-        let idx = UNITS
+        let (idx, mult) = UNITS
             .iter()
-            .position(|(n, _)| *n == unit)
-            .ok_or_else(invalid)?
-            + 1;
+            .enumerate()
+            .find(|(_, (n, _))| *n == unit)
+            .map(|(i, (_, m))| (i + 1, *m))
+            .ok_or_else(invalid)?;
+        // Units must come in decreasing order, each at most once.
         if idx <= last {
             return Err(invalid());
         }
         last = idx;
-        total = total.saturating_add(num.saturating_mul(UNITS[idx - 1].1));
+        total = total.saturating_add(num.saturating_mul(mult));
         if total > i64::MAX as i128 / 1_000_000 {
             return Err("duration out of range".into());
         }
