@@ -310,6 +310,12 @@ pub fn html_escape(s: &str) -> String {
     out
 }
 
+/// `html/template`'s escaping of values printed in HTML text: like
+/// [`html_escape`], and `+` too (it can start a UTF-7 sequence).
+pub(crate) fn html_text_escape(s: &str) -> String {
+    html_escape(s).replace('+', "&#43;")
+}
+
 /// `template.JSEscapeString`.
 pub fn js_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

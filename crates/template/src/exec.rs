@@ -355,9 +355,9 @@ impl<'a> State<'a> {
         if self.tmpl.html {
             let s = match v {
                 Value::SafeHtml(s) => s.to_string(),
-                Value::Sample(_) => builtins::html_escape(&gofmt::to_string(v).split_off(1)),
+                Value::Sample(_) => builtins::html_text_escape(&gofmt::to_string(v).split_off(1)),
                 Value::Missing => String::new(),
-                _ => builtins::html_escape(&gofmt::to_string(v)),
+                _ => builtins::html_text_escape(&gofmt::to_string(v)),
             };
             return self.write(&s);
         }

@@ -96,6 +96,8 @@ fn cases() -> Vec<Case> {
         case("{{ . | value }}", HIST).input(Value::Sample(Arc::new(sample(&[], Value::Histogram(HIST.into()))))),
         case("{{\u{a0}}}", "").fail("error parsing template test: template: test:1: unrecognized character in action: U+00A0"),
         case("{{ \"<b>\" }}", "&lt;b&gt;").html(),
+        // Not upstream's: html/template also escapes `+` and quotes.
+        case("{{ \"a+b'\\\"&\" }}", "a&#43;b&#39;&#34;&amp;").html(),
         case("{{ \"<b>\" | safeHtml }}", "<b>").html(),
         case("{{ \"<b>\" }}", "<b>"),
         case("{{define \"x\"}}{{.arg0}} {{.arg1}}{{end}}{{template \"x\" (args 1 \"2\")}}", "1 2"),
