@@ -8,6 +8,7 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::error::{ExecError, ParseError};
+use crate::func::FuncMap;
 use crate::prometheus::{Context, functions, tmpl_func};
 use crate::template::Template;
 use crate::value::{Struct, Value};
@@ -49,6 +50,7 @@ pub struct Expander {
     data: Value,
     ctx: Context,
     options: Vec<String>,
+    extra: FuncMap,
 }
 
 impl Expander {
@@ -60,7 +62,15 @@ impl Expander {
             data,
             ctx,
             options: vec!["missingkey=zero".into()],
+            extra: FuncMap::new(),
         }
+    }
+
+    /// Adds functions, replacing Prometheus' ones of the same name (as
+    /// upstream's `Expander.Funcs`).
+    pub fn with_funcs(mut self, funcs: FuncMap) -> Expander {
+        self.extra.extend(funcs);
+        self
     }
 
     /// Replaces the options (`missingkey=...`).
@@ -72,6 +82,7 @@ impl Expander {
     fn template(&self, html: bool) -> Result<Template, ExpandError> {
         let mut t = Template::new(&self.name)
             .funcs(functions(&self.ctx))
+            .funcs(self.extra.clone())
             .html(html);
         if html {
             t = t.func("tmpl", tmpl_func());
@@ -114,7 +125,9 @@ impl Expander {
 
     /// Parses only (rule validation), with `missingkey=zero`.
     pub fn parse_test(&self) -> Result<(), ParseError> {
-        let mut t = Template::new(&self.name).funcs(functions(&self.ctx));
+        let mut t = Template::new(&self.name)
+            .funcs(functions(&self.ctx))
+            .funcs(self.extra.clone());
         t.parse(&self.text)
     }
 }

@@ -319,3 +319,29 @@ fn alert_template_defs() {
     assert!(vigil_template::parse_alert_template("X", "{{ $label.instance }}").is_err());
     assert!(vigil_template::parse_alert_template("X", "{{$labels.quantile * 100}}").is_err());
 }
+
+#[test]
+fn extra_functions_override() {
+    use vigil_template::{Func, FuncMap, Param};
+    let mut m = FuncMap::new();
+    m.insert(
+        "humanize".into(),
+        Func::new(vec![Param::Any], |_| Ok(Value::from("custom"))),
+    );
+    m.insert(
+        "twice".into(),
+        Func::new(vec![Param::Str], |a| {
+            Ok(Value::from(a[0].as_str().unwrap_or("").repeat(2)))
+        }),
+    );
+    let out = Expander::new(
+        "{{ humanize 1 }} {{ twice \"ab\" }}",
+        "t",
+        Value::Nil,
+        Context::default(),
+    )
+    .with_funcs(m)
+    .expand()
+    .unwrap();
+    assert_eq!(out, "custom abab");
+}
