@@ -149,3 +149,38 @@ pub fn parse_file(path: &Path, opts: &ParseOptions) -> (Option<RuleGroups>, Vec<
         }
     }
 }
+
+/// What `promtool check rules` finds in one file.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOutcome {
+    /// Number of rules (counted only when the file parsed).
+    pub rules: usize,
+    /// Parse and validation errors (`FILE: ...`).
+    pub errors: Vec<RuleError>,
+    /// Duplicate rules (the `duplicate-rules` lint), when asked for and
+    /// the file had no errors.
+    pub duplicates: Vec<DuplicateRule>,
+}
+
+/// Checks a rule file as `promtool check rules` does: parse and validate,
+/// then, if asked and the file is otherwise valid, look for duplicates.
+/// promtool prints [`DuplicateRule::report`] for the duplicates; they make
+/// the check fail only with `--lint-fatal`.
+pub fn check_file(path: &Path, opts: &ParseOptions, lint_duplicates: bool) -> CheckOutcome {
+    let (groups, errors) = parse_file(path, opts);
+    let Some(groups) = groups.filter(|_| errors.is_empty()) else {
+        return CheckOutcome {
+            errors,
+            ..CheckOutcome::default()
+        };
+    };
+    CheckOutcome {
+        rules: groups.groups.iter().map(|g| g.rules.len()).sum(),
+        errors,
+        duplicates: if lint_duplicates {
+            check_duplicates(&groups.groups)
+        } else {
+            Vec::new()
+        },
+    }
+}

@@ -200,14 +200,13 @@ enum Verdict {
 }
 
 fn check_rules(path: &Path, o: &ParseOptions) -> Verdict {
-    let (groups, errs) = rulefmt::parse_file(path, o);
-    if !errs.is_empty() {
-        return Verdict::Failed;
-    }
-    match groups {
-        Some(g) if !check_duplicates(&g.groups).is_empty() => Verdict::Lint,
-        Some(_) => Verdict::Success,
-        None => Verdict::Failed,
+    let out = rulefmt::check_file(path, o, true);
+    if !out.errors.is_empty() {
+        Verdict::Failed
+    } else if !out.duplicates.is_empty() {
+        Verdict::Lint
+    } else {
+        Verdict::Success
     }
 }
 
@@ -262,6 +261,15 @@ fn promtool_check_rules() {
     let dups = check_duplicates(&g.unwrap().groups);
     assert_eq!(dups.len(), 1);
     assert_eq!(dups[0].metric, "job:test:count_over_time1m");
+    assert_eq!(
+        rulefmt::DuplicateRule::report(&dups),
+        "1 duplicate rule(s) found.\nMetric: job:test:count_over_time1m\nLabel(s):\nMight cause inconsistency while recording expressions"
+    );
+    // promtool: "SUCCESS: 5 rules found".
+    assert_eq!(
+        rulefmt::check_file(&dir.join("rules.yml"), &d, true).rules,
+        5
+    );
     assert!(dups[0].labels.is_empty());
 }
 
