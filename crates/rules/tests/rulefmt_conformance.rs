@@ -465,3 +465,15 @@ fn duplicate_keys() {
         "yaml: unmarshal errors:\n  line 8: mapping key \"x\" already defined at line 7"
     );
 }
+
+#[test]
+fn anchored_items_keep_positions() {
+    let src = "groups:\n- name: g\n  rules:\n  - &r\n    record: a\n    expr: rate(x)\n";
+    let (_, errs) = parse_str(src);
+    assert_eq!(
+        errs[0].to_string().split(": group").next(),
+        Some("6:11"),
+        "{}",
+        errs[0]
+    );
+}

@@ -345,3 +345,11 @@ fn extra_functions_override() {
     .unwrap();
     assert_eq!(out, "custom abab");
 }
+
+#[test]
+fn shareable_between_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<vigil_template::Template>();
+    check::<vigil_template::Expander>();
+    check::<Value>();
+}

@@ -116,7 +116,11 @@ fn sequence<'a>(ls: &[Line<'a>]) -> Vec<Vec<Line<'a>>> {
             let rest = l.text.get(1..).unwrap_or("");
             let sp = rest.len() - rest.trim_start_matches(' ').len();
             let mut item = Vec::new();
-            if !rest.trim().is_empty() {
+            // `- &anchor` alone: the item's mapping starts on the next line.
+            let only_props = rest
+                .split_whitespace()
+                .all(|w| w.starts_with('&') || w.starts_with('!'));
+            if !rest.trim().is_empty() && !only_props {
                 item.push(Line {
                     no: l.no,
                     col: l.col + 1 + sp,
