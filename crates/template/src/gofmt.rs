@@ -435,15 +435,34 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
         ('x' | 'X', _) if v.as_str().is_some() => {
             hex_str(v.as_str().unwrap_or(""), verb == 'X', spec)
         }
-        (
-            's',
-            Value::List(_)
-            | Value::Map(_)
-            | Value::Struct(_)
-            | Value::Time(_)
-            | Value::Duration(_)
-            | Value::Histogram(_),
-        ) => to_string(v),
+        // Containers apply the verb to each element, as Go's printValue.
+        (_, Value::List(l)) => {
+            let items: Vec<String> = l.items.iter().map(|i| format_one(verb, i, spec)).collect();
+            return format!("[{}]", items.join(" "));
+        }
+        (_, Value::Map(m)) => {
+            let items: Vec<String> = m
+                .entries
+                .iter()
+                .map(|(k, i)| {
+                    format!(
+                        "{}:{}",
+                        format_one(verb, &Value::from(k.as_str()), spec),
+                        format_one(verb, i, spec)
+                    )
+                })
+                .collect();
+            return format!("map[{}]", items.join(" "));
+        }
+        (_, Value::Struct(st)) => {
+            let items: Vec<String> = st
+                .fields
+                .iter()
+                .map(|(_, i)| format_one(verb, i, spec))
+                .collect();
+            return format!("{{{}}}", items.join(" "));
+        }
+        ('s', Value::Time(_) | Value::Duration(_) | Value::Histogram(_)) => to_string(v),
         ('s', Value::Sample(_) | Value::QueryResult(_)) => to_string(v),
         _ => return bad_verb(verb, v),
     };

@@ -359,6 +359,128 @@ const CASES: &[(&str, &str)] = &[
         "{{ printf \"%U %#U %c\" 233 233 233 }}",
         "U+00E9 U+00E9 'é' é",
     ),
+    ("a\n  {{- 1 -}}\n  b", "a1b"),
+    (
+        "{{ slice \"héllo\" 1 3 }}|{{ len (slice \"héllo\" 1 3) }}",
+        "é|2",
+    ),
+    (
+        "{{ $a := args 1 2 }}{{ range $k, $v := $a }}{{ $k }}={{ $v }} {{ end }}",
+        "arg0=1 arg1=2 ",
+    ),
+    (
+        "{{ define \"L\" }}{{ range . }}<{{ . }}>{{ end }}{{ end }}{{ template \"L\" $labels }}",
+        "<up><h:1><j>",
+    ),
+    (
+        "{{ $x := \"outer\" }}{{ define \"V\" }}{{ . }}{{ end }}{{ template \"V\" $x }}{{ with $x }}{{ $x }}{{ end }}",
+        "outerouter",
+    ),
+    ("{{ if not (eq $labels.job \"x\") }}y{{ end }}", "y"),
+    (
+        "{{ or }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <or>: wrong number of args for or: want at least 1 got 0>",
+    ),
+    (
+        "{{ and }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <and>: wrong number of args for and: want at least 1 got 0>",
+    ),
+    (
+        "{{ not 1 2 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <not>: wrong number of args for not: want 1 got 2>",
+    ),
+    (
+        "{{ printf }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <printf>: wrong number of args for printf: want at least 1 got 0>",
+    ),
+    (
+        "{{ index }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <index>: wrong number of args for index: want at least 1 got 0>",
+    ),
+    (
+        "{{ slice \"abc\" 1 2 3 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <slice \"abc\" 1 2 3>: error calling slice: cannot 3-index slice a string>",
+    ),
+    (
+        "{{ index $labels \"a\" \"b\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <index $labels \"a\" \"b\">: error calling index: cannot index slice/array with type string>",
+    ),
+    ("{{ html }}{{ js }}{{ urlquery }}|", "|"),
+    ("{{ print nil }}{{ println }}|", "<nil>\n|"),
+    (
+        "{{ printf \"%v|%s|%d\" $labels $labels $labels }}",
+        "map[__name__:up instance:h:1 job:j]|map[__name__:up instance:h:1 job:j]|map[%!d(string=__name__):%!d(string=up) %!d(string=instance):%!d(string=h:1) %!d(string=job):%!d(string=j)]",
+    ),
+    ("{{ printf \"%v\" (args) }}", "map[]"),
+    (
+        "{{ printf \"%.3v|%10.4v|%-10v|\" 3.14159 2.0 \"x\" }}",
+        "3.14|         2|x         |",
+    ),
+    ("{{ printf \"%v %v\" true nil }}", "true <nil>"),
+    ("{{ printf \"%s\" nil }}", "%!s(<nil>)"),
+    (
+        "{{ printf \"%!\" }} {{ printf \"%\" }} {{ printf \"%z\" 1 }}",
+        "%!!(MISSING) %!(NOVERB) %!z(int=1)",
+    ),
+    ("{{ 0.1 | printf \"%.20f\" }}", "0.10000000000000000555"),
+    (
+        "{{ 1e100 }} {{ 1e-100 }} {{ 123456789.0 }} {{ 0.000001 }} {{ 0.0000001 }}",
+        "1e+100 1e-100 1.23456789e+08 1e-06 1e-07",
+    ),
+    (
+        "{{ -1.5 | humanize }} {{ 1e-3 | humanize }} {{ 0.0012345 | humanize }}",
+        "-1.5 1m 1.234m",
+    ),
+    (
+        "{{ humanizeDuration 0.000001234 }} {{ humanizeDuration 1.00001 }} {{ humanizeDuration 59.9999 }}",
+        "1.234us 1s 60s",
+    ),
+    (
+        "{{ humanizePercentage 0.99999 }} {{ humanize 999999 }} {{ humanize1024 1048575 }}",
+        "100% 1000k 1024ki",
+    ),
+    (
+        "{{ range $i, $c := \"ab\" }}{{ $i }}{{ end }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"__alert_A\" at <\"ab\">: range can't iterate over ab>",
+    ),
+    (
+        "{{ range $labels.job }}x{{ end }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:128: executing \"__alert_A\" at <$labels.job>: range can't iterate over j>",
+    ),
+    (
+        "{{ with $x := 1 }}{{ $x }}{{ end }}{{ $x := 2 }}{{ $x }}",
+        "12",
+    ),
+    (
+        "{{ template \"T\" }}{{ define \"T\" }}{{ $ }}|{{ . }}{{ end }}",
+        "<no value>|<no value>",
+    ),
+    (
+        "{{ range $k, $v := $labels }}{{ if eq $k \"instance\" }}{{ continue }}{{ end }}{{ $k }}{{ end }}",
+        "__name__job",
+    ),
+    ("{{ $labels.instance | printf \"%s-%s\" \"x\" }}", "x-h:1"),
+    ("{{ .Labels.instance | len | printf \"%03d\" }}", "003"),
+    ("{{ (args 1).arg0 | printf \"%T\" }}", "int"),
+    (
+        "{{ printf \"%T %T\" $labels $value }}",
+        "map[string]string float64",
+    ),
+    (
+        "{{ ge 2 1.0 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <ge 2 1.0>: error calling ge: incompatible types for comparison>",
+    ),
+    (
+        "{{ eq \"a\" 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <eq \"a\" 1>: error calling eq: incompatible types for comparison>",
+    ),
+    ("{{ eq nil nil }}", "true"),
+    ("{{ ne nil 1 }}", "true"),
+    (
+        "{{ lt \"a\" 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <lt \"a\" 1>: error calling lt: incompatible types for comparison>",
+    ),
+    ("{{ eq $labels.nope \"\" }}", "true"),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
