@@ -1,19 +1,23 @@
 //! Rule-file errors, displayed exactly as Prometheus displays them.
 
-use std::fmt;
+use thiserror::Error;
 
 /// A position in the YAML text (1-based line and column); `(0, 0)` stands
 /// for a field that is absent, as Go prints a zero `yaml.Node`.
 pub type Pos = (usize, usize);
 
 /// One problem found in a rule file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RuleError {
     /// The YAML does not decode (syntax, unknown field, wrong type).
+    #[error("{0}")]
     Yaml(String),
     /// A group-level problem, message already with its position if any.
+    #[error("{0}")]
     Group(String),
-    /// A problem with one rule (upstream's `rulefmt.Error`).
+    /// A problem with one rule (upstream's `rulefmt.Error`):
+    /// `[L:C: [L:C: ]]group "G", rule N, "NAME": MESSAGE`.
+    #[error("{}group {}, rule {index}, {}: {msg}", positions(*pos, *alt), go_quote(group), go_quote(name))]
     Rule {
         /// Group name.
         group: String,
@@ -29,6 +33,7 @@ pub enum RuleError {
         msg: String,
     },
     /// Any of the above in a named file: `FILE: ERROR`.
+    #[error("{file}: {err}")]
     File {
         /// The file path.
         file: String,
@@ -37,37 +42,14 @@ pub enum RuleError {
     },
 }
 
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RuleError::Yaml(m) | RuleError::Group(m) => f.write_str(m),
-            RuleError::Rule {
-                group,
-                index,
-                name,
-                pos,
-                alt,
-                msg,
-            } => {
-                if let Some((l, c)) = pos {
-                    write!(f, "{l}:{c}: ")?;
-                    if let Some((l, c)) = alt {
-                        write!(f, "{l}:{c}: ")?;
-                    }
-                }
-                write!(
-                    f,
-                    "group {}, rule {index}, {}: {msg}",
-                    go_quote(group),
-                    go_quote(name)
-                )
-            }
-            RuleError::File { file, err } => write!(f, "{file}: {err}"),
-        }
+/// The `L:C: ` prefixes of a rule error.
+fn positions(pos: Option<Pos>, alt: Option<Pos>) -> String {
+    match (pos, alt) {
+        (Some((l, c)), Some((l2, c2))) => format!("{l}:{c}: {l2}:{c2}: "),
+        (Some((l, c)), None) => format!("{l}:{c}: "),
+        _ => String::new(),
     }
 }
-
-impl std::error::Error for RuleError {}
 
 /// Go's `%q` of a string.
 pub(crate) fn go_quote(s: &str) -> String {
