@@ -117,6 +117,11 @@ pub fn parse(content: &[u8], opts: &ParseOptions) -> (Option<RuleGroups>, Vec<Ru
     };
     let groups = match decode::decode(text, opts.ignore_unknown_fields) {
         Ok(g) => g,
+        // Upstream decodes twice (the rules, then their YAML nodes for
+        // positions); a syntax error fails both and is reported twice.
+        Err(e) if e.starts_with("yaml: line ") => {
+            return (None, vec![RuleError::Yaml(e.clone()), RuleError::Yaml(e)]);
+        }
         Err(e) => return (None, vec![RuleError::Yaml(e)]),
     };
     let positions = position::locate(text);

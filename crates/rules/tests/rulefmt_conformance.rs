@@ -477,3 +477,47 @@ fn anchored_items_keep_positions() {
         errs[0]
     );
 }
+
+/// YAML syntax errors as Debian's promtool prints them (each twice, since
+/// upstream decodes the file twice).
+#[test]
+fn syntax_errors_match_promtool() {
+    let cases = [
+        (
+            "groups:\n- name: a\n  rules:\n  - record: \"x\n",
+            "yaml: line 4: found unexpected end of stream",
+        ),
+        (
+            "groups:\n\t- name: a\n",
+            "yaml: line 2: found character that cannot start any token",
+        ),
+        (
+            "groups:\n- name: a\n  rules: [\n",
+            "yaml: line 3: did not find expected node content",
+        ),
+        (
+            "groups: {a: 1",
+            "yaml: line 1: did not find expected ',' or '}'",
+        ),
+        (
+            "groups:\n- name: a\n  - name: b\n",
+            "yaml: line 1: did not find expected key",
+        ),
+        (
+            "groups:\n- name: a\nb: c: d\n",
+            "yaml: line 3: mapping values are not allowed in this context",
+        ),
+    ];
+    let mut bad = Vec::new();
+    for (src, want) in cases {
+        let (g, errs) = parse_str(src);
+        let got: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        if g.is_some() || got != [want, want] {
+            bad.push(format!("{src:?}: got {got:?}, want {want:?} twice"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    let (g, errs) = parse_str("groups:\n- name: a\n  limit: 1.5\n");
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(g.unwrap().groups[0].limit, 1);
+}

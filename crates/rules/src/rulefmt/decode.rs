@@ -109,6 +109,40 @@ struct RawGroups {
     groups: Option<Vec<RawGroup>>,
 }
 
+/// An `int` as Go's yaml decodes one: floats are truncated.
+#[derive(Debug, Clone, Copy, Default)]
+struct Int(i64);
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Int, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("i64")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                i64::try_from(v)
+                    .map(Int)
+                    .map_err(|_| E::invalid_type(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+                if v.is_finite() && v.abs() < 9.2e18 {
+                    return Ok(Int(v as i64));
+                }
+                Err(E::invalid_type(de::Unexpected::Float(v), &self))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Int, E> {
+                Ok(Int(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGroup {
@@ -116,7 +150,7 @@ struct RawGroup {
     name: Str,
     interval: Option<Dur>,
     query_offset: Option<Dur>,
-    limit: Option<i64>,
+    limit: Option<Int>,
     rules: Option<Vec<RawRule>>,
     labels: Map,
 }
@@ -174,7 +208,7 @@ fn convert(raw: RawGroups) -> RuleGroups {
                 name: g.name.0,
                 interval: g.interval.unwrap_or_default().0,
                 query_offset: g.query_offset.map(|d| d.0),
-                limit: g.limit.unwrap_or(0),
+                limit: g.limit.unwrap_or_default().0,
                 labels: map(g.labels),
                 rules: g
                     .rules
@@ -401,7 +435,67 @@ fn yaml_error(e: &serde_yaml_ng::Error) -> String {
 
 /// Decodes the first YAML document (later ones are ignored, as upstream
 /// does with a warning).
+/// A libyaml syntax error (`PROBLEM at line L column C[, CONTEXT at line
+/// L column C]`) in go-yaml's words: `yaml: line N: PROBLEM`. Like go-yaml,
+/// N is the context's 0-based line when that is not 0, else the problem's,
+/// plus one for scanner errors; with N = 0 the line is left out.
+fn syntax_error(msg: &str) -> Option<String> {
+    fn split_mark(s: &str) -> Option<(&str, usize)> {
+        let (text, mark) = s.rsplit_once(" at line ")?;
+        let line: usize = mark.split(' ').next()?.parse().ok()?;
+        Some((text, line.saturating_sub(1)))
+    }
+    let (problem_part, context_part) = match msg.split_once(", while ") {
+        Some((p, c)) => (p, Some(c)),
+        None => (msg, None),
+    };
+    let (problem, problem_line) = split_mark(problem_part)?;
+    let context = context_part.and_then(split_mark);
+    let scanner = match context {
+        Some((ctx, _)) => ctx.starts_with("scanning"),
+        None => !problem.starts_with("did not find expected"),
+    };
+    let line = match context {
+        Some((_, l)) if l != 0 => l,
+        _ => problem_line,
+    };
+    let line = if line != 0 && scanner { line + 1 } else { line };
+    if line == 0 {
+        return Some(format!("yaml: {problem}"));
+    }
+    Some(format!("yaml: line {line}: {problem}"))
+}
+
+/// A repeated key found while reading the document, in go-yaml's words.
+fn duplicate_key_error(msg: &str, line: usize, text: &str) -> Option<String> {
+    let key = msg
+        .split("duplicate entry with key \"")
+        .nth(1)?
+        .split('"')
+        .next()?;
+    Some(match duplicate_lines(text, line, key) {
+        Some((first, second)) => format!(
+            "yaml: unmarshal errors:\n  line {second}: mapping key \"{key}\" already defined at line {first}"
+        ),
+        None => {
+            format!("yaml: unmarshal errors:\n  line {line}: mapping key \"{key}\" already defined")
+        }
+    })
+}
+
 pub(super) fn decode(text: &str, ignore_unknown: bool) -> Result<RuleGroups, String> {
+    let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
+        return Ok(RuleGroups::default());
+    };
+    // Like go-yaml, read the whole document before decoding it, so that a
+    // syntax error anywhere wins over a type error earlier on.
+    if let Err(e) = Yaml::deserialize(doc) {
+        let msg = e.to_string();
+        let line = e.location().map_or(0, |l| l.line());
+        return Err(duplicate_key_error(&msg, line, text)
+            .or_else(|| syntax_error(&msg))
+            .unwrap_or_else(|| yaml_error(&e)));
+    }
     let Some(doc) = serde_yaml_ng::Deserializer::from_str(text).next() else {
         return Ok(RuleGroups::default());
     };
