@@ -10,10 +10,12 @@
 //! - Alert templates are expanded by `vigil-template` (re-exported as
 //!   [`template`]), whose [`template::expand_alert_template`] prepends the
 //!   `$labels`/`$value`/`$externalLabels`/`$externalURL` definitions as
-//!   Prometheus' alerting rules do.
+//!   Prometheus' alerting rules do; [`alert_template`] builds its data and
+//!   `query` samples from `vigil-model` labels and histograms.
 //!
 //! Parsing never panics: any byte string yields groups or errors.
 
+pub mod alert_template;
 pub mod rulefmt;
 
 pub use vigil_template as template;
