@@ -137,7 +137,8 @@ fn eq(a: &Value, b: &Value) -> Result<bool, String> {
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Uint(x), Value::Uint(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
-        _ if ka == Kind::Str => a.as_str() == b.as_str() && a.type_name() == b.type_name(),
+        // Go compares string kinds by content, whatever their named type.
+        _ if ka == Kind::Str => a.as_str() == b.as_str(),
         _ if is_nilish(a) && is_nilish(b) => true,
         (Value::List(_) | Value::Map(_) | Value::QueryResult(_), _) => {
             return Err(format!(

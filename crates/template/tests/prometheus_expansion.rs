@@ -353,3 +353,16 @@ fn shareable_between_threads() {
     check::<vigil_template::Expander>();
     check::<Value>();
 }
+
+#[test]
+fn html_strings_compare_as_strings() {
+    let out = Expander::new(
+        "{{ eq (safeHtml \"a\") \"a\" }} {{ lt (safeHtml \"a\") \"b\" }}",
+        "t",
+        Value::Nil,
+        Context::default(),
+    )
+    .expand()
+    .unwrap();
+    assert_eq!(out, "true true");
+}
