@@ -161,6 +161,42 @@ pub(crate) fn fmt_g(f: f64, prec: Option<usize>, upper: bool) -> String {
     out
 }
 
+/// `%x` of a float (`strconv.FormatFloat(f, 'x', -1, 64)`): `0x1.cp+01`.
+fn fmt_hex_float(f: f64, upper: bool) -> String {
+    if let Some(s) = special(f, false) {
+        return s;
+    }
+    let bits = f.to_bits();
+    let neg = bits >> 63 == 1;
+    let mut exp = ((bits >> 52) & 0x7ff) as i64;
+    let mut mant = bits & ((1u64 << 52) - 1);
+    let s = if exp == 0 && mant == 0 {
+        "0x0p+00".to_string()
+    } else {
+        if exp == 0 {
+            // Subnormal: normalise so that the leading 1 is implicit.
+            exp = 1;
+            while mant & (1u64 << 52) == 0 {
+                mant <<= 1;
+                exp -= 1;
+            }
+            mant &= (1u64 << 52) - 1;
+        }
+        let e = exp - 1023;
+        let digits = format!("{mant:013x}");
+        let digits = digits.trim_end_matches('0');
+        let frac = if digits.is_empty() {
+            String::new()
+        } else {
+            format!(".{digits}")
+        };
+        let sign = if e < 0 { '-' } else { '+' };
+        format!("0x1{frac}p{sign}{:02}", e.abs())
+    };
+    let s = if neg { format!("-{s}") } else { s };
+    if upper { s.to_uppercase() } else { s }
+}
+
 /// `%v` of a value, as `fmt.Sprint` prints one operand.
 pub(crate) fn fmt_v(v: &Value, out: &mut String) {
     match v {
@@ -416,7 +452,7 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
         }
         ('f' | 'F', Value::Float(f)) => sign_float(fmt_f(*f, spec.prec.unwrap_or(6)), *f, spec),
         ('g' | 'G', Value::Float(f)) => sign_float(fmt_g(*f, spec.prec, verb == 'G'), *f, spec),
-        ('x' | 'X', Value::Float(f)) => return bad_verb(verb, &Value::Float(*f)),
+        ('x' | 'X', Value::Float(f)) => sign_float(fmt_hex_float(*f, verb == 'X'), *f, spec),
         ('s', _) if v.as_str().is_some() => {
             let s = v.as_str().unwrap_or("");
             match spec.prec {

@@ -75,6 +75,10 @@ fn outputs() {
         ("{{printf \"%d\" 1 2}}", "1%!(EXTRA int=2)"),
         ("{{printf \"%d\" \"x\"}}", "%!d(string=x)"),
         ("{{printf \"%T %T %T\" 1 1.5 .l}}", "int float64 []string"),
+        (
+            "{{printf \"%x %X %x %x %x\" 3.5 1.0 0.1 -2.0 0.0}}",
+            "0x1.cp+01 0X1P+00 0x1.999999999999ap-04 -0x1p+01 0x0p+00",
+        ),
         ("{{print 1 2 \"a\" 3}}", "1 2a3"),
         ("{{println 1 \"a\"}}", "1 a\n"),
         (
