@@ -513,10 +513,36 @@ fn int_of(v: &Value) -> i128 {
     }
 }
 
-/// `fmt.Sprintf`.
+/// Parses an explicit argument index `[n]` (1-based) at the cursor:
+/// `None` if there is none, `Some(None)` if it is malformed or out of range.
+fn arg_index(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    nargs: usize,
+) -> Option<Option<usize>> {
+    if chars.peek() != Some(&'[') {
+        return None;
+    }
+    chars.next();
+    // Go consumes through the closing bracket even when what is inside is
+    // not a number; without one, only the `[` goes. (The search is bounded
+    // so that a hostile format cannot make formatting quadratic.)
+    if !chars.clone().take(64).any(|c| c == ']') {
+        return Some(None);
+    }
+    let inside: String = chars.by_ref().take_while(|c| *c != ']').collect();
+    match inside.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= nargs && inside.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(Some(n - 1))
+        }
+        _ => Some(None),
+    }
+}
+
+/// `fmt.Sprintf`, with flags, width, precision, `*` and `[n]` indexes.
 pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
     let mut out = String::new();
     let mut argi = 0;
+    let mut reordered = false;
     let mut chars = format.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
@@ -535,11 +561,27 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
             chars.next();
         }
-        let mut num = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<usize> {
+        let mut good_index = true;
+        let mut index = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, argi: &mut usize| {
+            match arg_index(chars, args.len()) {
+                Some(Some(i)) => {
+                    *argi = i;
+                    reordered = true;
+                }
+                Some(None) => {
+                    good_index = false;
+                    reordered = true;
+                }
+                None => {}
+            }
+        };
+        let num = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+                   argi: &mut usize|
+         -> Option<usize> {
             if chars.peek() == Some(&'*') {
                 chars.next();
-                let v = args.get(argi).map(int_of);
-                argi += 1;
+                let v = args.get(*argi).map(int_of);
+                *argi += 1;
                 return v.map(|i| i.clamp(0, 1 << 20) as usize);
             }
             let mut n: Option<usize> = None;
@@ -554,17 +596,24 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
             n
         };
-        spec.width = num(&mut chars);
+        index(&mut chars, &mut argi);
+        spec.width = num(&mut chars, &mut argi);
         if chars.peek() == Some(&'.') {
             chars.next();
-            spec.prec = Some(num(&mut chars).unwrap_or(0));
+            index(&mut chars, &mut argi);
+            spec.prec = Some(num(&mut chars, &mut argi).unwrap_or(0));
         }
+        index(&mut chars, &mut argi);
         let Some(verb) = chars.next() else {
             out.push_str("%!(NOVERB)");
             break;
         };
         if verb == '%' {
             out.push('%');
+            continue;
+        }
+        if !good_index {
+            let _ = write!(out, "%!{verb}(BADINDEX)");
             continue;
         }
         match args.get(argi) {
@@ -577,7 +626,7 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             }
         }
     }
-    if argi < args.len() {
+    if !reordered && argi < args.len() {
         out.push_str("%!(EXTRA ");
         for (i, a) in args.iter().skip(argi).enumerate() {
             if i > 0 {

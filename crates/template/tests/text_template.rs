@@ -73,6 +73,12 @@ fn outputs() {
         ),
         ("{{printf \"%d %s\" 1}}", "1 %!s(MISSING)"),
         ("{{printf \"%d\" 1 2}}", "1%!(EXTRA int=2)"),
+        ("{{printf \"%[2]d %[1]d %d\" 1 2}}", "2 1 2"),
+        (
+            "{{printf \"%[3]d|%[0]d|%[x]d\" 1 2}}",
+            "%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)",
+        ),
+        ("{{printf \"%[1]*d|\" 4 7}}", "   7|"),
         ("{{printf \"%d\" \"x\"}}", "%!d(string=x)"),
         ("{{printf \"%T %T %T\" 1 1.5 .l}}", "int float64 []string"),
         (
