@@ -577,12 +577,17 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
         };
         let num = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
                    argi: &mut usize|
-         -> Option<usize> {
+         -> Result<Option<i128>, ()> {
             if chars.peek() == Some(&'*') {
                 chars.next();
-                let v = args.get(*argi).map(int_of);
+                let v = match args.get(*argi) {
+                    Some(v @ (Value::Int(_) | Value::Uint(_))) => {
+                        Ok(Some(int_of(v).clamp(-(1 << 20), 1 << 20)))
+                    }
+                    _ => Err(()),
+                };
                 *argi += 1;
-                return v.map(|i| i.clamp(0, 1 << 20) as usize);
+                return v;
             }
             let mut n: Option<usize> = None;
             while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
@@ -594,14 +599,27 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
                 );
                 chars.next();
             }
-            n
+            Ok(n.map(|n| n as i128))
         };
         index(&mut chars, &mut argi);
-        spec.width = num(&mut chars, &mut argi);
+        match num(&mut chars, &mut argi) {
+            // A negative `*` width means left alignment.
+            Ok(Some(w)) if w < 0 => {
+                spec.minus = true;
+                spec.width = Some(w.unsigned_abs() as usize);
+            }
+            Ok(w) => spec.width = w.map(|w| w as usize),
+            Err(()) => out.push_str("%!(BADWIDTH)"),
+        }
         if chars.peek() == Some(&'.') {
             chars.next();
             index(&mut chars, &mut argi);
-            spec.prec = Some(num(&mut chars, &mut argi).unwrap_or(0));
+            match num(&mut chars, &mut argi) {
+                // A negative `*` precision means none.
+                Ok(Some(p)) if p < 0 => spec.prec = None,
+                Ok(p) => spec.prec = Some(p.unwrap_or(0) as usize),
+                Err(()) => out.push_str("%!(BADPREC)"),
+            }
         }
         index(&mut chars, &mut argi);
         let Some(verb) = chars.next() else {

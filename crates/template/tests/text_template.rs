@@ -79,6 +79,10 @@ fn outputs() {
             "%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)",
         ),
         ("{{printf \"%[1]*d|\" 4 7}}", "   7|"),
+        (
+            "{{printf \"%*d|%.*f|%*d\" -3 7 2 3.14159 \"x\" 1}}",
+            "7  |3.14|%!(BADWIDTH)1",
+        ),
         ("{{printf \"%d\" \"x\"}}", "%!d(string=x)"),
         ("{{printf \"%T %T %T\" 1 1.5 .l}}", "int float64 []string"),
         (
