@@ -53,6 +53,24 @@ pub(crate) fn quote(s: &str) -> String {
     out
 }
 
+/// `strconv.QuoteToASCII` (`%+q`): non-ASCII characters escaped too.
+fn quote_ascii(s: &str) -> String {
+    let q = quote(s);
+    let mut out = String::with_capacity(q.len());
+    for c in q.chars() {
+        match c as u32 {
+            0..=0x7f => out.push(c),
+            n @ 0x80..=0xffff => {
+                let _ = write!(out, "\\u{n:04x}");
+            }
+            n => {
+                let _ = write!(out, "\\U{n:08x}");
+            }
+        }
+    }
+    out
+}
+
 /// Decimal digits and decimal-point position of `|f|` (f finite, non-zero):
 /// the value is `0.d1d2d3… × 10^dp`. `prec` None gives the shortest digits
 /// that round-trip, `Some(n)` rounds to `n` significant digits.
@@ -464,6 +482,8 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
             let s = v.as_str().unwrap_or("");
             if spec.sharp && !s.contains('`') {
                 format!("`{s}`")
+            } else if spec.plus {
+                quote_ascii(s)
             } else {
                 quote(s)
             }
@@ -615,8 +635,8 @@ pub(crate) fn sprintf(format: &str, args: &[Value]) -> String {
             chars.next();
             index(&mut chars, &mut argi);
             match num(&mut chars, &mut argi) {
-                // A negative `*` precision means none.
-                Ok(Some(p)) if p < 0 => spec.prec = None,
+                // A negative `*` precision is refused.
+                Ok(Some(p)) if p < 0 => out.push_str("%!(BADPREC)"),
                 Ok(p) => spec.prec = Some(p.unwrap_or(0) as usize),
                 Err(()) => out.push_str("%!(BADPREC)"),
             }

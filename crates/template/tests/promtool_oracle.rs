@@ -481,6 +481,57 @@ const CASES: &[(&str, &str)] = &[
         "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <lt \"a\" 1>: error calling lt: incompatible types for comparison>",
     ),
     ("{{ eq $labels.nope \"\" }}", "true"),
+    (
+        "{{printf \"%*d|%.*f|%*d\" -3 7 2 3.14159 \"x\" 1}}",
+        "7  |3.14|%!(BADWIDTH)1",
+    ),
+    ("{{printf \"%[2]d %[1]d %d\" 1 2}}", "2 1 2"),
+    (
+        "{{printf \"%[3]d|%[0]d|%[x]d\" 1 2}}",
+        "%!d(BADINDEX)|%!d(BADINDEX)|%!d(BADINDEX)",
+    ),
+    ("{{printf \"%[1]*d|\" 4 7}}", "   7|"),
+    (
+        "{{ printf \"%08.3f|%+.2e|% x\" -3.14159 12345.678 \"ab\" }}",
+        "-003.142|+1.23e+04|61 62",
+    ),
+    (
+        "{{ printf \"%6.2v|%-8q|\" 3.14159 \"a\" }}",
+        "   3.1|\"a\"     |",
+    ),
+    ("{{ printf \"%c%c\" 0x1F600 -1 }}", "😀�"),
+    ("{{ printf \"%.*d\" -1 5 }}", "%!(BADPREC)5"),
+    (
+        "{{ printf \"%5s|%-5s|%.1s\" \"é\" \"é\" \"éa\" }}",
+        "    é|é    |é",
+    ),
+    ("{{ printf \"%x\" \"é\" }}", "c3a9"),
+    ("{{ printf \"%q\" \"\\u00e9\\x01\" }}", "\"é\\x01\""),
+    ("{{ printf \"%v\" 1e-320 }}", "1e-320"),
+    (
+        "{{ printf \"%g %e\" 5e-324 1.7976931348623157e308 }}",
+        "5e-324 1.797693e+308",
+    ),
+    (
+        "{{ printf \"%.3g|%.10g|%g\" 100 1.0 100000000.0 }}",
+        "%!g(int=100)|1|1e+08",
+    ),
+    (
+        "{{ printf \"%05d|%-05d|%+05d\" 42 42 42 }}",
+        "00042|42   |+0042",
+    ),
+    (
+        "{{ printf \"%o %#o %b %#x %#X\" 8 8 5 255 255 }}",
+        "10 010 101 0xff 0XFF",
+    ),
+    ("{{ printf \"%t\" 1 }}", "%!t(int=1)"),
+    ("{{ printf \"%d\" true }}", "%!d(bool=true)"),
+    ("{{ printf \"%s\" true }}", "%!s(bool=true)"),
+    (
+        "{{ printf \"%v\" (args 1 \"a\" 1.5 true) }}",
+        "map[arg0:1 arg1:a arg2:1.5 arg3:true]",
+    ),
+    ("{{ printf \"%+q\" \"é\" }}", "\"\\u00e9\""),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
