@@ -53,6 +53,51 @@ pub(crate) fn quote(s: &str) -> String {
     out
 }
 
+/// `%#v`: the value in Go syntax (`map[string]string{"a":"b"}`).
+fn go_syntax(v: &Value) -> String {
+    let join = |items: Vec<String>| items.join(", ");
+    match v {
+        Value::Str(s) | Value::SafeHtml(s) => quote(s),
+        Value::Uint(u) => format!("0x{u:x}"),
+        Value::List(l) => format!(
+            "[]{}{{{}}}",
+            l.elem.go_name(),
+            join(l.items.iter().map(go_syntax).collect())
+        ),
+        Value::Map(m) => format!(
+            "map[string]{}{{{}}}",
+            m.elem.go_name(),
+            join(
+                m.entries
+                    .iter()
+                    .map(|(k, i)| format!("{}:{}", quote(k), go_syntax(i)))
+                    .collect()
+            )
+        ),
+        Value::Struct(st) => format!(
+            "{}{{{}}}",
+            st.type_name,
+            join(
+                st.fields
+                    .iter()
+                    .map(|(k, i)| format!("{k}:{}", go_syntax(i)))
+                    .collect()
+            )
+        ),
+        Value::Sample(smp) => format!(
+            "&template.sample{{Labels:map[string]string{{{}}}, Value:{}}}",
+            join(
+                smp.labels
+                    .iter()
+                    .map(|(k, l)| format!("{}:{}", quote(k), quote(l)))
+                    .collect()
+            ),
+            go_syntax(&smp.value)
+        ),
+        _ => to_string(v),
+    }
+}
+
 /// `strconv.QuoteToASCII` (`%+q`): non-ASCII characters escaped too.
 fn quote_ascii(s: &str) -> String {
     let q = quote(s);
@@ -330,7 +375,7 @@ pub(crate) fn sprintln(args: &[Value]) -> String {
     out
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Spec {
     minus: bool,
     plus: bool,
@@ -436,10 +481,26 @@ fn hex_str(s: &str, upper: bool, spec: &Spec) -> String {
 }
 
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
+    // `%+v` asks for field names, not signs (Go's plusV).
+    if verb == 'v' && spec.plus {
+        let plain = Spec {
+            plus: false,
+            ..*spec
+        };
+        if let Value::Struct(st) = v {
+            let items: Vec<String> = st
+                .fields
+                .iter()
+                .map(|(k, i)| format!("{k}:{}", format_one('v', i, &plain)))
+                .collect();
+            return pad(format!("{{{}}}", items.join(" ")), &plain, false);
+        }
+        return format_one('v', v, &plain);
+    }
     let numeric = matches!(v, Value::Int(_) | Value::Uint(_) | Value::Float(_));
     let s = match (verb, v) {
         ('v', Value::Float(f)) => sign_float(fmt_g(*f, spec.prec, false), *f, spec),
-        ('v', Value::Int(_) | Value::Uint(_)) if spec.plus => fmt_int(int_of(v), 'd', spec),
+        ('v', _) if spec.sharp => go_syntax(v),
         ('v', _) => to_string(v),
         ('T', _) => v.type_name(),
         ('t', Value::Bool(b)) => b.to_string(),

@@ -532,6 +532,10 @@ const CASES: &[(&str, &str)] = &[
         "map[arg0:1 arg1:a arg2:1.5 arg3:true]",
     ),
     ("{{ printf \"%+q\" \"é\" }}", "\"\\u00e9\""),
+    (
+        "{{ printf \"%#v %+v\" $labels 1.5 }}",
+        "map[string]string{\"__name__\":\"up\", \"instance\":\"h:1\", \"job\":\"j\"} 1.5",
+    ),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
