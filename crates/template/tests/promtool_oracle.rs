@@ -536,6 +536,115 @@ const CASES: &[(&str, &str)] = &[
         "{{ printf \"%#v %+v\" $labels 1.5 }}",
         "map[string]string{\"__name__\":\"up\", \"instance\":\"h:1\", \"job\":\"j\"} 1.5",
     ),
+    (
+        "{{ $x := 0 }}{{ range $labels }}{{ $x = . }}{{ end }}{{ $x }}",
+        "j",
+    ),
+    (
+        "{{ range $k, $v := $labels }}{{ $ | printf \"%T\" }}{{ break }}{{ end }}",
+        "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }",
+    ),
+    (
+        "{{ range $labels }}{{ range $labels }}{{ break }}{{ end }}x{{ end }}",
+        "xxx",
+    ),
+    (
+        "{{ with $labels.job }}{{ $ | len }}{{ end }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:141: executing \"__alert_A\" at <len>: error calling len: len of type struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value interface {} }>",
+    ),
+    (
+        "{{ define \"E\" }}{{ index . 5 }}{{ end }}{{ template \"E\" \"abc\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"E\" at <index . 5>: error calling index: index out of range: 5>",
+    ),
+    (
+        "{{ define \"E\" }}\n\n  {{ .x.y }}{{ end }}{{ template \"E\" $labels }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:3:7: executing \"E\" at <.x.y>: can't evaluate field y in type string>",
+    ),
+    ("{{ if $labels.job }}{{ $y := 1 }}{{ end }}ok", "ok"),
+    (
+        "{{ range $i, $e := $labels }}{{ $i }}{{ else }}none{{ end }}",
+        "__name__instancejob",
+    ),
+    ("{{ block \"X\" . }}{{ .Labels.job }}{{ end }}", "j"),
+    (
+        "{{ template \"Y\" . }}{{ define \"Y\" }}{{ $.Value }}{{ end }}",
+        "0.5",
+    ),
+    ("{{ (index $labels \"job\") | printf \"%q\" }}", "\"j\""),
+    ("{{ $labels.job | eq \"j\" }}", "true"),
+    ("{{ \"j\" | eq $labels.job }}", "true"),
+    ("{{ printf \"%d\" (len $labels) | print \"n=\" }}", "n=3"),
+    (
+        "{{ with $v := $value }}{{ $v | printf \"%.1f\" }}{{ end }}",
+        "0.5",
+    ),
+    (
+        "{{ range $v := query \"up\" }}{{ $v.Labels.job }}{{ end }}",
+        "j",
+    ),
+    (
+        "{{ (query \"up\").Labels }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:122: executing \"__alert_A\" at <\"up\">: can't evaluate field Labels in type template.queryResult>",
+    ),
+    (
+        "{{ $v := query \"up\" }}{{ len $v }}{{ index $v 0 | value }}",
+        "10.5",
+    ),
+    ("{{ index (query \"up\") 0 | label \"instance\" }}", "h:1"),
+    ("{{ first (query \"up\") | strvalue | len }}", "0"),
+    (
+        "{{ query \"up\" | first | value | printf \"%T\" }}",
+        "float64",
+    ),
+    ("{{ printf \"%T\" (query \"up\") }}", "template.queryResult"),
+    (
+        "{{ printf \"%T\" (query \"up\" | first) }}",
+        "*template.sample",
+    ),
+    (
+        "{{ label \"job\" (query \"nope\" | first) }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:143: executing \"__alert_A\" at <first>: error calling first: first() called on vector with no elements>",
+    ),
+    (
+        "{{ value nil }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <value nil>: error calling value: runtime error: invalid memory address or nil pointer dereference>",
+    ),
+    (
+        "{{ first nil }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <first nil>: error calling first: first() called on vector with no elements>",
+    ),
+    (
+        "{{ label 1 (query \"up\" | first) }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:121: executing \"__alert_A\" at <1>: expected string; found 1>",
+    ),
+    (
+        "{{ humanize }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <humanize>: wrong number of args for humanize: want 1 got 0>",
+    ),
+    (
+        "{{ humanize 1 2 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <humanize>: wrong number of args for humanize: want 1 got 2>",
+    ),
+    (
+        "{{ safeHtml 1 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:124: executing \"__alert_A\" at <1>: expected string; found 1>",
+    ),
+    (
+        "{{ reReplaceAll \"a\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <reReplaceAll>: wrong number of args for reReplaceAll: want 3 got 1>",
+    ),
+    (
+        "{{ sortByLabel \"x\" $labels }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"__alert_A\" at <$labels>: wrong type for value; expected template.queryResult; got map[string]string>",
+    ),
+    (
+        "{{ toUpper $value }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:123: executing \"__alert_A\" at <$value>: wrong type for value; expected string; got float64>",
+    ),
+    (
+        "{{ title nil }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:121: executing \"__alert_A\" at <nil>: cannot assign nil to string>",
+    ),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
