@@ -521,3 +521,45 @@ fn syntax_errors_match_promtool() {
     assert!(errs.is_empty(), "{errs:?}");
     assert_eq!(g.unwrap().groups[0].limit, 1);
 }
+
+/// Validation errors, all of them and in order, as Debian's promtool
+/// prints them for the same files.
+#[test]
+fn validation_errors_match_promtool() {
+    let cases: [(&str, &[&str]); 4] = [
+        (
+            "groups:\n- name: \"\"\n  rules: []\n- rules: []\n",
+            &[
+                "2:3: Groupname must not be empty",
+                "4:3: Groupname must not be empty",
+                "4:3: groupname: \"\" is repeated in the same file",
+            ],
+        ),
+        (
+            "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: up\n        labels:\n          x: \"{{ nope }}\"\n        annotations:\n          y: \"{{ .Foo \"\n",
+            &[
+                "group \"a\", rule 1, \"A\": label \"x\": template: __alert_A:1: function \"nope\" not defined",
+                "group \"a\", rule 1, \"A\": annotation \"y\": template: __alert_A:1: unclosed action",
+            ],
+        ),
+        (
+            "groups:\n  - name: a\n    rules:\n      - record: r\n        expr: |\n          sum(\n        for: 5m\n        annotations: {a: b}\n",
+            &[
+                "5:15: group \"a\", rule 1, \"r\": could not parse expression: 2:1: parse error: unclosed left parenthesis",
+                "4:17: group \"a\", rule 1, \"r\": invalid field 'annotations' in recording rule",
+                "4:17: group \"a\", rule 1, \"r\": invalid field 'for' in recording rule",
+            ],
+        ),
+        (
+            "groups:\n  - name: a\n    rules:\n      - alert: A\n        expr: \"up\"\n        for: 5m\n      - alert: A\n        expr: 'up +'\n",
+            &[
+                "8:15: group \"a\", rule 2, \"A\": could not parse expression: 1:5: parse error: unexpected end of input",
+            ],
+        ),
+    ];
+    for (src, want) in cases {
+        let (_, errs) = parse_str(src);
+        let got: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(got, want, "{src}");
+    }
+}
