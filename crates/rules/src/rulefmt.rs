@@ -81,6 +81,41 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The rule as YAML, as Prometheus' rules print themselves
+    /// (`AlertingRule.String()`, `RecordingRule.String()`): fields in
+    /// format order, empty ones left out, durations in Prometheus' form.
+    /// `expr` is printed as given; upstream prints its parsed form, which
+    /// callers get from `vigil_promql::format_query` first.
+    pub fn to_yaml(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            #[serde(skip_serializing_if = "str::is_empty")]
+            record: &'a str,
+            #[serde(skip_serializing_if = "str::is_empty")]
+            alert: &'a str,
+            expr: &'a str,
+            #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+            for_: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            keep_firing_for: Option<String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            labels: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            annotations: &'a BTreeMap<String, String>,
+        }
+        let dur = |ns: i64| (ns != 0).then(|| vigil_promql::format_duration(ns));
+        let out = Out {
+            record: &self.record,
+            alert: &self.alert,
+            expr: &self.expr,
+            for_: dur(self.for_),
+            keep_firing_for: dur(self.keep_firing_for),
+            labels: &self.labels,
+            annotations: &self.annotations,
+        };
+        serde_yaml_ng::to_string(&out).unwrap_or_else(|e| format!("error marshaling rule: {e}"))
+    }
+
     /// The rule's name: `alert` for alerting rules, else `record`.
     pub fn name(&self) -> &str {
         if self.alert.is_empty() {

@@ -563,3 +563,17 @@ fn validation_errors_match_promtool() {
         assert_eq!(got, want, "{src}");
     }
 }
+
+#[test]
+fn rules_print_as_yaml() {
+    let (g, errs) = parse_str(
+        "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up == 0\n    for: 90m\n    labels: {severity: page}\n    annotations:\n      summary: \"Instance {{ $labels.instance }} down\"\n  - record: r\n    expr: sum(up)\n",
+    );
+    assert!(errs.is_empty());
+    let g = g.unwrap();
+    assert_eq!(
+        g.groups[0].rules[0].to_yaml(),
+        "alert: A\nexpr: up == 0\nfor: 1h30m\nlabels:\n  severity: page\nannotations:\n  summary: Instance {{ $labels.instance }} down\n"
+    );
+    assert_eq!(g.groups[0].rules[1].to_yaml(), "record: r\nexpr: sum(up)\n");
+}
