@@ -150,6 +150,8 @@ pub fn parse(content: &[u8], opts: &ParseOptions) -> (Option<RuleGroups>, Vec<Ru
             );
         }
     };
+    // A UTF-8 byte-order mark is allowed, as go-yaml allows it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let groups = match decode::decode(text, opts.ignore_unknown_fields) {
         Ok(g) => g,
         // Upstream decodes twice (the rules, then their YAML nodes for
@@ -162,6 +164,16 @@ pub fn parse(content: &[u8], opts: &ParseOptions) -> (Option<RuleGroups>, Vec<Ru
     let positions = position::locate(text);
     let errors = validate::validate(&groups, &positions, opts);
     (Some(groups), errors)
+}
+
+/// Whether the content holds more than one YAML document; only the first
+/// is used, and Prometheus logs a warning ("Multiple document yaml rules
+/// files are not supported, only the first document is processed").
+pub fn has_multiple_documents(content: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(content) else {
+        return false;
+    };
+    serde_yaml_ng::Deserializer::from_str(text).nth(1).is_some()
 }
 
 /// Reads and parses a rule file; every error is prefixed with the path,

@@ -577,3 +577,21 @@ fn rules_print_as_yaml() {
     );
     assert_eq!(g.groups[0].rules[1].to_yaml(), "record: r\nexpr: sum(up)\n");
 }
+
+#[test]
+fn bom_and_documents() {
+    let (_, errs) =
+        parse_str("\u{feff}groups:\n- name: g\n  rules:\n  - record: a\n    expr: rate(x)\n");
+    assert!(
+        errs[0].to_string().starts_with("5:11: group"),
+        "{}",
+        errs[0]
+    );
+    assert!(rulefmt::has_multiple_documents(
+        b"groups: []\n---\ngroups: []\n"
+    ));
+    assert!(!rulefmt::has_multiple_documents(b"groups: []\n"));
+    let (g, errs) = parse_str("groups:\n- name: a\n---\ngroups:\n- name: b\n");
+    assert!(errs.is_empty());
+    assert_eq!(g.unwrap().groups[0].name, "a");
+}

@@ -30,6 +30,8 @@ pub(crate) struct GroupPos {
 }
 
 fn lines(src: &str) -> Vec<Line<'_>> {
+    // A byte-order mark is not part of the first line's text.
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
     src.lines()
         .enumerate()
         .filter_map(|(i, l)| {
