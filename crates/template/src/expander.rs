@@ -180,12 +180,12 @@ pub fn expand_alert_text(alert_name: &str, text: &str, data: Value, ctx: Context
 /// Checks that an alert label or annotation template parses, as
 /// `rulefmt` does, with the alert definitions prepended.
 pub fn parse_alert_template(alert_name: &str, text: &str) -> Result<(), ParseError> {
+    // Parsing needs only the functions' names: build them once, since rule
+    // files check every label and annotation of every alert.
+    static FUNCS: std::sync::OnceLock<Arc<FuncMap>> = std::sync::OnceLock::new();
+    let funcs = FUNCS.get_or_init(|| Arc::new(functions(&Context::default())));
     let full = format!("{ALERT_TEMPLATE_DEFS}{text}");
-    Expander::new(
-        &full,
-        &format!("__alert_{alert_name}"),
-        Value::Nil,
-        Context::default(),
-    )
-    .parse_test()
+    let mut t = Template::new(&format!("__alert_{alert_name}"));
+    t.funcs = funcs.clone();
+    t.parse(&full)
 }
