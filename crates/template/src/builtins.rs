@@ -107,7 +107,7 @@ enum Kind {
 }
 
 fn kind(v: &Value) -> Kind {
-    match v {
+    match v.data() {
         Value::Bool(_) => Kind::Bool,
         Value::Int(_) => Kind::Int,
         Value::Uint(_) => Kind::Uint,
@@ -182,7 +182,7 @@ fn le(a: &Value, b: &Value) -> Result<bool, String> {
 }
 
 fn length(v: &Value) -> Result<Value, String> {
-    let n = match v {
+    let n = match v.data() {
         Value::Str(s) | Value::SafeHtml(s) => s.len(),
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.len(),
@@ -217,7 +217,7 @@ fn index(a: &[Value]) -> Result<Value, String> {
         return Err("index of untyped nil".into());
     }
     for i in a.get(1..).unwrap_or(&[]) {
-        item = match &item {
+        item = match item.data() {
             Value::List(l) => l
                 .items
                 .get(index_arg(i, l.items.len(), l.items.len())?)
@@ -257,6 +257,7 @@ fn slice(a: &[Value]) -> Result<Value, String> {
     if idx.len() > 3 {
         return Err(format!("too many slice indexes: {}", idx.len()));
     }
+    let item = item.data().clone();
     let len = match &item {
         Value::Str(s) => {
             if idx.len() == 3 {

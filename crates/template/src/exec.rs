@@ -236,7 +236,7 @@ impl<'a> State<'a> {
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let inner_mark = self.vars.len();
         let mut iterated = false;
-        let items: Vec<(Value, Value)> = match &val {
+        let items: Vec<(Value, Value)> = match val.data() {
             Value::List(l) => l
                 .items
                 .iter()
@@ -484,6 +484,14 @@ impl<'a> State<'a> {
         recv: Value,
     ) -> Res<Value> {
         let has_args = args.len() > 1 || fin.is_some();
+        if let Value::Object(o) = &recv {
+            if let Some(m) = o.methods.get(name) {
+                let vals = self.eval_args(dot, name, m, args, fin)?;
+                return (m.f)(&vals).map_err(|e| self.error(format!("error calling {name}: {e}")));
+            }
+            let data = o.data.clone();
+            return self.eval_field(dot, name, args, fin, data);
+        }
         if let Some(sig) = methods::lookup(&recv, name) {
             let vals = self.eval_args(dot, name, &sig, args, fin)?;
             return methods::call(&recv, name, &vals)

@@ -57,6 +57,7 @@ pub(crate) fn quote(s: &str) -> String {
 fn go_syntax(v: &Value) -> String {
     let join = |items: Vec<String>| items.join(", ");
     match v {
+        Value::Object(o) => go_syntax(&o.data),
         Value::Str(s) | Value::SafeHtml(s) => quote(s),
         Value::Uint(u) => format!("0x{u:x}"),
         Value::List(l) => format!(
@@ -263,6 +264,7 @@ fn fmt_hex_float(f: f64, upper: bool) -> String {
 /// `%v` of a value, as `fmt.Sprint` prints one operand.
 pub(crate) fn fmt_v(v: &Value, out: &mut String) {
     match v {
+        Value::Object(o) => fmt_v(&o.data, out),
         Value::Nil => out.push_str("<nil>"),
         Value::Missing => out.push_str("<no value>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -481,6 +483,11 @@ fn hex_str(s: &str, upper: bool, spec: &Spec) -> String {
 }
 
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
+    if let Value::Object(o) = v
+        && verb != 'T'
+    {
+        return format_one(verb, &o.data, spec);
+    }
     // `%+v` asks for field names, not signs (Go's plusV).
     if verb == 'v' && spec.plus {
         let plain = Spec {
@@ -587,7 +594,7 @@ fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
 }
 
 fn int_of(v: &Value) -> i128 {
-    match v {
+    match v.data() {
         Value::Int(i) => i128::from(*i),
         Value::Uint(u) => i128::from(*u),
         _ => 0,

@@ -9,7 +9,9 @@
 //!   with Go's comparison rules, `fmt` formatting and error messages
 //!   (`template: NAME:LINE:COL: executing "NAME" at <NODE>: ...`).
 //! - [`Value`]: the dynamic values templates see, each remembering the Go
-//!   type it stands for.
+//!   type it stands for; [`Object`] gives a value methods, which is how the
+//!   Alertmanager's data types (`KV.SortedPairs`, `Alerts.Firing`) will be
+//!   expressed.
 //! - [`prometheus::functions`] and [`Expander`]: Prometheus' functions
 //!   (`humanize`, `query`, `label`, ...) and its expander; `query` calls an
 //!   injected [`QueryFn`], so this crate does not depend on the PromQL engine.
@@ -46,4 +48,4 @@ pub use expander::{
 pub use func::{Func, FuncBody, FuncMap, Param};
 pub use prometheus::{Context, QueryFn};
 pub use template::{MissingKey, Template};
-pub use value::{ElemType, List, Map, Sample, Struct, Value};
+pub use value::{ElemType, List, Map, Object, Sample, Struct, Value};

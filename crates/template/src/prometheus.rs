@@ -82,6 +82,9 @@ pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
 
 /// prometheus/common `ConvertToFloat`.
 pub(crate) fn to_float(v: &Value) -> Result<f64, String> {
+    if let Value::Object(o) = v {
+        return to_float(&o.data).map_err(|_| format!("can't convert {} to float", o.type_name));
+    }
     match v {
         Value::Float(f) => Ok(*f),
         Value::Int(i) => Ok(*i as f64),

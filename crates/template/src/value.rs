@@ -45,6 +45,37 @@ pub enum Value {
     Duration(i64),
     /// A native histogram, kept as the text Go's `String()` gives it.
     Histogram(Arc<str>),
+    /// A value of a named Go type with methods (such as the Alertmanager's
+    /// `KV` with `.SortedPairs`): fields, ranging, indexing and printing use
+    /// its data; `.Name` calls a method first.
+    Object(Arc<Object>),
+}
+
+/// A value with methods; see [`Value::Object`].
+#[derive(Clone)]
+pub struct Object {
+    /// Go's type name (`template.KV`).
+    pub type_name: String,
+    /// The underlying data (a map, slice, struct ...).
+    pub data: Value,
+    /// Methods by name; their bodies capture what they need of the data.
+    pub methods: BTreeMap<String, crate::func::Func>,
+}
+
+impl std::fmt::Debug for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Object")
+            .field("type_name", &self.type_name)
+            .field("data", &self.data)
+            .field("methods", &self.methods.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        self.type_name == other.type_name && self.data == other.data
+    }
 }
 
 /// The element type of a slice or map, which Go needs for zero values and
@@ -196,6 +227,7 @@ impl Value {
             Value::Time(_) => "*time.Time".into(),
             Value::Duration(_) => "*time.Duration".into(),
             Value::Histogram(_) => "*histogram.FloatHistogram".into(),
+            Value::Object(o) => o.type_name.clone(),
         }
     }
 
@@ -212,6 +244,7 @@ impl Value {
             Value::List(l) => !l.items.is_empty(),
             Value::Map(m) => !m.entries.is_empty(),
             Value::QueryResult(q) => !q.is_empty(),
+            Value::Object(o) => o.data.truth(),
             Value::Struct(_)
             | Value::Sample(_)
             | Value::Time(_)
@@ -220,9 +253,17 @@ impl Value {
         }
     }
 
+    /// The data behind an [`Value::Object`]; the value itself otherwise.
+    pub fn data(&self) -> &Value {
+        match self {
+            Value::Object(o) => o.data.data(),
+            v => v,
+        }
+    }
+
     /// The string inside a `string` or `template.HTML`.
     pub fn as_str(&self) -> Option<&str> {
-        match self {
+        match self.data() {
             Value::Str(s) | Value::SafeHtml(s) => Some(s),
             _ => None,
         }

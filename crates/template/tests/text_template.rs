@@ -339,3 +339,35 @@ fn limits() {
         .to_string();
     assert!(err.contains("evaluation steps"), "{err}");
 }
+
+#[test]
+fn objects_with_methods() {
+    use std::sync::Arc;
+    use vigil_template::{Func, Object};
+    // An Alertmanager-style `KV`: a map with methods.
+    let data = Value::string_map([("b", "2"), ("a", "1")]);
+    let names = Value::list(vec![Value::from("a"), Value::from("b")], ElemType::String);
+    let mut methods = BTreeMap::new();
+    methods.insert(
+        "Names".to_string(),
+        Func::new(vec![], move |_| Ok(names.clone())),
+    );
+    methods.insert(
+        "Get".to_string(),
+        Func::new(vec![vigil_template::Param::Str], |a| {
+            Ok(Value::from(format!("got {}", a[0].as_str().unwrap_or(""))))
+        }),
+    );
+    let kv = Value::Object(Arc::new(Object {
+        type_name: "template.KV".into(),
+        data,
+        methods,
+    }));
+    let out = Template::new("t")
+        .render(
+            "{{ .Names }} {{ .a }} {{ len . }} {{ range $k, $v := . }}{{ $k }}{{ $v }}{{ end }} {{ . }} {{ .Get \"x\" }} {{ printf \"%T\" . }} {{ index . \"b\" }}",
+            &kv,
+        )
+        .unwrap();
+    assert_eq!(out, "[a b] 1 2 a1b2 map[a:1 b:2] got x template.KV 2");
+}
