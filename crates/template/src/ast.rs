@@ -66,8 +66,7 @@ pub(crate) enum Arg {
     Nil(usize),
     /// `true` / `false`.
     Bool(usize, bool),
-    /// A number with its text and its value as Go's untyped constant would
-    /// become when passed as an empty interface.
+    /// A number with its text and what it can be.
     Number {
         pos: usize,
         text: String,
@@ -93,15 +92,18 @@ pub(crate) enum Arg {
     Pipe(Box<Pipe>),
 }
 
-/// A numeric literal's value.
+/// A numeric literal: what it can be, as Go's `NumberNode` records it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Number {
-    /// Integer constant (becomes `int`).
-    Int(i64),
-    /// Unsigned constant too big for `int`.
-    Uint(u64),
-    /// Float constant (becomes `float64`).
-    Float(f64),
+pub(crate) struct Number {
+    /// Its value as an `int`, if it is one.
+    pub(crate) int: Option<i64>,
+    /// Its value as a `uint64`, if it is one.
+    pub(crate) uint: Option<u64>,
+    /// Its value as a `float64`, if it is one.
+    pub(crate) float: Option<f64>,
+    /// Written as a float (`.`, an exponent), so it is a `float64` when its
+    /// type is free.
+    pub(crate) float_syntax: bool,
 }
 
 impl Arg {

@@ -430,7 +430,9 @@ impl<'a> State<'a> {
                     Arg::Bool(_, b) => Ok(Value::Bool(*b)),
                     Arg::Dot(_) => Ok(dot.clone()),
                     Arg::Nil(_) => Err(self.error("nil is not a command")),
-                    Arg::Number { value, .. } => Ok(ideal(*value)),
+                    Arg::Number { value, text, .. } => {
+                        ideal(*value, text).map_err(|e| self.error(e))
+                    }
                     Arg::Str { value, .. } => Ok(Value::from(value.as_str())),
                     _ => Err(self.error(format!("can't evaluate command {first}"))),
                 }
@@ -646,11 +648,13 @@ impl<'a> State<'a> {
     }
 }
 
-/// An untyped constant as an empty interface: `int` or `float64`.
-pub(crate) fn ideal(n: Number) -> Value {
-    match n {
-        Number::Int(i) => Value::Int(i),
-        Number::Uint(u) => Value::Uint(u),
-        Number::Float(f) => Value::Float(f),
+/// An untyped constant as an empty interface (Go's `idealConstant`):
+/// `float64` when written as a float, else `int`; an unsigned constant too
+/// large for `int` is an error.
+pub(crate) fn ideal(n: Number, text: &str) -> Result<Value, String> {
+    match (n.float, n.int) {
+        (Some(f), _) if n.float_syntax => Ok(Value::Float(f)),
+        (_, Some(i)) => Ok(Value::Int(i)),
+        _ => Err(format!("{text} overflows int")),
     }
 }

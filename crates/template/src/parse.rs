@@ -597,18 +597,18 @@ impl Parser<'_> {
             let s = crate::unquote::unquote(&text);
             let mut chars = s.as_deref().unwrap_or("").chars();
             match (chars.next(), chars.next()) {
-                (Some(c), None) => Number::Int(c as i64),
+                (Some(c), None) => Number {
+                    int: Some(i64::from(u32::from(c))),
+                    uint: Some(u64::from(u32::from(c))),
+                    float: Some(f64::from(u32::from(c))),
+                    float_syntax: false,
+                },
                 _ => return self.err(format!("malformed character constant: {text}")),
             }
         } else {
             match crate::unquote::parse_number(&text) {
-                Some(v) => v,
-                None => {
-                    return self.err(format!(
-                        "illegal number syntax: {}",
-                        crate::gofmt::quote(&text)
-                    ));
-                }
+                Ok(v) => v,
+                Err(msg) => return self.err(msg),
             }
         };
         Ok(Arg::Number {

@@ -80,65 +80,129 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
     }
 }
 
-fn parse_uint_base0(s: &str) -> Option<u64> {
-    let (digits, radix) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        (r, 16)
-    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
-        (r, 8)
-    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
-        (r, 2)
-    } else if s.len() > 1 && s.starts_with('0') {
-        (s.get(1..)?, 8)
-    } else {
-        (s, 10)
-    };
-    // Underscores only between digits (and after a base prefix).
-    if digits.is_empty()
-        || digits.starts_with('_') && radix == 10
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
-        return None;
+/// `strconv.ParseUint(s, 0, 64)`: `Err(true)` on overflow, `Err(false)` on
+/// bad syntax.
+fn parse_uint0(s: &str) -> Result<u64, bool> {
+    let (digits, radix, prefixed) =
+        if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+            (r, 16, true)
+        } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+            (r, 8, true)
+        } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+            (r, 2, true)
+        } else if s.len() > 1 && s.starts_with('0') {
+            (s.get(1..).unwrap_or(""), 8, true)
+        } else {
+            (s, 10, false)
+        };
+    // Underscores only between digits, or after a base prefix.
+    let ok_underscores =
+        !digits.ends_with('_') && !digits.contains("__") && (prefixed || !digits.starts_with('_'));
+    let clean = digits.replace('_', "");
+    if clean.is_empty() || !ok_underscores || !clean.chars().all(|c| c.is_digit(radix)) {
+        return Err(false);
     }
-    u64::from_str_radix(&digits.replace('_', ""), radix).ok()
+    u64::from_str_radix(&clean, radix).map_err(|_| true)
 }
 
-/// A number literal's value as `text/template` types it when passed as an
-/// empty interface: `int` for integers, `float64` when written with `.`,
-/// an exponent, or when too large for an integer.
-pub(crate) fn parse_number(text: &str) -> Option<Number> {
-    let (neg, body) = match text.strip_prefix('-') {
+/// `strconv.ParseInt(s, 0, 64)`.
+fn parse_int0(s: &str) -> Option<i64> {
+    let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
-    let hex = body.starts_with("0x") || body.starts_with("0X");
-    let floaty = if hex {
-        body.contains(['p', 'P', '.'])
+    let u = parse_uint0(body).ok()?;
+    if neg {
+        if u <= i64::MAX as u64 + 1 {
+            return Some((u as i128).wrapping_neg() as i64);
+        }
+        return None;
+    }
+    i64::try_from(u).ok()
+}
+
+/// `strconv.ParseFloat(s, 64)` for number literals: decimal (no
+/// underscores) or hexadecimal with a `p` exponent; `None` on bad syntax
+/// or overflow.
+fn parse_float_go(s: &str) -> Option<f64> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        let (mant, exp) = hex.split_once(['p', 'P'])?;
+        let exp: i32 = exp.replace('_', "").parse().ok()?;
+        let mant = mant.replace('_', "");
+        let (int, frac) = mant.split_once('.').unwrap_or((&mant, ""));
+        if int.is_empty() && frac.is_empty() {
+            return None;
+        }
+        let mut m = 0f64;
+        for c in int.chars().chain(frac.chars()) {
+            m = m * 16.0 + f64::from(c.to_digit(16)?);
+        }
+        let e = exp - 4 * i32::try_from(frac.len()).ok()?;
+        m * 2f64.powi(e)
     } else {
-        body.contains(['.', 'e', 'E'])
+        if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+            return None;
+        }
+        // Underscores only between digits.
+        let b = body.as_bytes();
+        let separated = b.iter().enumerate().all(|(i, c)| {
+            *c != b'_'
+                || (i > 0
+                    && b.get(i - 1).is_some_and(u8::is_ascii_digit)
+                    && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        });
+        if !separated {
+            return None;
+        }
+        body.replace('_', "").parse::<f64>().ok()?
     };
-    if !floaty {
-        if let Some(u) = parse_uint_base0(body) {
-            if neg {
-                if u <= i64::MAX as u64 + 1 {
-                    return Some(Number::Int((u as i128).wrapping_neg() as i64));
-                }
-                return Some(Number::Float(-(u as f64)));
-            }
-            return Some(if u <= i64::MAX as u64 {
-                Number::Int(u as i64)
-            } else {
-                Number::Uint(u)
-            });
+    if v.is_infinite() {
+        return None;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Go's `parse.newNumber`: which of int, uint and float the literal can
+/// be, with its messages (`illegal number syntax`, `integer overflow`).
+pub(crate) fn parse_number(text: &str) -> Result<Number, String> {
+    let q = crate::gofmt::quote(text);
+    let mut n = Number {
+        int: parse_int0(text),
+        uint: parse_uint0(text).ok(),
+        float: None,
+        float_syntax: text.contains(['.', 'e', 'E', 'p', 'P']) && !is_hex_int(text),
+    };
+    if n.int == Some(0) {
+        n.uint = Some(0);
+    }
+    if let Some(i) = n.int {
+        n.float = Some(i as f64);
+    } else if let Some(u) = n.uint {
+        n.float = Some(u as f64);
+    } else if let Some(f) = parse_float_go(text) {
+        // A float that looks like an integer is one too large for int.
+        if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+            return Err(format!("integer overflow: {q}"));
+        }
+        n.float = Some(f);
+        if f.fract() == 0.0 && f.abs() < 9.2e18 {
+            n.int = Some(f as i64);
+        }
+        if f.fract() == 0.0 && (0.0..1.8e19).contains(&f) {
+            n.uint = Some(f as u64);
         }
     }
-    if hex || body.contains(['i', 'n', 'N', 'I']) || body.is_empty() {
-        return None;
+    if n.int.is_none() && n.uint.is_none() && n.float.is_none() {
+        return Err(format!("illegal number syntax: {q}"));
     }
-    let clean = body.replace('_', "");
-    if !clean.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-        return None;
-    }
-    let f: f64 = clean.parse().ok()?;
-    Some(Number::Float(if neg { -f } else { f }))
+    Ok(n)
+}
+
+fn is_hex_int(s: &str) -> bool {
+    let b = s.trim_start_matches(['+', '-']);
+    (b.starts_with("0x") || b.starts_with("0X")) && !b.contains(['p', 'P'])
 }

@@ -645,6 +645,39 @@ const CASES: &[(&str, &str)] = &[
         "{{ title nil }}",
         "<error expanding template: error executing template __alert_A: template: __alert_A:1:121: executing \"__alert_A\" at <nil>: cannot assign nil to string>",
     ),
+    ("{{ $variáble := 1 }}{{ $variáble }}", "1"),
+    (
+        "{{ 0x1p4 }} {{ 0x_1F }} {{ 017 }} {{ 0o17 }} {{ .5 }} {{ 5. }} {{ +5 }} {{ 1e+2 }}",
+        "16 31 15 15 0.5 5 5 100",
+    ),
+    (
+        "{{ '\\n' }} {{ '\\x41' }} {{ '\\u00e9' }} {{ 'é' }}",
+        "10 65 233 233",
+    ),
+    ("{{/* multi\nline */}}x", "x"),
+    ("a\r\n{{- 1 -}}\r\nb", "a1b"),
+    ("{{ \"a\" }}{{/* c */ -}}  b", "ab"),
+    (
+        "{{ 9223372036854775807 }} {{ -9223372036854775808 }}",
+        "9223372036854775807 -9223372036854775808",
+    ),
+    (
+        "{{ 9223372036854775808 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <9223372036854775808>: 9223372036854775808 overflows int>",
+    ),
+    ("{{ print 0x10 0X10 0b11 }}", "16 16 3"),
+    ("{{ printf \"%T %T\" 1e3 0x1p4 }}", "float64 float64"),
+    (
+        "{{ printf \"%T\" 9223372036854775808 }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:127: executing \"__alert_A\" at <9223372036854775808>: 9223372036854775808 overflows int>",
+    ),
+    ("{{ $x := 1 }}{{ $x := 2 }}{{ $x }}", "2"),
+    ("{{ range $i := $labels }}{{ $i }}{{ end }}", "uph:1j"),
+    ("{{ if $labels }}{{ else if $value }}{{ end }}done", "done"),
+    ("{{ 1_000.5 }}", "1000.5"),
+    ("{{ humanize 1e3 }} {{ humanize 0x10 }}", "1k 16"),
+    ("{{ printf \"%.1f\" 1 }}", "%!f(int=1)"),
+    ("{{ printf \"%d\" 1.0 }}", "%!d(float64=1)"),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {

@@ -140,6 +140,30 @@ const CASES: &[(&str, &str)] = &[
     ("{{- /* */ -}}", "OK"),
     ("{{-3}}", "OK"),
     ("{{- 3}}", "OK"),
+    (
+        "{{ 0b2 }}",
+        "template: __alert_A:1: bad number syntax: \"0b2\"",
+    ),
+    (
+        "{{ 0x }}",
+        "template: __alert_A:1: illegal number syntax: \"0x\"",
+    ),
+    (
+        "{{ 18446744073709551616 }}",
+        "template: __alert_A:1: integer overflow: \"18446744073709551616\"",
+    ),
+    (
+        "{{ 1e400 }}",
+        "template: __alert_A:1: illegal number syntax: \"1e400\"",
+    ),
+    (
+        "{{ 08 }}",
+        "template: __alert_A:1: integer overflow: \"08\"",
+    ),
+    (
+        "{{ 1__0 }}",
+        "template: __alert_A:1: illegal number syntax: \"1__0\"",
+    ),
 ];
 
 #[test]

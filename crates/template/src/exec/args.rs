@@ -5,7 +5,7 @@
 //! `expected string; found 1`, `wrong type for value; expected ...`).
 
 use super::{At, Res, State, ideal};
-use crate::ast::{Arg, Number};
+use crate::ast::Arg;
 use crate::func::{Func, Param};
 use crate::value::Value;
 
@@ -115,16 +115,11 @@ impl<'a> State<'a> {
                     _ => Err(self.error(format!("expected {}; found {a}", p.expect_word()))),
                 };
             }
-            Arg::Number { value, .. } => {
-                return match (p, value) {
-                    (Param::Any, v) => Ok(ideal(*v)),
-                    (Param::Float, Number::Int(i)) => Ok(Value::Float(*i as f64)),
-                    (Param::Float, Number::Uint(u)) => Ok(Value::Float(*u as f64)),
-                    (Param::Float, Number::Float(f)) => Ok(Value::Float(*f)),
-                    (Param::Int, Number::Int(i)) => Ok(Value::Int(*i)),
-                    (Param::Int, Number::Float(f)) if f.fract() == 0.0 && f.abs() < 9.2e18 => {
-                        Ok(Value::Int(*f as i64))
-                    }
+            Arg::Number { value, text, .. } => {
+                return match (p, value.float, value.int) {
+                    (Param::Any, _, _) => ideal(*value, text).map_err(|e| self.error(e)),
+                    (Param::Float, Some(f), _) => Ok(Value::Float(f)),
+                    (Param::Int, _, Some(i)) => Ok(Value::Int(i)),
                     _ => Err(self.error(format!("expected {}; found {a}", p.expect_word()))),
                 };
             }
