@@ -93,7 +93,15 @@ fn eval_args(a: &[Value]) -> String {
     {
         return s.to_string();
     }
-    gofmt::sprint(a)
+    // Go's printableValue shows nil as "no value" here.
+    let a: Vec<Value> = a
+        .iter()
+        .map(|v| match v {
+            Value::Nil | Value::Missing => Value::from("<no value>"),
+            v => v.clone(),
+        })
+        .collect();
+    gofmt::sprint(&a)
 }
 
 #[derive(PartialEq, Clone, Copy)]
@@ -187,7 +195,10 @@ fn length(v: &Value) -> Result<Value, String> {
         Value::List(l) => l.items.len(),
         Value::Map(m) => m.entries.len(),
         Value::QueryResult(q) => q.len(),
-        Value::Nil | Value::Missing => return Err("len of nil pointer".into()),
+        // Go's reflect panics on the zero Value; the call reports it.
+        Value::Nil | Value::Missing => {
+            return Err("reflect: call of reflect.Value.Type on zero Value".into());
+        }
         _ => return Err(format!("len of type {}", v.type_name())),
     };
     Ok(Value::Int(n as i64))

@@ -636,7 +636,12 @@ impl<'a> State<'a> {
         let or = name == "or";
         let mut v = Value::Missing;
         for a in args {
-            v = self.eval_arg(dot, Param::Any, a)?;
+            // Go passes `and`/`or` arguments as reflect.Values: "no value"
+            // stays itself rather than becoming nil.
+            v = match a {
+                Arg::Dot(_) => dot.clone(),
+                _ => self.eval_arg(dot, Param::Any, a)?,
+            };
             if v.truth() == or {
                 return Ok(v);
             }

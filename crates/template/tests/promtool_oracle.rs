@@ -678,6 +678,74 @@ const CASES: &[(&str, &str)] = &[
     ("{{ humanize 1e3 }} {{ humanize 0x10 }}", "1k 16"),
     ("{{ printf \"%.1f\" 1 }}", "%!f(int=1)"),
     ("{{ printf \"%d\" 1.0 }}", "%!d(float64=1)"),
+    (
+        "{{ define \"T\" }}{{ len . }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <len .>: error calling len: reflect: call of reflect.Value.Type on zero Value>",
+    ),
+    (
+        "{{ define \"T\" }}{{ index . \"a\" }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <index . \"a\">: error calling index: index of untyped nil>",
+    ),
+    (
+        "{{ define \"T\" }}{{ slice . }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <slice .>: error calling slice: slice of untyped nil>",
+    ),
+    (
+        "{{ define \"T\" }}{{ .x }}{{ end }}{{ template \"T\" }}",
+        "<no value>",
+    ),
+    (
+        "{{ define \"T\" }}{{ eq . nil }}{{ end }}{{ template \"T\" }}",
+        "true",
+    ),
+    (
+        "{{ define \"T\" }}{{ if . }}y{{ else }}n{{ end }}{{ end }}{{ template \"T\" }}",
+        "n",
+    ),
+    (
+        "{{ define \"T\" }}{{ range . }}y{{ else }}n{{ end }}{{ end }}{{ template \"T\" }}",
+        "n",
+    ),
+    (
+        "{{ define \"T\" }}{{ printf \"%v|%d\" . . }}{{ end }}{{ template \"T\" }}",
+        "<nil>|%!d(<nil>)",
+    ),
+    (
+        "{{ define \"T\" }}{{ humanize . }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <humanize .>: error calling humanize: can't convert <nil> to float>",
+    ),
+    (
+        "{{ define \"T\" }}{{ not . }}{{ end }}{{ template \"T\" }}",
+        "true",
+    ),
+    (
+        "{{ define \"T\" }}{{ and . 1 }}|{{ or . 1 }}{{ end }}{{ template \"T\" }}",
+        "<no value>|1",
+    ),
+    (
+        "{{ define \"T\" }}{{ html . }}{{ js . }}{{ urlquery . }}{{ end }}{{ template \"T\" }}",
+        "&lt;no value&gt;\\u003Cno value\\u003E%3Cno+value%3E",
+    ),
+    (
+        "{{ define \"T\" }}{{ . | print }}{{ end }}{{ template \"T\" }}",
+        "<nil>",
+    ),
+    (
+        "{{ define \"T\" }}{{ with . }}y{{ else }}n{{ end }}{{ end }}{{ template \"T\" }}",
+        "n",
+    ),
+    (
+        "{{ define \"T\" }}{{ label \"a\" . }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <label \"a\" .>: error calling label: runtime error: invalid memory address or nil pointer dereference>",
+    ),
+    (
+        "{{ define \"T\" }}{{ first . }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <first .>: error calling first: first() called on vector with no elements>",
+    ),
+    (
+        "{{ define \"T\" }}{{ lt . 1 }}{{ end }}{{ template \"T\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <lt . 1>: error calling lt: invalid type for comparison>",
+    ),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
