@@ -56,28 +56,32 @@ fn url_path(url: &str) -> String {
 
 /// `strconv.ParseFloat(s, 64)` with Go's error text.
 pub(crate) fn parse_float(s: &str) -> Result<f64, String> {
-    let syntax = || {
+    let err = |what: &str| {
         format!(
-            "strconv.ParseFloat: parsing {}: invalid syntax",
+            "strconv.ParseFloat: parsing {}: {what}",
             crate::gofmt::quote(s)
         )
     };
-    let body = s.trim_start_matches(['+', '-']);
-    let lower = body.to_ascii_lowercase();
-    let named = matches!(lower.as_str(), "inf" | "infinity" | "nan");
-    if !named && !body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
-        || s.len() - body.len() > 1
-    {
-        return Err(syntax());
+    let (neg, body) = match s.strip_prefix(['+', '-']) {
+        Some(b) => (s.starts_with('-'), b),
+        None => (false, s),
+    };
+    match body.to_ascii_lowercase().as_str() {
+        "inf" | "infinity" => {
+            return Ok(if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            });
+        }
+        "nan" => return Ok(f64::NAN),
+        _ => {}
     }
-    let v: f64 = s.parse().map_err(|_| syntax())?;
-    if v.is_infinite() && !named {
-        return Err(format!(
-            "strconv.ParseFloat: parsing {}: value out of range",
-            crate::gofmt::quote(s)
-        ));
+    match crate::unquote::parse_float_checked(s) {
+        Ok(v) => Ok(v),
+        Err(true) => Err(err("value out of range")),
+        Err(false) => Err(err("invalid syntax")),
     }
-    Ok(v)
 }
 
 /// prometheus/common `ConvertToFloat`.
@@ -232,7 +236,7 @@ fn title(s: &str) -> String {
             if in_word {
                 out.push(c);
             } else {
-                out.extend(c.to_uppercase());
+                out.push(upper_rune(c));
             }
             in_word = true;
         } else {
@@ -241,6 +245,29 @@ fn title(s: &str) -> String {
         }
     }
     out
+}
+
+/// Go's `unicode.ToUpper` of one rune: simple case mapping only, so a
+/// character whose upper case is several characters (`ß`, `ﬁ`) stays.
+fn upper_rune(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `strings.ToUpper`.
+fn go_upper(s: &str) -> String {
+    s.chars().map(upper_rune).collect()
+}
+
+/// Go's `strings.ToLower` (only `İ` lower-cases to several characters in
+/// full mapping; its simple mapping is `i`).
+fn go_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| c.to_lowercase().next().unwrap_or(c))
+        .collect()
 }
 
 /// Prometheus' duration syntax with an optional leading `-`, in seconds.
@@ -510,11 +537,11 @@ pub fn functions(ctx: &Context) -> FuncMap {
     );
     add(
         "toUpper",
-        Func::new(vec![Str], |a| Ok(Value::from(str_arg(a, 0).to_uppercase()))),
+        Func::new(vec![Str], |a| Ok(Value::from(go_upper(str_arg(a, 0))))),
     );
     add(
         "toLower",
-        Func::new(vec![Str], |a| Ok(Value::from(str_arg(a, 0).to_lowercase()))),
+        Func::new(vec![Str], |a| Ok(Value::from(go_lower(str_arg(a, 0))))),
     );
     add(
         "graphLink",

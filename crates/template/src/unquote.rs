@@ -121,10 +121,22 @@ fn parse_int0(s: &str) -> Option<i64> {
     i64::try_from(u).ok()
 }
 
-/// `strconv.ParseFloat(s, 64)` for number literals: decimal (no
-/// underscores) or hexadecimal with a `p` exponent; `None` on bad syntax
+/// `strconv.ParseFloat(s, 64)` for number literals: decimal or hexadecimal
+/// with a `p` exponent, underscores between digits; `None` on bad syntax
 /// or overflow.
 fn parse_float_go(s: &str) -> Option<f64> {
+    parse_float_checked(s).ok()
+}
+
+/// Like [`parse_float_go`], telling overflow (`Err(true)`) from bad syntax
+/// (`Err(false)`); named values (`inf`, `NaN`) are the caller's business.
+pub(crate) fn parse_float_checked(s: &str) -> Result<f64, bool> {
+    parse_float_inner(s)
+        .ok_or(false)
+        .and_then(|v| if v.is_infinite() { Err(true) } else { Ok(v) })
+}
+
+fn parse_float_inner(s: &str) -> Option<f64> {
     let (neg, body) = match s.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -160,9 +172,6 @@ fn parse_float_go(s: &str) -> Option<f64> {
         }
         body.replace('_', "").parse::<f64>().ok()?
     };
-    if v.is_infinite() {
-        return None;
-    }
     Some(if neg { -v } else { v })
 }
 

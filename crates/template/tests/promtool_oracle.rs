@@ -746,6 +746,48 @@ const CASES: &[(&str, &str)] = &[
         "{{ define \"T\" }}{{ lt . 1 }}{{ end }}{{ template \"T\" }}",
         "<error expanding template: error executing template __alert_A: template: __alert_A:1:131: executing \"T\" at <lt . 1>: error calling lt: invalid type for comparison>",
     ),
+    ("{{ toUpper \"straße ŉ ǰ ﬁ é\" }}", "STRAßE ŉ ǰ ﬁ É"),
+    ("{{ toLower \"İSTANBUL ÀÉ Σ\" }}", "istanbul àé σ"),
+    ("{{ title \"straße élan ﬁne\" }}", "Straße Élan ﬁne"),
+    (
+        "{{ reReplaceAll \"(a)\" \"$$1-${1}x-$1x\" \"a\" }}",
+        "$1-ax-",
+    ),
+    ("{{ match \"(?i)^A\" \"abc\" }}", "true"),
+    (
+        "{{ humanizeDuration -0.5 }} {{ humanizeDuration -61 }} {{ humanizeDuration 0.0000000000001 }}",
+        "-500ms -1m 1s 100fs",
+    ),
+    (
+        "{{ stripDomain \"a.b.c.\" }} {{ stripDomain \".x\" }} {{ stripPort \":80\" }} {{ stripPort \"[::1]\" }} {{ stripDomain \"\" }}",
+        "a   [::1] ",
+    ),
+    ("{{ \"1_000\" | humanize }}", "1k"),
+    (
+        "{{ \" 1\" | humanize }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:122: executing \"__alert_A\" at <humanize>: error calling humanize: strconv.ParseFloat: parsing \" 1\": invalid syntax>",
+    ),
+    ("{{ \"0x1p4\" | humanize }}", "16"),
+    (
+        "{{ \"Infinity\" | humanize }} {{ \"-inf\" | humanize }} {{ \"nan\" | humanize1024 }}",
+        "+Inf -Inf NaN",
+    ),
+    (
+        "{{ humanizeTimestamp \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <humanizeTimestamp \"x\">: error calling humanizeTimestamp: strconv.ParseFloat: parsing \"x\": invalid syntax>",
+    ),
+    (
+        "{{ parseDuration \"\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <parseDuration \"\">: error calling parseDuration: empty duration string>",
+    ),
+    (
+        "{{ toTime \"x\" }}",
+        "<error expanding template: error executing template __alert_A: template: __alert_A:1:115: executing \"__alert_A\" at <toTime \"x\">: error calling toTime: strconv.ParseFloat: parsing \"x\": invalid syntax>",
+    ),
+    (
+        "{{ graphLink \"a b+c/ü\" }}",
+        "/graph?g0.expr=a+b%2Bc%2F%C3%BC&g0.tab=0",
+    ),
 ];
 
 fn sample(labels: &[(&str, &str)], v: f64) -> Sample {
