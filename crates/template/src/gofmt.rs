@@ -131,7 +131,7 @@ fn digits(f: f64, prec: Option<usize>) -> (String, i32) {
     (digits, exp + 1)
 }
 
-fn special(f: f64, plus: bool) -> Option<String> {
+fn special(f: f64) -> Option<String> {
     if f.is_nan() {
         return Some("NaN".into());
     }
@@ -142,13 +142,12 @@ fn special(f: f64, plus: bool) -> Option<String> {
             "-Inf".into()
         });
     }
-    let _ = plus;
     None
 }
 
 /// `%e` with `prec` digits after the point (Go's exponent has at least two digits).
 pub(crate) fn fmt_e(f: f64, prec: usize, upper: bool) -> String {
-    if let Some(s) = special(f, false) {
+    if let Some(s) = special(f) {
         return s;
     }
     let s = format!("{:.*e}", prec, f);
@@ -161,7 +160,7 @@ pub(crate) fn fmt_e(f: f64, prec: usize, upper: bool) -> String {
 
 /// `%f` with `prec` digits after the point.
 pub(crate) fn fmt_f(f: f64, prec: usize) -> String {
-    if let Some(s) = special(f, false) {
+    if let Some(s) = special(f) {
         return s;
     }
     format!("{:.*}", prec, f)
@@ -170,7 +169,7 @@ pub(crate) fn fmt_f(f: f64, prec: usize) -> String {
 /// `%g`: `prec` significant digits, or the shortest representation; `sharp`
 /// keeps trailing zeros.
 pub(crate) fn fmt_g(f: f64, prec: Option<usize>, upper: bool) -> String {
-    if let Some(s) = special(f, false) {
+    if let Some(s) = special(f) {
         return s;
     }
     let neg = f.is_sign_negative();
@@ -227,7 +226,7 @@ pub(crate) fn fmt_g(f: f64, prec: Option<usize>, upper: bool) -> String {
 
 /// `%x` of a float (`strconv.FormatFloat(f, 'x', -1, 64)`): `0x1.cp+01`.
 fn fmt_hex_float(f: f64, upper: bool) -> String {
-    if let Some(s) = special(f, false) {
+    if let Some(s) = special(f) {
         return s;
     }
     let bits = f.to_bits();

@@ -55,7 +55,7 @@ struct Parser<'a> {
 /// What ended an item list.
 enum End {
     End,
-    Else(usize),
+    Else,
 }
 
 fn is_empty_tree(list: &[Node]) -> bool {
@@ -183,7 +183,7 @@ impl Parser<'_> {
             match self.text_or_action()? {
                 Ok(n) => root.push(n),
                 Err(End::End) => return self.err("unexpected {{end}}"),
-                Err(End::Else(_)) => return self.err("unexpected {{else}}"),
+                Err(End::Else) => return self.err("unexpected {{else}}"),
             }
         }
     }
@@ -199,7 +199,7 @@ impl Parser<'_> {
         let saved_vars = std::mem::replace(&mut self.vars, vec!["$".to_string()]);
         let (list, end) = self.item_list()?;
         self.vars = saved_vars;
-        if let End::Else(_) = end {
+        if let End::Else = end {
             return self.err(format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add(name, list)
@@ -250,10 +250,10 @@ impl Parser<'_> {
                 "else" => {
                     let peek = self.peek_non_space();
                     if peek.tok == Tok::Keyword && (peek.val == "if" || peek.val == "with") {
-                        return Ok(Err(End::Else(peek.pos)));
+                        return Ok(Err(End::Else));
                     }
-                    let t = self.expect(Tok::RightDelim, "else")?;
-                    return Ok(Err(End::Else(t.pos)));
+                    self.expect(Tok::RightDelim, "else")?;
+                    return Ok(Err(End::Else));
                 }
                 "end" => {
                     self.expect(Tok::RightDelim, "end")?;
@@ -283,7 +283,7 @@ impl Parser<'_> {
             self.range_depth -= 1;
         }
         let mut else_list = None;
-        if let End::Else(pos) = end {
+        if let End::Else = end {
             let peek = self.peek_non_space();
             let chained = peek.tok == Tok::Keyword
                 && context != "range"
@@ -297,11 +297,10 @@ impl Parser<'_> {
                 } else {
                     Node::With(inner)
                 };
-                let _ = pos;
                 else_list = Some(vec![node]);
             } else {
                 let (l, end) = self.item_list()?;
-                if let End::Else(_) = end {
+                if let End::Else = end {
                     return self.err("expected end; found {{else}}");
                 }
                 else_list = Some(l);
@@ -351,7 +350,7 @@ impl Parser<'_> {
         self.depth -= 1;
         self.vars = saved_vars;
         self.range_depth = saved_range;
-        if let End::Else(_) = end {
+        if let End::Else = end {
             return self.err(format!("unexpected {{{{else}}}} in {context}"));
         }
         self.add(name.clone(), list)?;
