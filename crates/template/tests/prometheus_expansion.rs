@@ -366,3 +366,29 @@ fn html_strings_compare_as_strings() {
     .unwrap();
     assert_eq!(out, "true true");
 }
+
+/// Upstream's `Test_floatToTime`, through `toTime`.
+#[test]
+fn float_to_time() {
+    let run = |t: &str| {
+        Expander::new(t, "test", Value::Nil, Context::default())
+            .expand()
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        run("{{ 1657155181 | toTime }}").unwrap(),
+        "2022-07-07 00:53:01 +0000 UTC"
+    );
+    for big in [
+        "1.79769313486231570814527423731704356798070e+300",
+        "-1.79769313486231570814527423731704356798070e+300",
+    ] {
+        let err = run(&format!("{{{{ {big} | toTime }}}}")).unwrap_err();
+        assert!(
+            err.contains(
+                "cannot be represented as a nanoseconds timestamp since it overflows int64"
+            ),
+            "{err}"
+        );
+    }
+}
