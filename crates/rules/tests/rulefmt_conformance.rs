@@ -257,6 +257,23 @@ fn promtool_check_rules() {
     let (_, errs) = rulefmt::parse_file(&dir.join("rules-bad.yml"), &d);
     let msg = errs[0].to_string();
     assert!(msg.ends_with("group \"alerts\", rule 1, \"InstanceDown\": annotation \"summary\": template: __alert_InstanceDown:1: undefined variable \"$label\""), "{msg}");
+    // The exact messages Debian's promtool prints for these files.
+    let (_, errs) = rulefmt::parse_file(&dir.join("bad-rules-syntax.yml"), &d);
+    assert!(
+        errs[0].to_string().ends_with(
+            "bad-rules-syntax.yml: 7:15: group \"bad-syntax\", rule 1, \"x\": could not parse expression: 1:7: parse error: unexpected end of input"
+        ),
+        "{}",
+        errs[0]
+    );
+    let (_, errs) = rulefmt::parse_file(&dir.join("rules_extrafields.yml"), &d);
+    assert!(
+        errs[0].to_string().ends_with(
+            "rules_extrafields.yml: yaml: unmarshal errors:\n  line 7: field namespace not found in type rulefmt.RuleGroup\n  line 21: field ownership not found in type rulefmt.RuleGroup"
+        ),
+        "{}",
+        errs[0]
+    );
     let (g, _) = rulefmt::parse_file(&dir.join("rules_duplicates.yml"), &d);
     let dups = check_duplicates(&g.unwrap().groups);
     assert_eq!(dups.len(), 1);
