@@ -1,0 +1,303 @@
+//! `vigil pushgateway` beside Debian's `prometheus-pushgateway` (1.5.1):
+//! the same pushes go to both, and every status code and, at checkpoints,
+//! the set of samples on `/metrics` (each gateway's own metrics left out)
+//! must agree. Push-time gauges are compared as "zero or not", since the two
+//! gateways receive each push at slightly different times.
+//!
+//! Deliberate differences, not exercised as equalities here:
+//! - Error messages: the status code is compared, the wording is Vigil's
+//!   own where the Go libraries' text names Go types (e.g. `untyped:<value:1 >`).
+//! - Protobuf samples with `timestamp_ms: 0`: Vigil reads 0 as "no
+//!   timestamp" (as Prometheus does) and accepts the push; upstream refuses
+//!   any timestamp field that is set.
+//! - `Content-Encoding: gzip`/`snappy` request bodies: refused with 400
+//!   by Vigil (no decompressor dependency); upstream decodes them.
+//! - Families declared with `# TYPE` but without samples are dropped by
+//!   Vigil; upstream keeps them, but they have no samples to compare.
+//! - Vigil does not export the Go runtime's `go_*` metrics, yet refuses
+//!   pushes that would clash with their types, as upstream does.
+
+mod pushgateway_support;
+
+use pushgateway_support::*;
+
+/// One step: method, path, content type, body, expected status (the
+/// expectation documents intent; the real check is that both agree).
+struct Step {
+    method: &'static str,
+    path: &'static str,
+    protobuf: bool,
+    body: &'static str,
+    expect: u16,
+}
+
+const fn step(method: &'static str, path: &'static str, body: &'static str, expect: u16) -> Step {
+    Step {
+        method,
+        path,
+        protobuf: false,
+        body,
+        expect,
+    }
+}
+
+const fn pb(method: &'static str, path: &'static str, body: &'static str, expect: u16) -> Step {
+    Step {
+        method,
+        path,
+        protobuf: true,
+        body,
+        expect,
+    }
+}
+
+const STEPS: &[Step] = &[
+    // Plain pushes, grouping labels override body labels.
+    step(
+        "PUT",
+        "/metrics/job/a",
+        "# HELP g A gauge.\n# TYPE g gauge\ng{x=\"1\"} 1\ng{x=\"2\",job=\"zzz\"} 2\n",
+        200,
+    ),
+    step("POST", "/metrics/job/a", "# TYPE c counter\nc 5\n", 200),
+    step(
+        "PUT",
+        "/metrics/job/b/instance/i1",
+        "# HELP g Other help.\n# TYPE g gauge\ng{instance=\"other\"} 3\nuntyped_one 4\n",
+        200,
+    ),
+    // base64 job and label values, `/` inside values, `=` for empty.
+    step(
+        "PUT",
+        "/metrics/job@base64/eC95/path@base64/L3Zhci90bXA=",
+        "# TYPE g gauge\ng 7\n",
+        200,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/c/instance@base64/=",
+        "# TYPE g gauge\ng{instance=\"dropped\"} 8\n",
+        200,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/c/empty/",
+        "# TYPE g gauge\ng{x=\"e\"} 9\n",
+        200,
+    ),
+    // The body's instance stays when the key has none.
+    step(
+        "PUT",
+        "/metrics/job/d",
+        "# TYPE h gauge\nh{instance=\"kept\"} 1\n",
+        200,
+    ),
+    // Protobuf: summary, histogram, counter.
+    pb(
+        "PUT",
+        "/metrics/job/p",
+        "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns{quantile=\"0.9\"} 2\ns_sum 10\ns_count 4\n# TYPE hist histogram\nhist_bucket{le=\"1\"} 1\nhist_bucket{le=\"5\"} 3\nhist_bucket{le=\"+Inf\"} 4\nhist_sum 9\nhist_count 4\n# TYPE pc counter\npc 3\n",
+        200,
+    ),
+    pb(
+        "POST",
+        "/metrics/job/p/instance/x",
+        "# TYPE pc counter\npc 4\n",
+        200,
+    ),
+    // POST replaces only the families in the body.
+    step(
+        "POST",
+        "/metrics/job/a",
+        "# TYPE g gauge\ng{x=\"3\"} 30\n",
+        200,
+    ),
+    // Inconsistent pushes: type clash (also untyped vs gauge), timestamps,
+    // duplicates in a body and across groups, suffix collisions, clashes
+    // with the gateway's own metrics. Each records a failure time.
+    step("PUT", "/metrics/job/e", "# TYPE g counter\ng 1\n", 400),
+    step("PUT", "/metrics/job/e", "g 1\n", 400),
+    step("PUT", "/metrics/job/f", "# TYPE t gauge\nt 1 1000\n", 400),
+    step(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE dup gauge\ndup{a=\"1\"} 1\ndup{a=\"1\"} 2\n",
+        400,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/d/instance/kept",
+        "# TYPE h gauge\nh 2\n",
+        400,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE s_count gauge\ns_count 1\n",
+        400,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE hist_bucket gauge\nhist_bucket 1\n",
+        400,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE process_cpu_seconds_total gauge\nprocess_cpu_seconds_total 1\n",
+        400,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE go_goroutines counter\ngo_goroutines 1\n",
+        400,
+    ),
+    pb(
+        "PUT",
+        "/metrics/job/f",
+        "# TYPE p_s summary\np_s_sum 1\np_s_count 1\n# TYPE p_s_sum gauge\np_s_sum 2\n",
+        400,
+    ),
+    // A failed push leaves the group's earlier metrics alone.
+    step(
+        "POST",
+        "/metrics/job/b/instance/i1",
+        "# TYPE c gauge\nc 1\n",
+        400,
+    ),
+    // Re-typing a family is fine when the pushed group is its only holder.
+    step(
+        "POST",
+        "/metrics/job/solo",
+        "# TYPE solo gauge\nsolo 1\n",
+        200,
+    ),
+    step(
+        "POST",
+        "/metrics/job/solo",
+        "# TYPE solo counter\nsolo 2\n",
+        200,
+    ),
+    step(
+        "POST",
+        "/metrics/job/p/instance/x",
+        "# TYPE pc gauge\npc 1\n",
+        400,
+    ),
+    // Same help mismatch as above, and a clashing push_time_seconds, are fine.
+    step(
+        "PUT",
+        "/metrics/job/g",
+        "# HELP g Third help.\n# TYPE g gauge\ng 1\n# TYPE push_time_seconds counter\npush_time_seconds 5\n",
+        200,
+    ),
+    // Malformed bodies and URLs change nothing.
+    step("PUT", "/metrics/job/m", "g{x=1} 1\n", 400),
+    step("PUT", "/metrics/job/m", "g 1 2 3\n", 400),
+    step(
+        "PUT",
+        "/metrics/job/m",
+        "# TYPE g gauge\ng{x=\"\\q\"} 1\n",
+        400,
+    ),
+    step("PUT", "/metrics/job/m/odd", "", 400),
+    step("PUT", "/metrics/job/m/__reserved/x", "", 400),
+    step("PUT", "/metrics/job/m/bad-name/x", "", 400),
+    step("PUT", "/metrics/job/m/l@base64/!!", "", 400),
+    step("PUT", "/metrics/job@base64/=", "", 400),
+    step("PUT", "/metrics/job@base64/%21", "", 400),
+    step("GET", "/metrics/job/m", "", 405),
+    // Empty bodies: PUT empties the group, POST only bumps the push time.
+    step("PUT", "/metrics/job/b/instance/i1", "", 200),
+    step("POST", "/metrics/job/new", "", 200),
+    // Deletes: existing, missing, with base64 labels.
+    step("DELETE", "/metrics/job/d", "", 202),
+    step("DELETE", "/metrics/job/never", "", 202),
+    step(
+        "DELETE",
+        "/metrics/job@base64/eC95/path@base64/L3Zhci90bXA=",
+        "",
+        202,
+    ),
+    step(
+        "PUT",
+        "/metrics/job/x%2Fy/a/b",
+        "# TYPE g gauge\ng 11\n",
+        400,
+    ),
+    step("PUT", "/metrics/job/q/a%2Fb", "# TYPE g gauge\ng 11\n", 200),
+];
+
+/// Samples with the push-time gauges reduced to "set or not".
+fn normalized(port: u16) -> Vec<(String, f64)> {
+    scrape(port)
+        .into_iter()
+        .map(|(k, v)| {
+            let time = k.starts_with("{__name__=\"push_");
+            (
+                k,
+                if time {
+                    f64::from(u8::from(v != 0.0))
+                } else {
+                    v
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn same_status_codes_and_samples_as_debian_pushgateway() {
+    if !have_peer(DEBIAN_PUSHGATEWAY) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let debian = start_debian(&dir.path().join("debian.data"), &[]);
+    let vigil = start_vigil(&[]);
+    for (i, s) in STEPS.iter().enumerate() {
+        let body = if s.protobuf {
+            text_to_protobuf(s.body)
+        } else {
+            s.body.as_bytes().to_vec()
+        };
+        let ct = s.protobuf.then_some(PROTOBUF);
+        let d = call(debian.port, s.method, s.path, ct, &body);
+        let v = call(vigil.port, s.method, s.path, ct, &body);
+        assert_eq!(
+            d.status,
+            v.status,
+            "step {i} {} {}: Debian said {} {:?}, Vigil said {} {:?}",
+            s.method,
+            s.path,
+            d.status,
+            d.text(),
+            v.status,
+            v.text()
+        );
+        assert_eq!(
+            v.status,
+            s.expect,
+            "step {i} {} {}: {}",
+            s.method,
+            s.path,
+            v.text()
+        );
+        if i % 8 == 7 || i + 1 == STEPS.len() {
+            // Debian applies pushes from a queue: give it a moment to settle.
+            let expected = normalized(vigil.port);
+            assert!(
+                expected.len() > 3,
+                "too few samples to compare: {expected:?}"
+            );
+            let settled = wait_for(5, || normalized(debian.port) == expected);
+            assert!(
+                settled,
+                "after step {i}:\nDebian: {:#?}\nVigil: {:#?}",
+                normalized(debian.port),
+                expected
+            );
+        }
+    }
+}
