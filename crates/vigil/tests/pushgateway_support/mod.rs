@@ -72,10 +72,24 @@ pub const DEBIAN_PUSHGATEWAY: &str = "/usr/bin/prometheus-pushgateway";
 pub const DEBIAN_PROMETHEUS: &str = "/usr/bin/prometheus";
 
 fn spawn(program: &str, args: &[String], port: u16, ready_path: &str) -> Proc {
+    spawn_logged(program, args, port, ready_path, None)
+}
+
+fn spawn_logged(
+    program: &str,
+    args: &[String],
+    port: u16,
+    ready_path: &str,
+    stderr: Option<&Path>,
+) -> Proc {
+    let stderr = match stderr {
+        Some(p) => Stdio::from(std::fs::File::create(p).expect("log file")),
+        None => Stdio::null(),
+    };
     let child = Command::new(program)
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program}: {e}"));
     let proc = Proc { child, port };
@@ -93,13 +107,18 @@ fn spawn(program: &str, args: &[String], port: u16, ready_path: &str) -> Proc {
 
 /// Starts `vigil pushgateway` on a free port with extra flags.
 pub fn start_vigil(extra: &[&str]) -> Proc {
+    start_vigil_logged(extra, None)
+}
+
+/// Like [`start_vigil`], writing the gateway's log (stderr) to `log`.
+pub fn start_vigil_logged(extra: &[&str], log: Option<&Path>) -> Proc {
     let port = free_port();
     let mut args = vec![
         "pushgateway".to_string(),
         format!("--web.listen-address=127.0.0.1:{port}"),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
-    spawn(env!("CARGO_BIN_EXE_vigil"), &args, port, "/-/ready")
+    spawn_logged(env!("CARGO_BIN_EXE_vigil"), &args, port, "/-/ready", log)
 }
 
 /// Starts Debian's pushgateway on a free port. `--persistence.file` is
