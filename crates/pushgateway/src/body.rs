@@ -67,7 +67,7 @@ pub fn parse_body(
 ) -> Result<BTreeMap<String, MetricFamily>, PushError> {
     match format {
         BodyFormat::Text => {
-            check_escapes(body)?;
+            check_go_text_rules(body)?;
             let mut parser = TextParser::new(body);
             let families = collect(&mut parser)
                 .map_err(|e| PushError::Body(format!("text format parsing error: {e}")))?;
@@ -86,11 +86,18 @@ pub fn parse_body(
     }
 }
 
-/// Refuses escape sequences the Go text parser refuses and Prometheus'
-/// lenient scrape parser lets through: in label values only `\\`, `\"`
+/// Refuses what the Go text parser refuses and Prometheus' lenient scrape
+/// parser lets through: a NUL where a line starts (the scrape parser takes
+/// it as the end of input), and escape sequences other than, in label values, `\\`, `\"`
 /// and `\n`, in `# HELP` text only `\\` and `\n`.
-fn check_escapes(body: &[u8]) -> Result<(), PushError> {
+fn check_go_text_rules(body: &[u8]) -> Result<(), PushError> {
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        if line.first() == Some(&0) {
+            return Err(PushError::Body(format!(
+                "text format parsing error in line {}: invalid metric name",
+                i + 1
+            )));
+        }
         let (allowed, start): (&[u8], usize) = if line.starts_with(b"# HELP ") {
             (b"\\n", 7)
         } else if line.starts_with(b"#") {

@@ -39,6 +39,10 @@ pub(crate) struct PushgatewayArgs {
     /// Do not check consistency of pushed metrics. DANGEROUS.
     #[arg(long = "push.disable-consistency-check")]
     disable_consistency_check: bool,
+    /// Largest accepted push body in bytes; larger pushes get a 400 (a Vigil
+    /// extension: the Pushgateway has no limit).
+    #[arg(long = "push.max-body-bytes", default_value_t = 64 << 20)]
+    max_body_bytes: usize,
     /// Only log messages with the given severity or above: debug, info, warn, error.
     #[arg(long = "log.level", default_value = "info")]
     log_level: String,
@@ -128,8 +132,8 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
             .then(|| PathBuf::from(&args.persistence_file)),
         persistence_interval: args.persistence_interval.max(Duration::from_millis(10)),
         consistency_check: !args.disable_consistency_check,
+        max_body_bytes: args.max_body_bytes,
         flags,
-        ..Options::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
