@@ -15,15 +15,23 @@ use std::net::TcpStream;
 use std::time::Instant;
 
 fn body(group: usize, series: usize, round: usize) -> String {
-    let mut s = String::from("# HELP bench_requests_total Requests.\n# TYPE bench_requests_total counter\n");
+    let mut s = String::from(
+        "# HELP bench_requests_total Requests.\n# TYPE bench_requests_total counter\n",
+    );
     let counters = series / 2;
     let gauges = series * 2 / 5;
     for k in 0..counters {
-        s.push_str(&format!("bench_requests_total{{path=\"/p{k}\",code=\"200\"}} {}\n", group * 7 + k + round));
+        s.push_str(&format!(
+            "bench_requests_total{{path=\"/p{k}\",code=\"200\"}} {}\n",
+            group * 7 + k + round
+        ));
     }
     s.push_str("# HELP bench_temperature Temperature.\n# TYPE bench_temperature gauge\n");
     for k in 0..gauges {
-        s.push_str(&format!("bench_temperature{{sensor=\"s{k}\"}} {}.5\n", k + round));
+        s.push_str(&format!(
+            "bench_temperature{{sensor=\"s{k}\"}} {}.5\n",
+            k + round
+        ));
     }
     for k in 0..series - counters - gauges {
         s.push_str(&format!("bench_misc{{k=\"{k}\"}} {}\n", k * group));
@@ -32,7 +40,12 @@ fn body(group: usize, series: usize, round: usize) -> String {
 }
 
 /// Sends one PUT on a keep-alive connection; returns the status code.
-fn put(conn: &mut BufReader<TcpStream>, host: &str, path: &str, body: &[u8]) -> std::io::Result<u16> {
+fn put(
+    conn: &mut BufReader<TcpStream>,
+    host: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<u16> {
     let head = format!(
         "PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\n\r\n",
         body.len()
@@ -42,7 +55,11 @@ fn put(conn: &mut BufReader<TcpStream>, host: &str, path: &str, body: &[u8]) -> 
     s.write_all(body)?;
     let mut line = String::new();
     conn.read_line(&mut line)?;
-    let status = line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let mut len = 0usize;
     loop {
         line.clear();
@@ -64,7 +81,10 @@ fn put(conn: &mut BufReader<TcpStream>, host: &str, path: &str, body: &[u8]) -> 
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let host = args.get(1).cloned().unwrap_or_else(|| "127.0.0.1:9091".into());
+    let host = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:9091".into());
     let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let (groups, series, clients, rounds) = (num(2, 1000), num(3, 100), num(4, 8), num(5, 2));
     let start = Instant::now();
@@ -84,7 +104,8 @@ fn main() {
                             Ok(_) => errors += 1,
                             Err(_) => {
                                 errors += 1;
-                                conn = BufReader::new(TcpStream::connect(&host).expect("reconnect"));
+                                conn =
+                                    BufReader::new(TcpStream::connect(&host).expect("reconnect"));
                             }
                         }
                     }

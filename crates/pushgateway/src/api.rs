@@ -186,7 +186,7 @@ pub fn metrics_json<'a>(groups: impl Iterator<Item = &'a Group>) -> Value {
             g.last_push_successful().into(),
         );
         for (name, f) in &g.families {
-            obj.insert(name.clone(), family_json(&f.family, f.pushed_at));
+            obj.insert(name.clone(), family_json(&f.to_family(), f.pushed_at));
         }
         let last = g.push_time.max(g.failure_time).unwrap_or(UNIX_EPOCH);
         obj.insert(

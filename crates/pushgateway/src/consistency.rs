@@ -99,7 +99,7 @@ impl Pending<'_> {
         let mut c = index.counts(name);
         if let Some(old) = self.old.and_then(|g| g.families.get(name)) {
             if self.replace || self.families.contains_key(name) {
-                c[slot(old.family.kind)] = c[slot(old.family.kind)].saturating_sub(1);
+                c[slot(old.kind)] = c[slot(old.kind)].saturating_sub(1);
             }
         }
         if let Some(f) = self.families.get(name) {
@@ -255,15 +255,9 @@ fn check_duplicates(
             let Some(other) = group.families.get(name) else {
                 continue;
             };
-            if let Some(s) = other
-                .family
-                .samples
-                .iter()
-                .find(|s| seen.contains(&s.labels))
-            {
+            if let Some(labels) = other.labels().find(|l| seen.contains(l)) {
                 return Err(format!(
-                    "collected metric {} was collected before with the same name and label values",
-                    s.labels
+                    "collected metric {labels} was collected before with the same name and label values"
                 ));
             }
         }

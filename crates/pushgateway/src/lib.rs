@@ -25,6 +25,7 @@ pub mod consistency;
 pub mod error;
 pub mod grouping;
 pub mod log;
+pub mod merge;
 pub mod page;
 pub mod persist;
 pub mod selfmetrics;

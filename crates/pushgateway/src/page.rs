@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use vigil_exposition::encode;
 
 use crate::api::rfc3339;
-use crate::store::Group;
+use crate::store::{Group, StoredFamily};
 
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -63,7 +63,7 @@ pub fn render<'a>(groups: impl Iterator<Item = &'a Group>) -> String {
             },
             time(g.failure_time)
         );
-        let families: Vec<_> = g.families.values().map(|f| f.family.clone()).collect();
+        let families: Vec<_> = g.families.values().map(StoredFamily::to_family).collect();
         let mut text = Vec::new();
         encode::text::write(&mut text, &families);
         let _ = writeln!(

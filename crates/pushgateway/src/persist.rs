@@ -82,7 +82,7 @@ pub fn encode<'a>(groups: impl Iterator<Item = &'a Group>) -> Vec<u8> {
             put_bytes(&mut payload, name.as_bytes());
             put_i64(&mut payload, nanos(Some(f.pushed_at)));
             msg.clear();
-            encode::protobuf::write(&mut msg, std::slice::from_ref(&f.family));
+            encode::protobuf::write(&mut msg, &[f.to_family()]);
             put_bytes(&mut payload, &msg);
         }
         put_u32(&mut out, payload.len() as u32);
@@ -185,7 +185,7 @@ fn decode_group(payload: &[u8]) -> Result<Group, String> {
         let decoded = collect(&mut parser).map_err(|e| format!("family {name:?}: {e}"))?;
         for mut family in decoded {
             family.name = name.clone();
-            families.insert(name.clone(), StoredFamily { family, pushed_at });
+            families.insert(name.clone(), StoredFamily::new(family, pushed_at));
         }
     }
     if r.pos != payload.len() {
@@ -347,19 +347,14 @@ mod tests {
             assert_eq!(a.families.len(), b.families.len());
             for (fa, fb) in a.families.values().zip(b.families.values()) {
                 let sorted = |f: &StoredFamily| {
+                    let f = f.to_family();
                     let mut v: Vec<String> = f
-                        .family
                         .samples
                         .iter()
                         .map(|s| format!("{:?}", (&s.labels, &s.value)))
                         .collect();
                     v.sort();
-                    (
-                        f.family.name.clone(),
-                        f.family.kind,
-                        f.family.help.clone(),
-                        v,
-                    )
+                    (f.name.clone(), f.kind, f.help.clone(), v)
                 };
                 assert_eq!(sorted(fa), sorted(fb));
             }

@@ -31,8 +31,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
-use vigil_exposition::MetricFamily;
-use vigil_exposition::encode::{self, escape_families};
 use vigil_exposition::negotiate::{Format, negotiate};
 
 use crate::api;
@@ -40,6 +38,7 @@ use crate::body::{body_format, parse_body};
 use crate::error::{PersistError, PushError};
 use crate::grouping::parse_push_path;
 use crate::log::{Level, log};
+use crate::merge;
 use crate::page;
 use crate::persist;
 use crate::selfmetrics::SelfMetrics;
@@ -394,26 +393,6 @@ async fn handle_push(
     result.map(|()| (StatusCode::OK, n)).map_err(|e| (e, n))
 }
 
-/// Pushed and own metrics merged by name; own help strings win.
-fn all_families(gw: &Gateway) -> Vec<MetricFamily> {
-    let pushed = gw.read(Store::gather);
-    let mut merged: BTreeMap<String, MetricFamily> = gw
-        .metrics
-        .gather()
-        .into_iter()
-        .map(|f| (f.name.clone(), f))
-        .collect();
-    for fam in pushed {
-        match merged.get_mut(&fam.name) {
-            Some(own) => own.samples.extend(fam.samples),
-            None => {
-                merged.insert(fam.name.clone(), fam);
-            }
-        }
-    }
-    merged.into_values().collect()
-}
-
 async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response {
     let accept = headers
         .get(header::ACCEPT)
@@ -429,17 +408,18 @@ async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
     {
         format = Format::PrometheusText0_0_4;
     }
-    let families = escape_families(&all_families(&gw), escaping);
+    let own = gw.metrics.gather();
     let mut out = Vec::new();
-    match format {
-        Format::ProtobufDelimited => encode::protobuf::write(&mut out, &families),
-        Format::OpenMetrics0_0_1 | Format::OpenMetrics1_0_0 => {
-            encode::openmetrics::write(&mut out, &families);
-        }
-        Format::PrometheusText0_0_4 | Format::PrometheusText1_0_0 => {
-            encode::text::write(&mut out, &families);
-        }
-    }
+    gw.read(|s| {
+        merge::write(
+            &mut out,
+            format,
+            escaping,
+            gw.options.consistency_check,
+            own,
+            s,
+        );
+    });
     let mut r = out.into_response();
     if let Ok(v) = HeaderValue::from_str(&format.content_type(escaping)) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);

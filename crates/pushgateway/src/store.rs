@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{LabelsBuilder, METRIC_NAME, MetricType};
+use vigil_model::{Labels, LabelsBuilder, METRIC_NAME, MetricType};
 
 use crate::consistency::{Pending, TypeIndex, check};
 use crate::error::PushError;
@@ -36,12 +36,100 @@ pub const PUSH_FAILURE_HELP: &str =
     "Last Unix time when changing this group in the Pushgateway failed.";
 
 /// A family as stored in a group, with the time it was last pushed.
+///
+/// Samples are kept compactly: a plain float sample (no timestamp,
+/// exemplar or created timestamp, the overwhelmingly common case) is its
+/// labels and value, 32 bytes instead of a [`FamilySample`]'s 240; anything
+/// else is boxed whole. Sample order is kept.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredFamily {
-    /// The family, every sample carrying the group's labels.
-    pub family: MetricFamily,
+    /// The family name.
+    pub name: String,
+    /// The family type.
+    pub kind: MetricType,
+    /// Help text, if any.
+    pub help: Option<String>,
+    /// Unit, if any.
+    pub unit: Option<String>,
+    samples: Vec<StoredSample>,
     /// When the push that stored it was received.
     pub pushed_at: SystemTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum StoredSample {
+    Float(Labels, f64),
+    Full(Box<FamilySample>),
+}
+
+impl StoredFamily {
+    /// Stores `family` (whose samples already carry the grouping labels).
+    pub fn new(family: MetricFamily, pushed_at: SystemTime) -> StoredFamily {
+        let samples = family
+            .samples
+            .into_iter()
+            .map(|s| match s {
+                FamilySample {
+                    labels,
+                    value: SampleValue::Float(v),
+                    timestamp: None,
+                    exemplars,
+                    created_timestamp: None,
+                } if exemplars.is_empty() => StoredSample::Float(labels, v),
+                s => StoredSample::Full(Box::new(s)),
+            })
+            .collect();
+        StoredFamily {
+            name: family.name,
+            kind: family.kind,
+            help: family.help,
+            unit: family.unit,
+            samples,
+            pushed_at,
+        }
+    }
+
+    /// The family as the encoders take it (a copy).
+    pub fn to_family(&self) -> MetricFamily {
+        MetricFamily {
+            name: self.name.clone(),
+            kind: self.kind,
+            help: self.help.clone(),
+            unit: self.unit.clone(),
+            samples: self
+                .samples
+                .iter()
+                .map(|s| match s {
+                    StoredSample::Float(labels, v) => FamilySample {
+                        labels: labels.clone(),
+                        value: SampleValue::Float(*v),
+                        timestamp: None,
+                        exemplars: Vec::new(),
+                        created_timestamp: None,
+                    },
+                    StoredSample::Full(s) => (**s).clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The label sets of the samples, in order.
+    pub fn labels(&self) -> impl Iterator<Item = &Labels> {
+        self.samples.iter().map(|s| match s {
+            StoredSample::Float(labels, _) => labels,
+            StoredSample::Full(s) => &s.labels,
+        })
+    }
+
+    /// The number of samples.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether the family has no samples.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
 }
 
 /// One group: the metrics pushed under one grouping key.
@@ -170,17 +258,14 @@ impl Store {
             .or_insert_with(|| Group::new(req.key));
         if req.replace {
             for (name, old) in std::mem::take(&mut group.families) {
-                self.index.remove(&name, old.family.kind);
+                self.index.remove(&name, old.kind);
             }
         }
         for (name, family) in req.families {
             self.index.add(&name, family.kind);
-            let stored = StoredFamily {
-                family,
-                pushed_at: req.time,
-            };
+            let stored = StoredFamily::new(family, req.time);
             if let Some(old) = group.families.insert(name.clone(), stored) {
-                self.index.remove(&name, old.family.kind);
+                self.index.remove(&name, old.kind);
             }
         }
         group.push_time = Some(req.time);
@@ -200,7 +285,7 @@ impl Store {
         self.generation += 1;
         if let Some(group) = self.groups.remove(key) {
             for (name, f) in group.families {
-                self.index.remove(&name, f.family.kind);
+                self.index.remove(&name, f.kind);
             }
         }
     }
@@ -217,7 +302,7 @@ impl Store {
     pub fn restore(&mut self, group: Group) {
         self.delete(&group.key);
         for (name, f) in &group.families {
-            self.index.add(name, f.family.kind);
+            self.index.add(name, f.kind);
         }
         self.groups.insert(group.key.clone(), group);
     }
@@ -229,21 +314,33 @@ impl Store {
         let mut merged: BTreeMap<&str, MetricFamily> = BTreeMap::new();
         for group in self.groups.values() {
             for (name, stored) in &group.families {
+                let piece = stored.to_family();
                 match merged.get_mut(name.as_str()) {
-                    Some(fam) => fam.samples.extend(stored.family.samples.iter().cloned()),
+                    Some(fam) => fam.samples.extend(piece.samples),
                     None => {
-                        merged.insert(name, stored.family.clone());
+                        merged.insert(name, piece);
                     }
                 }
             }
         }
         let mut out: Vec<MetricFamily> = merged.into_values().collect();
-        for (name, help, pick) in [
-            (PUSH_TIME_METRIC, PUSH_TIME_HELP, false),
+        for fam in self.time_families() {
+            let at = out.partition_point(|f| f.name < fam.name);
+            out.insert(at, fam);
+        }
+        out
+    }
+
+    /// The `push_time_seconds` and `push_failure_time_seconds` gauges of
+    /// every group (none when there is no group).
+    pub fn time_families(&self) -> Vec<MetricFamily> {
+        let mut out = Vec::new();
+        let mut builder = LabelsBuilder::new();
+        for (name, help, failure) in [
             (PUSH_FAILURE_METRIC, PUSH_FAILURE_HELP, true),
+            (PUSH_TIME_METRIC, PUSH_TIME_HELP, false),
         ] {
-            let mut builder = LabelsBuilder::new();
-            let samples = self
+            let samples: Vec<FamilySample> = self
                 .groups
                 .values()
                 .map(|g| {
@@ -252,7 +349,7 @@ impl Store {
                         builder.push(n, v);
                     }
                     builder.push(METRIC_NAME, name);
-                    let t = if pick { g.failure_time } else { g.push_time };
+                    let t = if failure { g.failure_time } else { g.push_time };
                     FamilySample {
                         labels: builder.build(),
                         value: SampleValue::Float(seconds(t)),
@@ -261,19 +358,16 @@ impl Store {
                         created_timestamp: None,
                     }
                 })
-                .collect::<Vec<_>>();
-            if samples.is_empty() {
-                continue;
+                .collect();
+            if !samples.is_empty() {
+                out.push(MetricFamily {
+                    name: name.to_string(),
+                    kind: MetricType::Gauge,
+                    help: Some(help.to_string()),
+                    unit: None,
+                    samples,
+                });
             }
-            let fam = MetricFamily {
-                name: name.to_string(),
-                kind: MetricType::Gauge,
-                help: Some(help.to_string()),
-                unit: None,
-                samples,
-            };
-            let at = out.partition_point(|f| f.name.as_str() < name);
-            out.insert(at, fam);
         }
         out
     }
