@@ -65,8 +65,10 @@ fn type_name(t: Option<i32>) -> &'static str {
     }
 }
 
+/// A metric's labels; pushed metrics without `instance` show it empty, as
+/// the Pushgateway stores them.
 fn labels_json(m: &pb::Metric) -> Value {
-    let map: Map<String, Value> = m
+    let mut map: Map<String, Value> = m
         .label
         .iter()
         .map(|l| {
@@ -76,6 +78,8 @@ fn labels_json(m: &pb::Metric) -> Value {
             )
         })
         .collect();
+    map.entry("instance")
+        .or_insert_with(|| Value::String(String::new()));
     Value::Object(map)
 }
 

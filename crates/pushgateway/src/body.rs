@@ -15,7 +15,9 @@
 //!
 //! Families without samples are dropped: they add nothing to `/metrics`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::io::Read;
 
 use vigil_exposition::{MetricFamily, ProtobufParser, TextParser, collect};
 use vigil_model::MetricType;
@@ -58,6 +60,33 @@ pub fn body_format(content_type: Option<&str>) -> BodyFormat {
     } else {
         BodyFormat::Text
     }
+}
+
+/// Undoes a push's `Content-Encoding`, as the Pushgateway does: `gzip`,
+/// `snappy` (the framed format of Go's `snappy.NewReader`), and anything
+/// else passed through untouched. Output over `limit` bytes is refused, so a
+/// small compressed body cannot expand without bound.
+pub fn decode_content<'a>(
+    encoding: Option<&str>,
+    body: &'a [u8],
+    limit: usize,
+) -> Result<Cow<'a, [u8]>, PushError> {
+    let encoding = encoding.map(str::to_ascii_lowercase);
+    let mut reader: Box<dyn Read + 'a> = match encoding.as_deref() {
+        Some("gzip") => Box::new(flate2::read::MultiGzDecoder::new(body)),
+        Some("snappy") => Box::new(snap::read::FrameDecoder::new(body)),
+        _ => return Ok(Cow::Borrowed(body)),
+    };
+    let mut out = Vec::new();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    (&mut reader)
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|e| PushError::Body(e.to_string()))?;
+    if out.len() > limit {
+        return Err(PushError::TooLarge(limit));
+    }
+    Ok(Cow::Owned(out))
 }
 
 /// Parses a push body into families keyed by name.
@@ -216,6 +245,28 @@ mod tests {
         assert_eq!(fams["c_total"].kind, MetricType::Unknown);
         assert_eq!(fams["s"].samples.len(), 2);
         assert_eq!(fams["u"].samples.len(), 2);
+    }
+
+    #[test]
+    fn content_encodings() {
+        use std::io::Write as _;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"g 1\n").unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(&*decode_content(Some("gzip"), &gz, 100).unwrap(), b"g 1\n");
+        assert!(matches!(
+            decode_content(Some("gzip"), &gz, 2),
+            Err(PushError::TooLarge(2))
+        ));
+        assert!(decode_content(Some("gzip"), b"xx", 100).is_err());
+        let mut sn = snap::write::FrameEncoder::new(Vec::new());
+        sn.write_all(b"g 2\n").unwrap();
+        let sn = sn.into_inner().unwrap();
+        assert_eq!(
+            &*decode_content(Some("snappy"), &sn, 100).unwrap(),
+            b"g 2\n"
+        );
+        assert_eq!(&*decode_content(Some("br"), b"raw", 100).unwrap(), b"raw");
     }
 
     #[test]

@@ -49,9 +49,6 @@ pub enum PushError {
     /// The body is larger than the configured limit.
     #[error("request body larger than {0} bytes")]
     TooLarge(usize),
-    /// The body uses a `Content-Encoding` that is not supported.
-    #[error("unsupported Content-Encoding {0:?}")]
-    Encoding(String),
     /// The push would make the combined exposition invalid or inconsistent.
     #[error("pushed metrics are invalid or inconsistent with existing metrics: {0}")]
     Inconsistent(String),

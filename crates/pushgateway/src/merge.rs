@@ -9,6 +9,11 @@
 //! protobuf the pieces' `Metric` messages are joined into one
 //! `MetricFamily` message. The first piece's metadata wins; the gateway's
 //! own families come first, so its help strings win as upstream's do.
+//!
+//! Pushed samples without an `instance` label are written with
+//! `instance=""`, as the Pushgateway writes them: Prometheus then keeps the
+//! series without an instance under `honor_labels: true` instead of
+//! attaching the gateway's own address to it.
 
 use std::collections::BTreeMap;
 
@@ -16,14 +21,23 @@ use prost::Message as _;
 use vigil_exposition::MetricFamily;
 use vigil_exposition::encode::{self, escape_families};
 use vigil_exposition::negotiate::Format;
+use vigil_exposition::protobuf::messages as pb;
 use vigil_model::EscapingScheme;
 
 use crate::store::Store;
 
 /// One family name's pieces, in output order.
 enum Piece<'a> {
-    Owned(MetricFamily),
+    /// The gateway's own metrics (`false`) or the push-time gauges (`true`).
+    Owned(MetricFamily, bool),
     Stored(&'a crate::store::StoredFamily),
+}
+
+impl Piece<'_> {
+    /// Whether the piece holds pushed samples (which get `instance=""`).
+    fn pushed(&self) -> bool {
+        matches!(self, Piece::Owned(_, true) | Piece::Stored(_))
+    }
 }
 
 /// Writes the merged exposition of `own` (the gateway's own families) and
@@ -55,11 +69,12 @@ pub fn write(
         return;
     }
     let mut names: BTreeMap<String, Vec<Piece<'_>>> = BTreeMap::new();
-    for fam in own.into_iter().chain(store.time_families()) {
+    let own = own.into_iter().map(|f| (f, false));
+    for (fam, pushed) in own.chain(store.time_families().into_iter().map(|f| (f, true))) {
         names
             .entry(fam.name.clone())
             .or_default()
-            .push(Piece::Owned(fam));
+            .push(Piece::Owned(fam, pushed));
     }
     for group in store.groups() {
         for (name, stored) in &group.families {
@@ -91,7 +106,7 @@ fn encode_all(out: &mut Vec<u8>, format: Format, families: &[MetricFamily]) {
 
 fn with_family<T>(piece: &Piece<'_>, f: impl FnOnce(&MetricFamily) -> T) -> T {
     match piece {
-        Piece::Owned(fam) => f(fam),
+        Piece::Owned(fam, _) => f(fam),
         Piece::Stored(stored) => f(&stored.to_family()),
     }
 }
@@ -99,32 +114,104 @@ fn with_family<T>(piece: &Piece<'_>, f: impl FnOnce(&MetricFamily) -> T) -> T {
 fn write_text(out: &mut Vec<u8>, format: Format, pieces: &[Piece<'_>]) {
     let mut tmp = Vec::new();
     for (i, piece) in pieces.iter().enumerate() {
-        if i == 0 {
-            with_family(piece, |f| encode_all(out, format, std::slice::from_ref(f)));
-            continue;
-        }
         tmp.clear();
-        with_family(piece, |f| {
-            encode::text::write(&mut tmp, std::slice::from_ref(f))
-        });
-        // Sample lines never start with `#`: skip the metadata lines.
-        let mut start = 0;
-        while tmp.get(start..).is_some_and(|rest| rest.starts_with(b"# ")) {
-            match tmp[start..].iter().position(|&b| b == b'\n') {
-                Some(nl) => start += nl + 1,
-                None => start = tmp.len(),
+        if i == 0 {
+            with_family(piece, |f| {
+                encode_all(&mut tmp, format, std::slice::from_ref(f))
+            });
+        } else {
+            with_family(piece, |f| {
+                encode::text::write(&mut tmp, std::slice::from_ref(f))
+            });
+        }
+        for line in tmp.split_inclusive(|&b| b == b'\n') {
+            // Sample lines never start with `#`; metadata only from the first piece.
+            if line.starts_with(b"#") {
+                if i == 0 {
+                    out.extend_from_slice(line);
+                }
+            } else if piece.pushed() {
+                write_with_instance(out, line);
+            } else {
+                out.extend_from_slice(line);
             }
         }
-        out.extend_from_slice(tmp.get(start..).unwrap_or_default());
+    }
+}
+
+/// Copies a text sample line, adding `instance=""` when it has no
+/// `instance` label. Names are legacy names here (no quoted names); label
+/// values are quoted with `\\` and `\"` escapes.
+fn write_with_instance(out: &mut Vec<u8>, line: &[u8]) {
+    let name_end = line
+        .iter()
+        .position(|&b| b == b'{' || b == b' ')
+        .unwrap_or(line.len());
+    if line.get(name_end) != Some(&b'{') {
+        out.extend_from_slice(&line[..name_end]);
+        out.extend_from_slice(b"{instance=\"\"}");
+        out.extend_from_slice(&line[name_end..]);
+        return;
+    }
+    // Walk `name="value",...}` pairs looking for `instance`.
+    let mut i = name_end + 1;
+    let mut has_instance = false;
+    while let Some(&c) = line.get(i) {
+        if c == b'}' {
+            break;
+        }
+        let eq = line[i..]
+            .iter()
+            .position(|&b| b == b'=')
+            .map_or(line.len(), |p| i + p);
+        if line.get(i..eq) == Some(&b"instance"[..]) {
+            has_instance = true;
+            break;
+        }
+        // Skip `="value"` honouring escapes, then an optional comma.
+        i = eq + 2;
+        while let Some(&v) = line.get(i) {
+            i += 1;
+            match v {
+                b'\\' => i += 1,
+                b'"' => break,
+                _ => {}
+            }
+        }
+        if line.get(i) == Some(&b',') {
+            i += 1;
+        }
+    }
+    if has_instance {
+        out.extend_from_slice(line);
+    } else {
+        out.extend_from_slice(&line[..=name_end]);
+        out.extend_from_slice(b"instance=\"\",");
+        out.extend_from_slice(&line[name_end + 1..]);
     }
 }
 
 fn write_protobuf(out: &mut Vec<u8>, pieces: &[Piece<'_>]) {
-    let mut merged: Option<vigil_exposition::protobuf::messages::MetricFamily> = None;
+    let mut merged: Option<pb::MetricFamily> = None;
     for piece in pieces {
-        let Some(msg) = with_family(piece, encode::protobuf::to_message) else {
+        let Some(mut msg) = with_family(piece, encode::protobuf::to_message) else {
             continue;
         };
+        if piece.pushed() {
+            for m in &mut msg.metric {
+                if !m
+                    .label
+                    .iter()
+                    .any(|l| l.name.as_deref() == Some("instance"))
+                {
+                    m.label.push(pb::LabelPair {
+                        name: Some("instance".to_string()),
+                        value: Some(String::new()),
+                    });
+                    m.label.sort_by(|a, b| a.name.cmp(&b.name));
+                }
+            }
+        }
         match merged.as_mut() {
             Some(m) => m.metric.extend(msg.metric),
             None => merged = Some(msg),
@@ -175,7 +262,49 @@ mod tests {
             );
             let mut gathered = Vec::new();
             encode_all(&mut gathered, format, &store.gather());
+            if format == Format::PrometheusText0_0_4 {
+                let text = String::from_utf8(streamed).unwrap();
+                assert!(
+                    text.contains("g{instance=\"\",job=\"a\",x=\"1\"} 1\n"),
+                    "{text}"
+                );
+                assert!(
+                    text.contains("s_sum{instance=\"\",job=\"a\"} 1\n"),
+                    "{text}"
+                );
+                streamed = text
+                    .replace("{instance=\"\"}", "")
+                    .replace("instance=\"\",", "")
+                    .into_bytes();
+            } else {
+                let fams = vigil_exposition::collect(&mut vigil_exposition::ProtobufParser::new(
+                    &streamed,
+                ))
+                .unwrap();
+                assert_eq!(
+                    fams,
+                    vigil_exposition::collect(&mut vigil_exposition::ProtobufParser::new(
+                        &gathered
+                    ))
+                    .unwrap()
+                );
+                continue;
+            }
             assert_eq!(streamed, gathered, "{format:?}");
         }
+    }
+
+    #[test]
+    fn instance_is_added_only_when_missing() {
+        let mut out = Vec::new();
+        write_with_instance(&mut out, b"a 1\n");
+        write_with_instance(&mut out, b"a{x=\"instance=\\\"q\\\\\"} 1\n");
+        write_with_instance(&mut out, b"a{instance=\"i\",x=\"y\"} 1\n");
+        write_with_instance(&mut out, b"a{x=\"y\",instance=\"i\"} 1\n");
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "a{instance=\"\"} 1\na{instance=\"\",x=\"instance=\\\"q\\\\\"} 1\na{instance=\"i\",x=\"y\"} 1\na{x=\"y\",instance=\"i\"} 1\n"
+        );
     }
 }

@@ -5,7 +5,8 @@
 //! - `PUT|POST|DELETE /metrics/job/<job>{/<label>/<value>}` and the
 //!   `job@base64` form: pushes. With the consistency check a push answers
 //!   200 or 400 (message in the body); without it 202, as upstream. Deletes
-//!   answer 202. Bodies over [`Options::max_body_bytes`] are refused with 400.
+//!   answer 202. Bodies over [`Options::max_body_bytes`] (before or after
+//!   `gzip`/`snappy` decoding) are refused with 400.
 //! - `GET <telemetry path>`: pushed and own metrics, format negotiated from
 //!   `Accept` (protobuf or text, like the Pushgateway's `promhttp` handler).
 //! - `GET /api/v1/metrics`, `GET /api/v1/status`, `PUT /api/v1/admin/wipe`
@@ -20,6 +21,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -34,7 +36,7 @@ use tokio::sync::Notify;
 use vigil_exposition::negotiate::{Format, negotiate};
 
 use crate::api;
-use crate::body::{body_format, parse_body};
+use crate::body::{body_format, decode_content, parse_body};
 use crate::error::{PersistError, PushError};
 use crate::grouping::parse_push_path;
 use crate::log::{Level, log};
@@ -104,6 +106,7 @@ pub struct Gateway {
     options: Options,
     start: SystemTime,
     quit: Notify,
+    last_scrape_bytes: AtomicUsize,
 }
 
 fn text(code: StatusCode, body: impl Into<String>) -> Response {
@@ -176,6 +179,7 @@ impl Gateway {
             options,
             start: SystemTime::now(),
             quit: Notify::new(),
+            last_scrape_bytes: AtomicUsize::new(0),
         })
     }
 
@@ -362,16 +366,14 @@ async fn handle_push(
         gw.write(|s| s.delete(&key));
         return Ok((StatusCode::ACCEPTED, 0));
     }
-    if let Some(enc) = headers.get(header::CONTENT_ENCODING) {
-        let enc = enc.to_str().unwrap_or("?");
-        if !enc.eq_ignore_ascii_case("identity") && !enc.is_empty() {
-            return Err((PushError::Encoding(enc.to_string()), 0));
-        }
-    }
     let limit = gw.options.max_body_bytes;
-    let bytes = axum::body::to_bytes(body, limit)
+    let raw = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| (PushError::TooLarge(limit), limit))?;
+    let encoding = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let bytes = decode_content(encoding, &raw, limit).map_err(|e| (e, raw.len()))?;
     let n = bytes.len();
     let ct = headers
         .get(header::CONTENT_TYPE)
@@ -409,7 +411,9 @@ async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
         format = Format::PrometheusText0_0_4;
     }
     let own = gw.metrics.gather();
-    let mut out = Vec::new();
+    // Sized like the last scrape: one allocation instead of a doubling
+    // series of large ones that fragment the heap.
+    let mut out = Vec::with_capacity(gw.last_scrape_bytes.load(Ordering::Relaxed) + 4096);
     gw.read(|s| {
         merge::write(
             &mut out,
@@ -420,6 +424,7 @@ async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
             s,
         );
     });
+    gw.last_scrape_bytes.store(out.len(), Ordering::Relaxed);
     let mut r = out.into_response();
     if let Ok(v) = HeaderValue::from_str(&format.content_type(escaping)) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);

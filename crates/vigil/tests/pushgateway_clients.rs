@@ -125,6 +125,14 @@ fn debian_prometheus_scrapes_with_honor_labels() {
         body.as_bytes(),
     );
     assert_eq!(r.status, 200, "{}", r.text());
+    let r = call(
+        vigil.port,
+        "PUT",
+        "/metrics/job/noinst",
+        None,
+        b"lonely 5\n",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
     let dir = tempfile::tempdir().expect("tempdir");
     let config = format!(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n      - targets: ['{}']\n",
@@ -151,4 +159,16 @@ fn debian_prometheus_scrapes_with_honor_labels() {
     assert!(found, "Prometheus never saw the pushed series: {last}");
     // The pushed job label won over the scrape job (honor_labels).
     assert!(last.contains("\"job\":\"backup\""), "{last}");
+    // A group without instance gets `instance=""`, so Prometheus does not
+    // attach the gateway's address as the instance.
+    let query = "/api/v1/query?query=lonely";
+    let found = wait_for(30, || {
+        let Ok(r) = request(port, "GET", query, &[], b"") else {
+            return false;
+        };
+        last = r.text();
+        last.contains("\"5\"")
+    });
+    assert!(found, "Prometheus never saw lonely: {last}");
+    assert!(!last.contains("\"instance\""), "no instance label: {last}");
 }

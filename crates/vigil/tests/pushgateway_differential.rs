@@ -10,8 +10,8 @@
 //! - Protobuf samples with `timestamp_ms: 0`: Vigil reads 0 as "no
 //!   timestamp" (as Prometheus does) and accepts the push; upstream refuses
 //!   any timestamp field that is set.
-//! - `Content-Encoding: gzip`/`snappy` request bodies: refused with 400
-//!   by Vigil (no decompressor dependency); upstream decodes them.
+//! - Bodies larger than `--push.max-body-bytes` (default 64 MiB, after
+//!   `gzip`/`snappy` decoding) are refused with 400; upstream has no limit.
 //! - Families declared with `# TYPE` but without samples are dropped by
 //!   Vigil; upstream keeps them, but they have no samples to compare.
 //! - Vigil does not export the Go runtime's `go_*` metrics, yet refuses

@@ -67,6 +67,52 @@ fn hostile_input_is_a_400_and_changes_nothing() {
 }
 
 #[test]
+fn gzip_bodies_are_decoded_within_the_limit() {
+    use std::io::Write as _;
+    let gw = start_vigil(&["--push.max-body-bytes=1000"]);
+    let gz = |body: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(body).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    let ok = gz(b"# TYPE zipped gauge\nzipped 3\n");
+    let r = request(
+        gw.port,
+        "PUT",
+        "/metrics/job/z",
+        &[("Content-Encoding", "gzip")],
+        &ok,
+    )
+    .expect("push");
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        scrape(gw.port).get("{__name__=\"zipped\", job=\"z\"}"),
+        Some(&3.0)
+    );
+    // Small on the wire, over the limit once decoded.
+    let bomb = gz(&[b'#'; 100_000]);
+    assert!(bomb.len() < 1000);
+    let r = request(
+        gw.port,
+        "PUT",
+        "/metrics/job/z",
+        &[("Content-Encoding", "gzip")],
+        &bomb,
+    )
+    .expect("push");
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = request(
+        gw.port,
+        "PUT",
+        "/metrics/job/z",
+        &[("Content-Encoding", "gzip")],
+        b"xx",
+    )
+    .expect("push");
+    assert_eq!(r.status, 400);
+}
+
+#[test]
 fn unchecked_pushes_answer_202() {
     let gw = start_vigil(&["--push.disable-consistency-check"]);
     let a = call(
@@ -154,7 +200,11 @@ fn lifecycle_quit_and_route_prefix() {
     );
     assert_eq!(call(gw.port, "GET", "/metrics", None, b"").status, 404);
     let r = call(gw.port, "GET", "/pg/metrics", None, b"");
-    assert!(r.text().contains("g{job=\"x\"} 1"), "{}", r.text());
+    assert!(
+        r.text().contains("g{instance=\"\",job=\"x\"} 1"),
+        "{}",
+        r.text()
+    );
     assert_eq!(
         call(gw.port, "PUT", "/pg/api/v1/admin/wipe", None, b"").status,
         404
