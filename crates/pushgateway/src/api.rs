@@ -12,6 +12,7 @@ use vigil_exposition::MetricFamily;
 use vigil_exposition::encode::{protobuf::to_message, push_go_float};
 use vigil_exposition::protobuf::messages as pb;
 
+use crate::grouping::GroupingKey;
 use crate::store::{
     Group, PUSH_FAILURE_HELP, PUSH_FAILURE_METRIC, PUSH_TIME_HELP, PUSH_TIME_METRIC, seconds,
 };
@@ -65,9 +66,10 @@ fn type_name(t: Option<i32>) -> &'static str {
     }
 }
 
-/// A metric's labels; pushed metrics without `instance` show it empty, as
-/// the Pushgateway stores them.
-fn labels_json(m: &pb::Metric) -> Value {
+/// A metric's labels. The Pushgateway stores every grouping label on each
+/// metric, empty values included, and `instance=""` when there is none;
+/// the samples here drop empty labels, so they are put back.
+fn labels_json(m: &pb::Metric, key: &GroupingKey) -> Value {
     let mut map: Map<String, Value> = m
         .label
         .iter()
@@ -80,12 +82,15 @@ fn labels_json(m: &pb::Metric) -> Value {
         .collect();
     map.entry("instance")
         .or_insert_with(|| Value::String(String::new()));
+    for (n, v) in key.iter() {
+        map.entry(n).or_insert_with(|| Value::String(v.to_string()));
+    }
     Value::Object(map)
 }
 
-fn metric_json(m: &pb::Metric, kind: &str) -> Value {
+fn metric_json(m: &pb::Metric, kind: &str, key: &GroupingKey) -> Value {
     let mut obj = Map::new();
-    obj.insert("labels".into(), labels_json(m));
+    obj.insert("labels".into(), labels_json(m, key));
     match kind {
         "SUMMARY" => {
             let s = m.summary.clone().unwrap_or_default();
@@ -147,7 +152,7 @@ fn metric_json(m: &pb::Metric, kind: &str) -> Value {
     Value::Object(obj)
 }
 
-fn family_json(fam: &MetricFamily, at: SystemTime) -> Value {
+fn family_json(fam: &MetricFamily, at: SystemTime, key: &GroupingKey) -> Value {
     let Some(msg) = to_message(fam) else {
         return json!({"time_stamp": rfc3339(at), "type": "UNTYPED", "metrics": []});
     };
@@ -158,7 +163,11 @@ fn family_json(fam: &MetricFamily, at: SystemTime) -> Value {
     if let Some(help) = msg.help.as_ref().filter(|h| !h.is_empty()) {
         obj.insert("help".into(), help.clone().into());
     }
-    let metrics: Vec<Value> = msg.metric.iter().map(|m| metric_json(m, kind)).collect();
+    let metrics: Vec<Value> = msg
+        .metric
+        .iter()
+        .map(|m| metric_json(m, kind, key))
+        .collect();
     obj.insert("metrics".into(), metrics.into());
     Value::Object(obj)
 }
@@ -190,7 +199,10 @@ pub fn metrics_json<'a>(groups: impl Iterator<Item = &'a Group>) -> Value {
             g.last_push_successful().into(),
         );
         for (name, f) in &g.families {
-            obj.insert(name.clone(), family_json(&f.to_family(), f.pushed_at));
+            obj.insert(
+                name.clone(),
+                family_json(&f.to_family(), f.pushed_at, &g.key),
+            );
         }
         let last = g.push_time.max(g.failure_time).unwrap_or(UNIX_EPOCH);
         obj.insert(

@@ -1,8 +1,10 @@
 //! `vigil pushgateway` beside Debian's `prometheus-pushgateway` (1.5.1):
 //! the same pushes go to both, and every status code and, at checkpoints,
 //! the set of samples on `/metrics` (each gateway's own metrics left out)
-//! must agree. Push-time gauges are compared as "zero or not", since the two
-//! gateways receive each push at slightly different times.
+//! must agree, and so must `GET /api/v1/metrics` at the end (group labels,
+//! `last_push_successful`, every family's type, help and metrics). Push
+//! times are compared as "zero or not", since the two gateways receive each
+//! push at slightly different times.
 //!
 //! Deliberate differences, not exercised as equalities here:
 //! - Error messages: the status code is compared, the wording is Vigil's
@@ -248,6 +250,8 @@ fn normalized(port: u16) -> Vec<(String, f64)> {
         .collect()
 }
 
+/// The main sequence: pushes, consistency failures, malformed input,
+/// empty bodies and deletes.
 #[test]
 fn same_status_codes_and_samples_as_debian_pushgateway() {
     if !have_peer(DEBIAN_PUSHGATEWAY) {
@@ -299,5 +303,72 @@ fn same_status_codes_and_samples_as_debian_pushgateway() {
                 expected
             );
         }
+    }
+    let (d, v) = (api_groups(debian.port), api_groups(vigil.port));
+    assert_eq!(d.len(), v.len());
+    for (dg, vg) in d.iter().zip(&v) {
+        assert_eq!(dg, vg, "GET /api/v1/metrics differs (Debian, then Vigil)");
+    }
+}
+
+/// `GET /api/v1/metrics` with the times taken out: `time_stamp` dropped,
+/// push-time values reduced to "set or not"; groups sorted by labels.
+fn api_groups(port: u16) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    let r = call(port, "GET", "/api/v1/metrics", None, b"");
+    assert_eq!(r.status, 200);
+    let v: Value = serde_json::from_slice(&r.body).expect("json");
+    assert_eq!(v["status"], "success");
+    let mut groups = v["data"].as_array().cloned().unwrap_or_default();
+    for g in &mut groups {
+        let Some(obj) = g.as_object_mut() else {
+            continue;
+        };
+        for (name, fam) in obj.iter_mut() {
+            let Some(f) = fam.as_object_mut() else {
+                continue;
+            };
+            f.remove("time_stamp");
+            if name.starts_with("push_") {
+                if let Some(ms) = f.get_mut("metrics").and_then(Value::as_array_mut) {
+                    for m in ms {
+                        let set = m["value"] != "0";
+                        m["value"] = Value::Bool(set);
+                    }
+                }
+            }
+        }
+    }
+    groups.sort_by_key(|g| g["labels"].to_string());
+    groups
+}
+
+#[test]
+fn same_status_codes_without_consistency_check() {
+    if !have_peer(DEBIAN_PUSHGATEWAY) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let flag = "--push.disable-consistency-check";
+    let debian = start_debian(&dir.path().join("debian.data"), &[flag]);
+    let vigil = start_vigil(&[flag]);
+    let steps = [
+        step("PUT", "/metrics/job/a", "# TYPE g gauge\ng 1\n", 202),
+        step("PUT", "/metrics/job/b", "# TYPE g counter\ng 1\n", 202),
+        step("POST", "/metrics/job/c", "t 1 1000\n", 202),
+        step("PUT", "/metrics/job/c", "t{ 1\n", 400),
+        step("PUT", "/metrics/job/c/odd", "", 400),
+        step("DELETE", "/metrics/job/a", "", 202),
+    ];
+    for s in &steps {
+        let d = call(debian.port, s.method, s.path, None, s.body.as_bytes());
+        let v = call(vigil.port, s.method, s.path, None, s.body.as_bytes());
+        assert_eq!(
+            (d.status, v.status),
+            (s.expect, s.expect),
+            "{} {}",
+            s.method,
+            s.path
+        );
     }
 }
