@@ -75,4 +75,7 @@ pub enum PersistError {
         /// What is wrong.
         message: String,
     },
+    /// The file could not be read at start, so it is never overwritten.
+    #[error("{0}: not overwriting a persistence file that could not be read at start")]
+    Unread(PathBuf),
 }

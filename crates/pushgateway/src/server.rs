@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -107,6 +107,9 @@ pub struct Gateway {
     start: SystemTime,
     quit: Notify,
     last_scrape_bytes: AtomicUsize,
+    /// Set when the persistence file exists but could not be read: it is
+    /// then never overwritten.
+    persist_blocked: AtomicBool,
 }
 
 fn text(code: StatusCode, body: impl Into<String>) -> Response {
@@ -180,6 +183,7 @@ impl Gateway {
             start: SystemTime::now(),
             quit: Notify::new(),
             last_scrape_bytes: AtomicUsize::new(0),
+            persist_blocked: AtomicBool::new(false),
         })
     }
 
@@ -235,6 +239,9 @@ impl Gateway {
     pub fn persist(&self) -> Result<u64, PersistError> {
         let (generation, data) = self.read(|s| (s.generation(), persist::encode(s.groups())));
         if let Some(file) = &self.options.persistence_file {
+            if self.persist_blocked.load(Ordering::Relaxed) {
+                return Err(PersistError::Unread(file.clone()));
+            }
             persist::write_atomic(file, &data)?;
         }
         Ok(generation)
@@ -510,6 +517,9 @@ async fn status_page(State(gw): State<Arc<Gateway>>) -> Response {
     r
 }
 
+/// How long shutdown waits for open connections before persisting anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves on `listener` until `shutdown` completes or `/-/quit` is called:
 /// restores the persistence file first, writes it every
 /// `persistence_interval` while there are changes, and once more on the way
@@ -542,15 +552,33 @@ pub async fn run(
     });
     let router = gw.router();
     let quit_gw = Arc::clone(&gw);
-    let stop = async move {
-        tokio::select! {
-            () = shutdown => {}
-            () = quit_gw.quit.notified() => {}
+    let drain = Arc::new(Notify::new());
+    let drain_rx = Arc::clone(&drain);
+    let mut server = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { drain_rx.notified().await })
+            .await
+    });
+    let early = tokio::select! {
+        () = shutdown => None,
+        () = quit_gw.quit.notified() => None,
+        r = &mut server => Some(r),
+    };
+    let served = match early {
+        Some(r) => r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+        None => {
+            drain.notify_one();
+            // Open connections get a moment to finish; a client that holds
+            // one forever must not keep the final persistence from happening.
+            match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+                Ok(r) => r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+                Err(_) => {
+                    log(Level::Warn, "connections still open at shutdown", &[]);
+                    Ok(())
+                }
+            }
         }
     };
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(stop)
-        .await;
     if let Some(p) = persister {
         p.abort();
     }

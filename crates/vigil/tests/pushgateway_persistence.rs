@@ -133,4 +133,15 @@ fn damaged_file_keeps_the_valid_prefix_and_is_moved_aside() {
     let gw = start(&file2, "5m", None);
     assert!(scrape(gw.port).is_empty());
     assert!(!file2.exists(), "garbage moved aside");
+
+    // A file that cannot be read (here: a directory) is never overwritten.
+    let unreadable = dir.path().join("dir.data");
+    std::fs::create_dir(&unreadable).expect("dir");
+    let mut gw = start(&unreadable, "5m", None);
+    assert_eq!(
+        call(gw.port, "PUT", "/metrics/job/x", None, b"g 1\n").status,
+        200
+    );
+    gw.signal_and_wait("TERM");
+    assert!(unreadable.is_dir(), "left alone");
 }
