@@ -16,7 +16,11 @@
 //! - duplicates: no two samples of a family may have the same labels. The
 //!   grouping labels override the body's, so two groups can only hold the
 //!   same series when their grouping keys agree on every label both name
-//!   ([`GroupingKey::compatible`]); only such groups are compared.
+//!   ([`GroupingKey::compatible`]); only such groups are compared. Like the
+//!   Pushgateway, labels with empty values count: samples of groups with
+//!   different empty-valued grouping labels are different series
+//!   ([`GroupingKey::same_empty_labels`]), and two groups whose keys differ
+//!   only by `instance=""` clash through their push-time gauges.
 //!
 //! Help strings are never an error: like the Pushgateway, `/metrics` shows
 //! one of them (and the standard help for names the gateway uses itself).
@@ -238,6 +242,17 @@ fn check_duplicates(
     pending: &Pending<'_>,
     groups: &BTreeMap<GroupingKey, Group>,
 ) -> Result<(), String> {
+    // The push-time gauges of two groups whose keys differ only by an
+    // empty `instance` are the same series: the Pushgateway refuses every
+    // push to the second such group.
+    if let Some(other) = groups
+        .keys()
+        .find(|k| *k != pending.key && k.equivalent(pending.key))
+    {
+        return Err(format!(
+            "collected metric \"push_time_seconds\" of group {other:?} was collected before with the same name and label values"
+        ));
+    }
     for (name, fam) in pending.families {
         let mut seen = HashSet::with_capacity(fam.samples.len());
         for s in &fam.samples {
@@ -249,7 +264,10 @@ fn check_duplicates(
             }
         }
         for (key, group) in groups {
-            if key == pending.key || !key.compatible(pending.key) {
+            if key == pending.key
+                || !key.compatible(pending.key)
+                || !key.same_empty_labels(pending.key)
+            {
                 continue;
             }
             let Some(other) = group.families.get(name) else {

@@ -55,6 +55,35 @@ impl GroupingKey {
             .all(|(n, v)| other.0.get(n).is_none_or(|w| w == v))
     }
 
+    /// The names with empty values, `instance` left out. The Pushgateway
+    /// keeps such labels on every sample (and `instance=""` on samples
+    /// without an instance), so two samples are the same series for it only
+    /// when these sets agree.
+    fn empty_names(&self) -> impl Iterator<Item = &str> {
+        self.0
+            .iter()
+            .filter(|(n, v)| v.is_empty() && *n != "instance")
+            .map(|(n, _)| n.as_str())
+    }
+
+    /// Whether samples of this group and of `other` with equal non-empty
+    /// labels are the same series to the Pushgateway (see `empty_names`).
+    pub fn same_empty_labels(&self, other: &GroupingKey) -> bool {
+        self.empty_names().eq(other.empty_names())
+    }
+
+    /// Whether the two groups' push-time gauges would be the same series:
+    /// the keys are equal once `instance=""` is taken as no instance.
+    pub fn equivalent(&self, other: &GroupingKey) -> bool {
+        let norm = |k: &'_ GroupingKey| {
+            k.0.iter()
+                .filter(|(n, v)| !(v.is_empty() && *n == "instance"))
+                .map(|(n, v)| (n.clone(), v.clone()))
+                .collect::<Vec<_>>()
+        };
+        norm(self) == norm(other)
+    }
+
     /// The number of labels.
     pub fn len(&self) -> usize {
         self.0.len()

@@ -368,15 +368,18 @@ async fn handle_push(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, usize), (PushError, usize)> {
-    let key = parse_push_path(rest, b64).map_err(|e| (PushError::from(e), 0))?;
-    if *method == Method::DELETE {
-        gw.write(|s| s.delete(&key));
-        return Ok((StatusCode::ACCEPTED, 0));
-    }
+    // The body is read before anything can be refused: answering while the
+    // client is still sending makes the kernel reset the connection, and
+    // the client would see that instead of the 400 and its message.
     let limit = gw.options.max_body_bytes;
     let raw = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| (PushError::TooLarge(limit), limit))?;
+    let key = parse_push_path(rest, b64).map_err(|e| (PushError::from(e), raw.len()))?;
+    if *method == Method::DELETE {
+        gw.write(|s| s.delete(&key));
+        return Ok((StatusCode::ACCEPTED, 0));
+    }
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok());

@@ -239,10 +239,24 @@ pub fn call(port: u16, method: &str, path: &str, ct: Option<&str>, body: &[u8]) 
 /// `/metrics` in the text format as `labels → value`, without the gateways'
 /// own metrics (`pushgateway_*`, `process_*`, `go_*`).
 pub fn scrape(port: u16) -> BTreeMap<String, f64> {
-    let r = request(port, "GET", "/metrics", &[("Accept", "text/plain")], b"").expect("scrape");
-    assert_eq!(r.status, 200, "scrape failed: {}", r.text());
+    try_scrape(port).unwrap_or_else(|e| panic!("scrape failed: {e}"))
+}
+
+/// Like [`scrape`], but an error status or a connection problem is an `Err`.
+pub fn try_scrape(port: u16) -> Result<BTreeMap<String, f64>, String> {
+    Ok(try_scrape_all(port)?.into_iter().collect())
+}
+
+/// Every sample (the gateways' own left out) as `(labels, value)`, sorted;
+/// series that differ only by empty labels are kept apart.
+pub fn try_scrape_all(port: u16) -> Result<Vec<(String, f64)>, String> {
+    let r = request(port, "GET", "/metrics", &[("Accept", "text/plain")], b"")
+        .map_err(|e| e.to_string())?;
+    if r.status != 200 {
+        return Err(format!("status {}: {}", r.status, r.text()));
+    }
     let mut parser = TextParser::new(&r.body);
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     let mut b = LabelsBuilder::new();
     while let Some(e) = parser.next().expect("valid exposition") {
         if e != Entry::Series {
@@ -258,9 +272,10 @@ pub fn scrape(port: u16) -> BTreeMap<String, f64> {
             continue;
         }
         let (_, _, v) = parser.series();
-        out.insert(labels.to_string(), v);
+        out.push((labels.to_string(), v));
     }
-    out
+    out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    Ok(out)
 }
 
 pub const PROTOBUF: &str =
