@@ -21,7 +21,11 @@ pub(crate) struct PushgatewayArgs {
     /// Path under which to expose metrics.
     #[arg(long = "web.telemetry-path", default_value = "/metrics")]
     telemetry_path: String,
-    /// Prefix for the internal routes of web endpoints.
+    /// The URL under which the Pushgateway is externally reachable.
+    #[arg(long = "web.external-url", default_value = "")]
+    external_url: String,
+    /// Prefix for the internal routes of web endpoints. Defaults to the path
+    /// of --web.external-url.
     #[arg(long = "web.route-prefix", default_value = "")]
     route_prefix: String,
     /// Enable shutdown via HTTP request.
@@ -85,6 +89,12 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// The path of a URL such as `http://host:9091/pg/` (`/pg/`), or `""`.
+fn url_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.find('/').map_or("", |i| &rest[i..])
+}
+
 /// Runs the gateway until SIGTERM, SIGINT or `/-/quit`.
 pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
     let level = Level::parse(&args.log_level)
@@ -102,6 +112,7 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
     let flags = BTreeMap::from([
         ("web.listen-address".into(), args.listen_address.clone()),
         ("web.telemetry-path".into(), args.telemetry_path.clone()),
+        ("web.external-url".into(), args.external_url.clone()),
         ("web.route-prefix".into(), args.route_prefix.clone()),
         (
             "web.enable-lifecycle".into(),
@@ -125,7 +136,11 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
     ]);
     let options = Options {
         telemetry_path: args.telemetry_path,
-        route_prefix: normalize_prefix(&args.route_prefix),
+        route_prefix: normalize_prefix(if args.route_prefix.is_empty() {
+            url_path(&args.external_url)
+        } else {
+            &args.route_prefix
+        }),
         enable_lifecycle: args.enable_lifecycle,
         enable_admin_api: args.enable_admin_api,
         persistence_file: (!args.persistence_file.is_empty())
@@ -176,6 +191,13 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::parse_duration;
     use std::time::Duration;
+
+    #[test]
+    fn external_url_paths() {
+        assert_eq!(super::url_path("http://h:9091/pg/"), "/pg/");
+        assert_eq!(super::url_path("http://h:9091"), "");
+        assert_eq!(super::url_path(""), "");
+    }
 
     #[test]
     fn go_durations() {
