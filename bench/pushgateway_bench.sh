@@ -57,6 +57,11 @@ run() {
     wait_ready "$port"
     local out; out=$("$load" "127.0.0.1:$port" "$groups" "$series" "$clients" "$rounds")
     echo "$name: $out" >&2
+    if ! kill -0 "$pid" 2>/dev/null; then
+        echo "$name exited during the load (killed by someone else?); its log:" >&2
+        tail -20 "$tmp/$name.log" >&2
+        exit 1
+    fi
     local rate; rate=$(sed -n 's/.*pushes_per_second=\([0-9.]*\).*/\1/p' <<<"$out")
     # Let the Go runtime settle (GC) before reading memory, as a scrape would later.
     sleep 2

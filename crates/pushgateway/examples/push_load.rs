@@ -104,8 +104,15 @@ fn main() {
                             Ok(_) => errors += 1,
                             Err(_) => {
                                 errors += 1;
-                                conn =
-                                    BufReader::new(TcpStream::connect(&host).expect("reconnect"));
+                                // The gateway closed the connection, or died:
+                                // reconnect, or give up with what was counted.
+                                match TcpStream::connect(&host) {
+                                    Ok(c) => conn = BufReader::new(c),
+                                    Err(e) => {
+                                        eprintln!("client {c}: gateway unreachable: {e}");
+                                        return (n, errors);
+                                    }
+                                }
                             }
                         }
                     }

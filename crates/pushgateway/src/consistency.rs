@@ -253,6 +253,14 @@ fn check_duplicates(
             "collected metric \"push_time_seconds\" of group {other:?} was collected before with the same name and label values"
         ));
     }
+    // Only groups that can hold the same series are compared, found once.
+    let candidates: Vec<&Group> = groups
+        .iter()
+        .filter(|(key, _)| {
+            *key != pending.key && key.compatible(pending.key) && key.same_empty_labels(pending.key)
+        })
+        .map(|(_, g)| g)
+        .collect();
     for (name, fam) in pending.families {
         let mut seen = HashSet::with_capacity(fam.samples.len());
         for s in &fam.samples {
@@ -263,13 +271,7 @@ fn check_duplicates(
                 ));
             }
         }
-        for (key, group) in groups {
-            if key == pending.key
-                || !key.compatible(pending.key)
-                || !key.same_empty_labels(pending.key)
-            {
-                continue;
-            }
+        for group in &candidates {
             let Some(other) = group.families.get(name) else {
                 continue;
             };

@@ -75,13 +75,18 @@ impl GroupingKey {
     /// Whether the two groups' push-time gauges would be the same series:
     /// the keys are equal once `instance=""` is taken as no instance.
     pub fn equivalent(&self, other: &GroupingKey) -> bool {
-        let norm = |k: &'_ GroupingKey| {
-            k.0.iter()
-                .filter(|(n, v)| !(v.is_empty() && *n == "instance"))
-                .map(|(n, v)| (n.clone(), v.clone()))
-                .collect::<Vec<_>>()
-        };
-        norm(self) == norm(other)
+        // Cheap rejection first: this runs against every group per push.
+        if self.get("job") != other.get("job") {
+            return false;
+        }
+        self.without_empty_instance()
+            .eq(other.without_empty_instance())
+    }
+
+    fn without_empty_instance(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0
+            .iter()
+            .filter(|(n, v)| !(v.is_empty() && n.as_str() == "instance"))
     }
 
     /// The number of labels.

@@ -13,7 +13,12 @@
 //! [`persist`] writes every group to a checksummed file atomically and reads
 //! back the valid prefix of a damaged one. [`server`] is the axum HTTP
 //! server with the Pushgateway's routes, status codes and API v1 ([`api`],
-//! [`page`]).
+//! [`page`]); [`merge`] writes `/metrics` straight from the store, one
+//! family at a time, and [`selfmetrics`] adds the gateway's own metrics.
+//!
+//! Samples are stored compactly ([`store::StoredFamily`]: labels and value
+//! for plain float samples) because a gateway typically holds one copy of
+//! every batch job's last run for its whole life.
 //!
 //! Input from the network never panics the gateway: paths, bodies and
 //! persisted bytes are checked and every problem becomes a [`PushError`]
