@@ -11,6 +11,16 @@
 # Printed per gateway: pushes/s and resident memory (VmRSS) after the load,
 # holding groups x series series; then the ratios Vigil/Debian for
 # throughput and memory. The goal: >= 3x the pushes/s at <= 0.5x the memory.
+#
+# Measured 2026-11-25 on the shared 2-core development machine (release
+# build, Debian's pushgateway 1.5.1):
+#   1000 x 100, 8 clients, 2 rounds: vigil 2298 pushes/s, 20.2 MiB;
+#     debian 3.1 pushes/s, 141.2 MiB -> 741x throughput, 0.14x memory
+#     (an earlier run: 1944 vs 4.7 pushes/s, 19.7 vs 137.7 MiB: 413x, 0.14x).
+#   100 x 100: vigil 2054 pushes/s, 7.6 MiB; debian 61.5 pushes/s, 29.6 MiB
+#     -> 33x, 0.26x.
+# Upstream's check re-gathers every stored group on each push, so its rate
+# falls with the number of groups; Vigil's incremental check does not.
 set -euo pipefail
 
 groups=${1:-1000}
