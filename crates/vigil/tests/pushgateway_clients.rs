@@ -112,6 +112,17 @@ fn python_prometheus_client_push_pushadd_delete() {
 
 #[test]
 fn debian_prometheus_scrapes_with_honor_labels() {
+    prometheus_sees_pushes(&[]);
+}
+
+/// With native histograms enabled, Prometheus 2.42 asks for protobuf first,
+/// so this scrapes Vigil's protobuf `/metrics`.
+#[test]
+fn debian_prometheus_scrapes_protobuf() {
+    prometheus_sees_pushes(&["--enable-feature=native-histograms"]);
+}
+
+fn prometheus_sees_pushes(extra: &[&str]) {
     if !have_peer(DEBIAN_PROMETHEUS) {
         return;
     }
@@ -146,6 +157,10 @@ fn debian_prometheus_scrapes_with_honor_labels() {
         format!("--storage.tsdb.path={}", dir.path().join("data").display()),
         format!("--web.listen-address=127.0.0.1:{port}"),
     ];
+    let args: Vec<String> = args
+        .into_iter()
+        .chain(extra.iter().map(|s| s.to_string()))
+        .collect();
     let _prom = start_other(DEBIAN_PROMETHEUS, &args, port, "/-/ready");
     let query = "/api/v1/query?query=backup_bytes%7Bjob%3D%22backup%22%2Cinstance%3D%22db1%22%7D";
     let mut last = String::new();
