@@ -6,8 +6,9 @@
 //! time proportional to everything stored. The same rules are checked here
 //! incrementally, touching only what the push can affect:
 //!
-//! - names: family, metric and label names must be legacy names, and label
-//!   names must not start with `__`;
+//! - names: family, metric and label names must be legacy names (any
+//!   non-empty UTF-8 with `--push.enable-utf8-names`), and label names must
+//!   not start with `__`;
 //! - types: a family name has one type across all groups and the gateway's
 //!   own metrics (untyped counts as a type of its own); a per-name count of
 //!   types over all groups ([`TypeIndex`]) answers this without a scan;
@@ -28,8 +29,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use vigil_exposition::MetricFamily;
-use vigil_model::names::{is_legacy_label_name, is_legacy_metric_name};
-use vigil_model::{METRIC_NAME, MetricType};
+use vigil_model::names::{is_valid_label_name, is_valid_metric_name};
+use vigil_model::{METRIC_NAME, MetricType, ValidationScheme};
 
 use crate::grouping::GroupingKey;
 use crate::selfmetrics::self_metric_type;
@@ -142,28 +143,29 @@ pub(crate) fn check(
     pending: &Pending<'_>,
     index: &TypeIndex,
     groups: &BTreeMap<GroupingKey, Group>,
+    scheme: ValidationScheme,
 ) -> Result<(), String> {
     for (name, fam) in pending.families {
-        check_names(fam)?;
+        check_names(fam, scheme)?;
         check_type(pending, index, name, fam)?;
         check_suffixes(pending, index, name, fam.kind)?;
     }
     check_duplicates(pending, groups)
 }
 
-fn check_names(fam: &MetricFamily) -> Result<(), String> {
-    if !is_legacy_metric_name(&fam.name) {
+fn check_names(fam: &MetricFamily, scheme: ValidationScheme) -> Result<(), String> {
+    if !is_valid_metric_name(&fam.name, scheme) {
         return Err(format!("{:?} is not a valid metric name", fam.name));
     }
     for s in &fam.samples {
         for l in s.labels.iter() {
             if l.name == METRIC_NAME {
-                if !is_legacy_metric_name(l.value) {
+                if !is_valid_metric_name(l.value, scheme) {
                     return Err(format!("{:?} is not a valid metric name", l.value));
                 }
                 continue;
             }
-            if !is_legacy_label_name(l.name) {
+            if !is_valid_label_name(l.name, scheme) {
                 return Err(format!(
                     "collected metric {} has a label with invalid name {:?}",
                     s.labels, l.name

@@ -6,7 +6,9 @@
 //!   marks its value as URL-safe base64 (RFC 4648 §5); trailing `=` padding
 //!   is ignored, so `=` alone is the empty value, and a decoded value may
 //!   contain `/`.
-//! - Label names must be legacy label names and must not start with `__`.
+//! - Label names must be legacy label names (or, with UTF-8 names enabled,
+//!   any name, written in the `U__` value escaping) and must not start
+//!   with `__`.
 //! - An odd number of path elements after the job is an error; so is an
 //!   empty job.
 //! - Values may be empty; an empty value is part of the key (it is shown by
@@ -14,7 +16,10 @@
 
 use std::collections::BTreeMap;
 
-use vigil_model::names::is_legacy_label_name;
+use std::borrow::Cow;
+
+use vigil_model::names::is_valid_label_name;
+use vigil_model::{EscapingScheme, ValidationScheme, unescape_name};
 
 use crate::error::PathError;
 
@@ -117,8 +122,19 @@ impl GroupingKey {
 
 /// Parses the part of a push URL after `/metrics/job` (or `/metrics/job@base64`,
 /// then `job_base64` is true): `/<job>{/<label>/<value>}`, already
-/// percent-decoded.
+/// percent-decoded, with legacy label names.
 pub fn parse_push_path(rest: &str, job_base64: bool) -> Result<GroupingKey, PathError> {
+    parse_push_path_with(rest, job_base64, ValidationScheme::Legacy)
+}
+
+/// Like [`parse_push_path`], validating label names with `scheme`. With
+/// UTF-8 names (`--push.enable-utf8-names`) a label name in the path is
+/// unescaped from the `U__` value encoding first, as upstream does.
+pub fn parse_push_path_with(
+    rest: &str,
+    job_base64: bool,
+    scheme: ValidationScheme,
+) -> Result<GroupingKey, PathError> {
     let rest = rest.strip_prefix('/').unwrap_or(rest);
     let (job, labels) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -132,7 +148,7 @@ pub fn parse_push_path(rest: &str, job_base64: bool) -> Result<GroupingKey, Path
     } else {
         job.to_string()
     };
-    let mut key = split_labels(labels)?;
+    let mut key = split_labels(labels, scheme)?;
     if job.is_empty() {
         return Err(PathError::JobRequired);
     }
@@ -141,7 +157,7 @@ pub fn parse_push_path(rest: &str, job_base64: bool) -> Result<GroupingKey, Path
 }
 
 /// Splits `/<name>/<value>/...` into labels (the Pushgateway's `splitLabels`).
-fn split_labels(labels: &str) -> Result<GroupingKey, PathError> {
+fn split_labels(labels: &str, scheme: ValidationScheme) -> Result<GroupingKey, PathError> {
     let mut out = BTreeMap::new();
     if labels.len() <= 1 {
         return Ok(GroupingKey(out));
@@ -153,7 +169,11 @@ fn split_labels(labels: &str) -> Result<GroupingKey, PathError> {
     for pair in components.chunks_exact(2) {
         let (name, value) = (pair[0], pair[1]);
         let trimmed = name.strip_suffix(BASE64_SUFFIX).unwrap_or(name);
-        if !is_legacy_label_name(trimmed) || trimmed.starts_with("__") {
+        let unescaped = match scheme {
+            ValidationScheme::Legacy => Cow::Borrowed(trimmed),
+            ValidationScheme::Utf8 => unescape_name(trimmed, EscapingScheme::Values),
+        };
+        if !is_valid_label_name(&unescaped, scheme) || trimmed.starts_with("__") {
             return Err(PathError::LabelName(trimmed.to_string()));
         }
         let value = if trimmed == name {
@@ -165,7 +185,7 @@ fn split_labels(labels: &str) -> Result<GroupingKey, PathError> {
                 reason,
             })?
         };
-        out.insert(trimmed.to_string(), value);
+        out.insert(unescaped.into_owned(), value);
     }
     Ok(GroupingKey(out))
 }
@@ -262,6 +282,9 @@ mod tests {
             parse_push_path("/=", true),
             Err(PathError::JobRequired)
         ));
+        let k = parse_push_path_with("/j/U__a_2e_b/v", false, ValidationScheme::Utf8).unwrap();
+        assert_eq!(k.get("a.b"), Some("v"));
+        assert!(parse_push_path("/j/a.b/v", false).is_err());
         let k = parse_push_path("/j/job/other", false).unwrap();
         assert_eq!(k.get("job"), Some("j"));
         assert_eq!(parse_push_path(&k.to_path()[11..], true), Ok(k));

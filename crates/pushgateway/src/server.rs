@@ -34,11 +34,12 @@ use axum::routing::{any, get};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use vigil_exposition::negotiate::{Format, negotiate};
+use vigil_model::ValidationScheme;
 
 use crate::api;
 use crate::body::{body_format, decode_content, parse_body};
 use crate::error::{PersistError, PushError};
-use crate::grouping::parse_push_path;
+use crate::grouping::parse_push_path_with;
 use crate::log::{Level, log};
 use crate::merge;
 use crate::page;
@@ -65,6 +66,8 @@ pub struct Options {
     pub consistency_check: bool,
     /// Largest accepted push body.
     pub max_body_bytes: usize,
+    /// `--push.enable-utf8-names`: UTF-8 metric and label names.
+    pub utf8_names: bool,
     /// The flags as shown by `/api/v1/status`.
     pub flags: BTreeMap<String, String>,
 }
@@ -80,6 +83,7 @@ impl Default for Options {
             persistence_interval: Duration::from_secs(300),
             consistency_check: true,
             max_body_bytes: 64 << 20,
+            utf8_names: false,
             flags: BTreeMap::new(),
         }
     }
@@ -95,6 +99,14 @@ pub fn normalize_prefix(prefix: &str) -> String {
         p.to_string()
     } else {
         format!("/{p}")
+    }
+}
+
+fn names_scheme(utf8: bool) -> ValidationScheme {
+    if utf8 {
+        ValidationScheme::Utf8
+    } else {
+        ValidationScheme::Legacy
     }
 }
 
@@ -177,7 +189,10 @@ impl Gateway {
     /// A gateway over an empty store.
     pub fn new(options: Options) -> Arc<Gateway> {
         Arc::new(Gateway {
-            store: RwLock::new(Store::new(options.consistency_check)),
+            store: RwLock::new(Store::with_names(
+                options.consistency_check,
+                names_scheme(options.utf8_names),
+            )),
             metrics: SelfMetrics::default(),
             options,
             start: SystemTime::now(),
@@ -375,7 +390,8 @@ async fn handle_push(
     let raw = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| (PushError::TooLarge(limit), limit))?;
-    let key = parse_push_path(rest, b64).map_err(|e| (PushError::from(e), raw.len()))?;
+    let key = parse_push_path_with(rest, b64, names_scheme(gw.options.utf8_names))
+        .map_err(|e| (PushError::from(e), raw.len()))?;
     if *method == Method::DELETE {
         gw.write(|s| s.delete(&key));
         return Ok((StatusCode::ACCEPTED, 0));
@@ -429,7 +445,7 @@ async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
             &mut out,
             format,
             escaping,
-            gw.options.consistency_check,
+            gw.options.consistency_check && !gw.options.utf8_names,
             own,
             s,
         );

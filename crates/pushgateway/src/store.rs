@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, LabelsBuilder, METRIC_NAME, MetricType};
+use vigil_model::{Labels, LabelsBuilder, METRIC_NAME, MetricType, ValidationScheme};
 
 use crate::consistency::{Pending, TypeIndex, check};
 use crate::error::PushError;
@@ -185,14 +185,21 @@ pub struct Store {
     groups: BTreeMap<GroupingKey, Group>,
     index: TypeIndex,
     check: bool,
+    names: ValidationScheme,
     generation: u64,
 }
 
 impl Store {
-    /// An empty store; `check` enables the consistency check.
+    /// An empty store with legacy names; `check` enables the consistency check.
     pub fn new(check: bool) -> Store {
+        Store::with_names(check, ValidationScheme::Legacy)
+    }
+
+    /// An empty store whose consistency check validates names with `names`.
+    pub fn with_names(check: bool, names: ValidationScheme) -> Store {
         Store {
             check,
+            names,
             ..Store::default()
         }
     }
@@ -240,7 +247,7 @@ impl Store {
                 families: &req.families,
                 replace: req.replace,
             };
-            if let Err(msg) = check(&pending, &self.index, &self.groups) {
+            if let Err(msg) = check(&pending, &self.index, &self.groups, self.names) {
                 self.record_failure(&req.key, req.time);
                 return Err(PushError::Inconsistent(msg));
             }

@@ -43,6 +43,9 @@ pub(crate) struct PushgatewayArgs {
     /// Do not check consistency of pushed metrics. DANGEROUS.
     #[arg(long = "push.disable-consistency-check")]
     disable_consistency_check: bool,
+    /// Allow UTF-8 characters in metric and label names.
+    #[arg(long = "push.enable-utf8-names")]
+    enable_utf8_names: bool,
     /// Largest accepted push body in bytes; larger pushes get a 400 (a Vigil
     /// extension: the Pushgateway has no limit).
     #[arg(long = "push.max-body-bytes", default_value_t = 64 << 20)]
@@ -131,6 +134,10 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
             "push.disable-consistency-check".into(),
             args.disable_consistency_check.to_string(),
         ),
+        (
+            "push.enable-utf8-names".into(),
+            args.enable_utf8_names.to_string(),
+        ),
         ("log.level".into(), args.log_level.clone()),
         ("log.format".into(), args.log_format.clone()),
     ]);
@@ -148,6 +155,7 @@ pub(crate) fn run(args: PushgatewayArgs) -> anyhow::Result<ExitCode> {
         persistence_interval: args.persistence_interval.max(Duration::from_millis(10)),
         consistency_check: !args.disable_consistency_check,
         max_body_bytes: args.max_body_bytes,
+        utf8_names: args.enable_utf8_names,
         flags,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -253,3 +253,34 @@ fn endpoint_status_codes_match_debian() {
         }
     }
 }
+
+#[test]
+fn utf8_names_when_enabled() {
+    let legacy = start_vigil(&[]);
+    let body = b"{\"my.metric\",\"lab.el\"=\"v\"} 1\n";
+    assert_eq!(
+        call(legacy.port, "PUT", "/metrics/job/j", None, body).status,
+        400
+    );
+    // (`U__a_2e_b` is itself a valid legacy label name.)
+    let gw = start_vigil(&["--push.enable-utf8-names"]);
+    let r = call(gw.port, "PUT", "/metrics/job/j/U__a_2e_b/x", None, body);
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Legacy consumers get escaped names...
+    let m = scrape(gw.port);
+    assert!(
+        m.keys()
+            .any(|k| k.starts_with("{__name__=\"my_metric\"") && k.contains("a_b=\"x\"")),
+        "{m:#?}"
+    );
+    // ...and consumers asking for UTF-8 get them as pushed.
+    let accept = format!("{PROTOBUF}; escaping=allow-utf-8");
+    let r = request(gw.port, "GET", "/metrics", &[("Accept", &accept)], b"").expect("scrape");
+    let fams = collect(&mut ProtobufParser::new(&r.body)).expect("protobuf");
+    let f = fams
+        .iter()
+        .find(|f| f.name == "my.metric")
+        .expect("utf-8 family");
+    assert_eq!(f.samples[0].labels.get("a.b"), Some("x"));
+    assert_eq!(f.samples[0].labels.get("lab.el"), Some("v"));
+}
