@@ -8,7 +8,8 @@
 //!   answer 202. Bodies over [`Options::max_body_bytes`] (before or after
 //!   `gzip`/`snappy` decoding) are refused with 400.
 //! - `GET <telemetry path>`: pushed and own metrics, format negotiated from
-//!   `Accept` (protobuf or text, like the Pushgateway's `promhttp` handler).
+//!   `Accept` (protobuf or text, like the Pushgateway's `promhttp` handler),
+//!   gzip-compressed when `Accept-Encoding` allows it.
 //! - `GET /api/v1/metrics`, `GET /api/v1/status`, `PUT /api/v1/admin/wipe`
 //!   (with `--web.enable-admin-api`, 404 otherwise).
 //! - `GET /-/healthy`, `GET /-/ready`, `PUT|POST /-/quit` (403 without
@@ -451,11 +452,52 @@ async fn metrics(State(gw): State<Arc<Gateway>>, headers: HeaderMap) -> Response
         );
     });
     gw.last_scrape_bytes.store(out.len(), Ordering::Relaxed);
-    let mut r = out.into_response();
+    // Compressed for clients that accept gzip (Prometheus does), as
+    // client_golang's handler does.
+    let gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(accepts_gzip);
+    let mut r = match gzip.then(|| gzip_bytes(&out)).flatten() {
+        Some(compressed) => {
+            let mut r = compressed.into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            r
+        }
+        None => out.into_response(),
+    };
     if let Ok(v) = HeaderValue::from_str(&format.content_type(escaping)) {
         r.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     r
+}
+
+/// Whether an `Accept-Encoding` value allows gzip (`q=0` refuses it).
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|part| {
+        let mut it = part.split(';');
+        let coding = it.next().unwrap_or_default().trim();
+        let refused = it.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f64>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        coding.eq_ignore_ascii_case("gzip") && !refused
+    })
+}
+
+/// `data` gzip-compressed (fast level: scrapes are frequent), `None` if
+/// compression fails (the body is then sent as is).
+fn gzip_bytes(data: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::fast(),
+    );
+    e.write_all(data).ok()?;
+    e.finish().ok()
 }
 
 fn json(gw: &Gateway, handler: &'static str, body: String) -> Response {
@@ -622,5 +664,13 @@ mod tests {
         assert_eq!(percent_decode("/a%2Fb%zz").as_deref(), Some("/a/b%zz"));
         assert_eq!(normalize_prefix("/"), "");
         assert_eq!(normalize_prefix("pg/"), "/pg");
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("deflate, GZIP;q=0.5"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("identity"));
+        assert_eq!(
+            gzip_bytes(b"abc").map(|g| g.len() > 3 && g[..2] == [0x1f, 0x8b]),
+            Some(true)
+        );
     }
 }

@@ -89,6 +89,20 @@ fn gzip_bodies_are_decoded_within_the_limit() {
         scrape(gw.port).get("{__name__=\"zipped\", job=\"z\"}"),
         Some(&3.0)
     );
+    // Scrapes are compressed for clients that accept gzip.
+    let r = request(
+        gw.port,
+        "GET",
+        "/metrics",
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    )
+    .expect("scrape");
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&r.body[..]), &mut text)
+        .expect("gunzip");
+    assert!(text.contains("zipped{instance=\"\",job=\"z\"} 3"), "{text}");
     // Small on the wire, over the limit once decoded.
     let bomb = gz(&[b'#'; 100_000]);
     assert!(bomb.len() < 1000);
