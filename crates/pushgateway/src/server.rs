@@ -280,8 +280,8 @@ impl Gateway {
             .route("/metrics/job/{*rest}", any(push))
             .route("/metrics/job@base64/{*rest}", any(push))
             .route(&telemetry, get(metrics))
-            .route("/api/v1/metrics", get(api_metrics))
-            .route("/api/v1/status", get(api_status))
+            .route("/api/v1/metrics", get(api_metrics).options(preflight))
+            .route("/api/v1/status", get(api_status).options(preflight))
             .route("/api/v1/admin/wipe", any(wipe))
             .route("/-/healthy", get(healthy))
             .route("/-/ready", get(healthy))
@@ -501,7 +501,12 @@ fn gzip_bytes(data: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn json(gw: &Gateway, handler: &'static str, body: String) -> Response {
-    gw.metrics.request(200, handler, "get");
+    let method = if handler == "api/v1/options" {
+        "options"
+    } else {
+        "get"
+    };
+    gw.metrics.request(200, handler, method);
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -520,6 +525,13 @@ fn json(gw: &Gateway, handler: &'static str, body: String) -> Response {
     ] {
         h.insert(k, HeaderValue::from_static(v));
     }
+    r
+}
+
+/// CORS preflight for the API, as upstream answers `OPTIONS`.
+async fn preflight(State(gw): State<Arc<Gateway>>) -> Response {
+    let mut r = json(&gw, "api/v1/options", String::new());
+    r.headers_mut().remove(header::CONTENT_TYPE);
     r
 }
 

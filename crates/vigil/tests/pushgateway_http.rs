@@ -252,6 +252,7 @@ fn endpoint_status_codes_match_debian() {
             ("GET", "/-/ready"),
             ("GET", "/api/v1/metrics"),
             ("GET", "/api/v1/status"),
+            ("OPTIONS", "/api/v1/metrics"),
             ("PUT", "/api/v1/admin/wipe"),
             ("GET", "/-/quit"),
             ("PUT", "/-/quit"),
