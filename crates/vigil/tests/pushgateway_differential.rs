@@ -38,6 +38,14 @@ struct Step {
     expect: u16,
     /// A deliberate difference: Debian's status, and why Vigil differs.
     debian: Option<(u16, &'static str)>,
+    /// Send the body gzip-compressed (`Content-Encoding: gzip`).
+    gzip: bool,
+}
+
+/// Sends `s`'s body gzip-compressed.
+const fn gz(mut s: Step) -> Step {
+    s.gzip = true;
+    s
 }
 
 /// Marks `s` as a deliberate difference from Debian's pushgateway.
@@ -54,6 +62,7 @@ const fn step(method: &'static str, path: &'static str, body: &'static str, expe
         body,
         expect,
         debian: None,
+        gzip: false,
     }
 }
 
@@ -65,6 +74,7 @@ const fn pb(method: &'static str, path: &'static str, body: &'static str, expect
         body,
         expect,
         debian: None,
+        gzip: false,
     }
 }
 
@@ -199,6 +209,19 @@ const STEPS: &[Step] = &[
     // /metrics answers 500 until one of them goes (see the module docs).
     step("DELETE", "/metrics/job/ee", "", 202),
     CHECK,
+    // Compressed bodies, text and protobuf.
+    gz(step(
+        "PUT",
+        "/metrics/job/gz",
+        "# TYPE gzipped gauge\ngzipped 1\n",
+        200,
+    )),
+    gz(pb(
+        "POST",
+        "/metrics/job/gz",
+        "# TYPE gzipped_pb counter\ngzipped_pb 2\n",
+        200,
+    )),
     // Names only protobuf can carry: invalid metric and label names.
     differs(
         pb("PUT", "/metrics/job/names", "{\"bad-name\"} 1\n", 400),
@@ -345,9 +368,19 @@ fn same_status_codes_and_samples_as_debian_pushgateway() {
         } else {
             s.body.as_bytes().to_vec()
         };
-        let ct = s.protobuf.then_some(PROTOBUF);
-        let d = call(debian.port, s.method, s.path, ct, &body);
-        let v = call(vigil.port, s.method, s.path, ct, &body);
+        let body = if s.gzip { gzip(&body) } else { body };
+        let mut headers = Vec::new();
+        if s.protobuf {
+            headers.push(("Content-Type", PROTOBUF));
+        }
+        if s.gzip {
+            headers.push(("Content-Encoding", "gzip"));
+        }
+        let send = |port| {
+            request(port, s.method, s.path, &headers, &body)
+                .unwrap_or_else(|e| panic!("step {i} on port {port}: {e}"))
+        };
+        let (d, v) = (send(debian.port), send(vigil.port));
         if let Some((debian_status, why)) = s.debian {
             assert_eq!(d.status, debian_status, "step {i}: Debian changed ({why})");
             assert_eq!(v.status, s.expect, "step {i}: {}", v.text());
@@ -379,6 +412,13 @@ fn same_status_codes_and_samples_as_debian_pushgateway() {
     for (dg, vg) in d.iter().zip(&v) {
         assert_eq!(dg, vg, "GET /api/v1/metrics differs (Debian, then Vigil)");
     }
+}
+
+fn gzip(body: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(body).expect("gzip");
+    e.finish().expect("gzip")
 }
 
 /// Compares both gateways' samples (after Debian's write queue settles).

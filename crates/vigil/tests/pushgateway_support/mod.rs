@@ -196,8 +196,12 @@ pub fn request(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes())?;
-    s.write_all(body)?;
+    // One write: a server that answers before reading the body (Go does
+    // for bad URLs) then has it all buffered and does not reset the
+    // connection on close.
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    s.write_all(&bytes)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let split = raw
