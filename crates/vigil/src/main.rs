@@ -2,6 +2,7 @@
 //! lives in its own module and returns the process exit code; the libraries
 //! underneath return typed errors, and `anyhow` context is added here.
 
+mod pushgateway;
 mod tool;
 
 use std::process::ExitCode;
@@ -16,18 +17,21 @@ struct Cli {
     command: Command,
 }
 
-/// Top-level commands. `server`, `alertmanager` and `pushgateway` join this
+/// Top-level commands. `server` and `alertmanager` join this
 /// list as they are implemented.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Tooling for Prometheus and Vigil, like promtool.
     Tool(tool::ToolArgs),
+    /// Accept pushed metrics and expose them to Prometheus, like the Pushgateway.
+    Pushgateway(pushgateway::PushgatewayArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Tool(args) => tool::run(args),
+        Command::Pushgateway(args) => pushgateway::run(args),
     };
     match result {
         Ok(code) => code,
