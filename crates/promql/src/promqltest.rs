@@ -30,7 +30,7 @@
 //! (cases that may fail are listed in `tests/promqltest_known_failures.txt`;
 //! `PROMQLTEST_UPDATE=1` rewrites it, `PROMQLTEST_FILE=name` runs a subset),
 //! and from the command line with
-//! `cargo run -p vigil-promql --example promqltest -- FILE.test[:LINE]...`.
+//! `vigil tool test promql FILE.test[:LINE]...`.
 //!
 //! Not supported yet: start timestamps (`metric@st …` lines are parsed and
 //! kept in [`MemStorage`], but [`crate::storage::Queryable`] has no way to

@@ -5,10 +5,12 @@
 //!   with the rules of [`promlint`] and counting series per family.
 //! - [`tsdb`]: `vigil tool tsdb` (`list`, `dump`, `dump-openmetrics`,
 //!   `create-blocks-from openmetrics`, `analyze`).
+//! - [`test_promql`]: `vigil tool test promql`, running PromQL test scripts.
 
 pub mod check_metrics;
 pub mod error;
 pub mod promlint;
+pub mod test_promql;
 pub mod tsdb;
 
 pub use check_metrics::{CheckMetricsOptions, CheckMetricsReport};

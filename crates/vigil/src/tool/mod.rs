@@ -29,6 +29,28 @@ enum ToolCommand {
     /// Run tsdb commands.
     #[command(subcommand)]
     Tsdb(tsdb::TsdbCommand),
+    /// Unit testing.
+    #[command(subcommand)]
+    Test(TestCommand),
+}
+
+/// `vigil tool test` subcommands.
+#[derive(Debug, Subcommand)]
+enum TestCommand {
+    /// Run PromQL test-script files (Prometheus' promqltest language) and
+    /// print each failing case and a passed/failed count per file.
+    Promql(TestPromqlArgs),
+}
+
+/// Arguments of `vigil tool test promql`.
+#[derive(Debug, Args)]
+struct TestPromqlArgs {
+    /// List passing cases too.
+    #[arg(short, long)]
+    verbose: bool,
+    /// Script files; `FILE:LINE` runs only the eval starting on that line.
+    #[arg(required = true)]
+    files: Vec<String>,
 }
 
 /// `vigil tool check` subcommands; `config` and `rules` join later.
@@ -45,5 +67,14 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
+        ToolCommand::Test(TestCommand::Promql(a)) => {
+            let mut out = std::io::stdout().lock();
+            let s = vigil_tool::test_promql::test_promql(&a.files, a.verbose, &mut out)?;
+            Ok(if s.failed > 0 {
+                ExitCode::from(FAILURE)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
     }
 }
