@@ -58,6 +58,9 @@ pub struct EngineOptions {
     /// Step of subqueries written without one (`x[5m:]`), in ms (1 m, the
     /// default global evaluation interval).
     pub default_subquery_step: i64,
+    /// Longest a query may evaluate (`--query.timeout`, 2 m); `None` for no
+    /// limit.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Default for EngineOptions {
@@ -69,6 +72,7 @@ impl Default for EngineOptions {
             enable_delayed_name_removal: true,
             use_start_timestamps: true,
             default_subquery_step: 60_000,
+            timeout: Some(std::time::Duration::from_secs(120)),
         }
     }
 }
@@ -85,6 +89,47 @@ pub enum QueryError {
     /// Evaluation failed (message as Prometheus words it).
     #[error("{0}")]
     Eval(String),
+    /// The query ran past its timeout (API error type `timeout`).
+    #[error("query timed out in expression evaluation")]
+    Timeout,
+    /// The query was canceled (API error type `canceled`).
+    #[error("query was canceled in expression evaluation")]
+    Canceled,
+}
+
+/// Lets a caller cancel a running query from another thread (a client
+/// that went away, a shutdown).
+#[derive(Debug, Clone, Default)]
+pub struct QueryControl {
+    canceled: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl QueryControl {
+    /// A control that has not been canceled.
+    pub fn new() -> QueryControl {
+        QueryControl::default()
+    }
+
+    /// Makes the query stop at its next check with [`QueryError::Canceled`].
+    pub fn cancel(&self) {
+        self.canceled
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn is_canceled(&self) -> bool {
+        self.canceled.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What evaluating a query cost (Prometheus' `stats=all` figures).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct QueryStats {
+    /// Samples read from storage and produced, summed over the query.
+    pub total_samples: u64,
+    /// Most samples held in memory at once.
+    pub peak_samples: u64,
+    /// Seconds spent evaluating.
+    pub eval_seconds: f64,
 }
 
 /// What a query returns: its value and the annotations it raised.
@@ -96,6 +141,8 @@ pub struct QueryResult {
     pub warnings: Vec<String>,
     /// Info annotations (`PromQL info: ...`).
     pub infos: Vec<String>,
+    /// What the query cost.
+    pub stats: QueryStats,
 }
 
 /// Evaluates PromQL queries.
@@ -128,8 +175,19 @@ impl Engine {
         query: &str,
         ts: i64,
     ) -> Result<QueryResult, QueryError> {
+        self.instant_query_with(storage, query, ts, &QueryControl::new())
+    }
+
+    /// As [`Engine::instant_query`], cancelable through `ctl`.
+    pub fn instant_query_with(
+        &self,
+        storage: &dyn Queryable,
+        query: &str,
+        ts: i64,
+        ctl: &QueryControl,
+    ) -> Result<QueryResult, QueryError> {
         let expr = self.parse(query)?;
-        eval::run(&self.opts, storage, query, &expr, ts, ts, 0)
+        eval::run(&self.opts, storage, query, &expr, ts, ts, 0, ctl)
     }
 
     /// Evaluates `query` at every `step` ms from `start` to `end`
@@ -141,6 +199,19 @@ impl Engine {
         start: i64,
         end: i64,
         step: i64,
+    ) -> Result<QueryResult, QueryError> {
+        self.range_query_with(storage, query, start, end, step, &QueryControl::new())
+    }
+
+    /// As [`Engine::range_query`], cancelable through `ctl`.
+    pub fn range_query_with(
+        &self,
+        storage: &dyn Queryable,
+        query: &str,
+        start: i64,
+        end: i64,
+        step: i64,
+        ctl: &QueryControl,
     ) -> Result<QueryResult, QueryError> {
         let expr = self.parse(query)?;
         match expr.type_of() {
@@ -162,6 +233,6 @@ impl Engine {
                 "end timestamp must not be before start time".into(),
             ));
         }
-        eval::run(&self.opts, storage, query, &expr, start, end, step)
+        eval::run(&self.opts, storage, query, &expr, start, end, step, ctl)
     }
 }

@@ -78,6 +78,12 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) annos: Annotations,
     /// Samples currently held, for `max_samples`.
     samples: usize,
+    /// Most samples held at once, and all ever accounted (stats).
+    peak_samples: usize,
+    total_samples: u64,
+    /// When the query must stop, and who may cancel it.
+    deadline: Option<std::time::Instant>,
+    ctl: &'a crate::engine::QueryControl,
     /// Selectors feed only `histogram_count/sum/avg`: histograms lose
     /// their buckets and get counter-reset hints from comparing
     /// consecutive samples (Prometheus' `HistogramStatsIterator`).
@@ -99,6 +105,7 @@ const TOO_MANY_SAMPLES: &str =
     "query processing would load too many samples into memory in query execution";
 
 /// Runs a parsed query and shapes the result as the API returns it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     opts: &EngineOptions,
     storage: &dyn Queryable,
@@ -107,8 +114,14 @@ pub(crate) fn run(
     start: i64,
     end: i64,
     step: i64,
+    ctl: &crate::engine::QueryControl,
 ) -> Result<QueryResult, QueryError> {
+    let began = std::time::Instant::now();
     let mut ev = Evaluator {
+        peak_samples: 0,
+        total_samples: 0,
+        deadline: opts.timeout.and_then(|t| began.checked_add(t)),
+        ctl,
         opts,
         storage,
         query,
@@ -175,6 +188,11 @@ pub(crate) fn run(
         value,
         warnings,
         infos,
+        stats: crate::engine::QueryStats {
+            total_samples: ev.total_samples,
+            peak_samples: ev.peak_samples as u64,
+            eval_seconds: began.elapsed().as_secs_f64(),
+        },
     })
 }
 
@@ -402,8 +420,21 @@ impl Evaluator<'_> {
     /// Accounts for `n` more samples held; errors past `max_samples`.
     pub(crate) fn add_samples(&mut self, n: usize) -> EResult<()> {
         self.samples += n;
+        self.total_samples += n as u64;
+        self.peak_samples = self.peak_samples.max(self.samples);
         if self.samples > self.opts.max_samples {
             return err(TOO_MANY_SAMPLES);
+        }
+        self.check_limits()
+    }
+
+    /// Stops the query when it was canceled or ran out of time.
+    pub(crate) fn check_limits(&self) -> EResult<()> {
+        if self.ctl.is_canceled() {
+            return Err(QueryError::Canceled);
+        }
+        if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            return Err(QueryError::Timeout);
         }
         Ok(())
     }
@@ -415,6 +446,7 @@ impl Evaluator<'_> {
         if r.len() > self.opts.max_samples {
             return err(TOO_MANY_SAMPLES);
         }
+        self.check_limits()?;
         let held = self.samples;
         let v = if r.len() > 1 && worth_once(e) && step_invariant(e) {
             // Same value at every step (`@`-pinned): evaluate once.

@@ -425,3 +425,40 @@ fn start_timestamps_reveal_counter_resets() {
         ]
     );
 }
+
+#[test]
+fn timeout_cancellation_and_stats() {
+    use super::{QueryControl, QueryError};
+    let e = Engine::new(EngineOptions {
+        timeout: Some(std::time::Duration::ZERO),
+        ..Default::default()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(2));
+    let err = e
+        .range_query(
+            &store(),
+            "sum(rate(http_requests_total[5m]))",
+            0,
+            1_200_000,
+            1000,
+        )
+        .unwrap_err();
+    assert!(matches!(err, QueryError::Timeout), "{err}");
+    assert_eq!(err.to_string(), "query timed out in expression evaluation");
+
+    let ctl = QueryControl::new();
+    ctl.cancel();
+    let err = engine()
+        .range_query_with(&store(), "http_requests_total", 0, 1_200_000, 1000, &ctl)
+        .unwrap_err();
+    assert!(matches!(err, QueryError::Canceled), "{err}");
+
+    let r = engine()
+        .range_query(&store(), "http_requests_total", 0, 1_200_000, 300_000)
+        .unwrap();
+    assert!(
+        r.stats.total_samples > 0 && r.stats.peak_samples > 0,
+        "{:?}",
+        r.stats
+    );
+}

@@ -67,6 +67,7 @@ fn ok_result() -> Result<QueryResult, QueryError> {
         value: Value::Vector(Vec::new()),
         warnings: vec!["PromQL warning: w (1:1)".into()],
         infos: Vec::new(),
+        stats: Default::default(),
     })
 }
 
