@@ -105,12 +105,23 @@ impl<'a> BitReader<'a> {
         }
         let byte = self.pos / 8;
         let shift = self.pos % 8;
-        // Fast path: nine bytes cover any 64-bit read at any bit offset.
-        let mut window = [0u8; 16];
-        let avail = &self.bytes[byte..self.bytes.len().min(byte + 9)];
-        window[..avail.len()].copy_from_slice(avail);
-        let hi = u64::from_be_bytes(window[..8].try_into().unwrap_or_default());
-        let lo = window[8] as u64;
+        // Nine bytes cover any 64-bit read at any bit offset; away from the
+        // end of the chunk they are read in place (the hot path of query
+        // decoding), near it through a zero-padded copy.
+        let (hi, lo) = match self.bytes.get(byte..byte + 9) {
+            Some(&[b0, b1, b2, b3, b4, b5, b6, b7, b8]) => (
+                u64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
+                u64::from(b8),
+            ),
+            _ => {
+                let mut window = [0u8; 16];
+                let avail = self.bytes.get(byte..).unwrap_or(&[]);
+                let n = avail.len().min(9);
+                window[..n].copy_from_slice(&avail[..n]);
+                let hi = u64::from_be_bytes(window[..8].try_into().unwrap_or_default());
+                (hi, u64::from(window[8]))
+            }
+        };
         let aligned = if shift == 0 {
             hi
         } else {
