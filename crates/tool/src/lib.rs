@@ -4,7 +4,8 @@
 //! - [`check_metrics`]: `vigil tool check metrics`, linting an exposition
 //!   with the rules of [`promlint`] and counting series per family.
 //! - [`tsdb`]: `vigil tool tsdb` (`list`, `dump`, `dump-openmetrics`,
-//!   `create-blocks-from openmetrics`, `analyze`).
+//!   `create-blocks-from openmetrics`, `create-blocks-from rules`, `analyze`,
+//!   `bench write`).
 //! - [`test_promql`]: `vigil tool test promql`, running PromQL test scripts.
 
 pub mod check_metrics;

@@ -22,6 +22,7 @@ pub mod dump;
 pub mod format;
 mod head;
 pub mod list;
+pub mod rules_backfill;
 pub mod selector;
 
 use std::path::{Path, PathBuf};

@@ -138,6 +138,38 @@ pub(crate) struct CreateBlocksArgs {
 enum CreateBlocksSource {
     /// Import samples from OpenMetrics input and produce TSDB blocks.
     Openmetrics(OpenMetricsArgs),
+    /// Create blocks of data for new recording rules.
+    Rules(RulesArgs),
+}
+
+/// Arguments of `tsdb create-blocks-from rules`.
+#[derive(Debug, Args)]
+struct RulesArgs {
+    /// The URL for the Prometheus API with the data where the rule will be
+    /// backfilled from.
+    #[arg(long, default_value = "http://localhost:9090")]
+    url: String,
+    /// The time to start backfilling the new rule from. Must be a RFC3339
+    /// formatted date or Unix timestamp. Required.
+    #[arg(long, required = true)]
+    start: String,
+    /// If an end time is provided, all recording rules in the rule files
+    /// provided will be backfilled to the end time. Default will backfill up
+    /// to 3 hours ago. Must be a RFC3339 formatted date or Unix timestamp.
+    #[arg(long)]
+    end: Option<String>,
+    /// Output directory for generated blocks.
+    #[arg(long, default_value = "data/")]
+    output_dir: PathBuf,
+    /// How frequently to evaluate rules when backfilling if a value is not
+    /// set in the recording rule files.
+    #[arg(long, default_value = "60s", value_parser = duration_ms)]
+    eval_interval: i64,
+    /// A list of one or more files containing recording rules to be
+    /// backfilled. All recording rules listed in the files will be
+    /// backfilled. Alerting rules are not evaluated.
+    #[arg(value_name = "rule-files", required = true)]
+    files: Vec<String>,
 }
 
 /// Arguments of `tsdb create-blocks-from openmetrics`.
@@ -249,7 +281,10 @@ fn run_dump(a: DumpArgs, format: DumpFormat, out: &mut impl Write) -> ExitCode {
 }
 
 fn run_backfill(a: CreateBlocksArgs, out: &mut impl Write) -> ExitCode {
-    let CreateBlocksSource::Openmetrics(om) = a.source;
+    let om = match a.source {
+        CreateBlocksSource::Openmetrics(om) => om,
+        CreateBlocksSource::Rules(r) => return run_rules_backfill(r, a.max_block_duration),
+    };
     let input = match std::fs::read(&om.input) {
         Ok(b) => b,
         Err(e) => return fail(format!("{}: {e}", Path::new(&om.input).display())),
@@ -261,6 +296,33 @@ fn run_backfill(a: CreateBlocksArgs, out: &mut impl Write) -> ExitCode {
         quiet: a.quiet,
     };
     finish(backfill(&input, &om.output, &opts, out).map(|_| ()))
+}
+
+fn run_rules_backfill(r: RulesArgs, max_block_duration: Option<i64>) -> ExitCode {
+    use vigil_tool::tsdb::rules_backfill::{RulesBackfillOptions, backfill_rules, parse_time};
+    let end = match r.end.as_deref() {
+        None => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+            Ok(now - 3 * 3600 * 1000)
+        }
+        Some(e) => parse_time(e).map_err(|m| format!("error parsing end time: {m}")),
+    };
+    let start = parse_time(&r.start).map_err(|m| format!("error parsing start time: {m}"));
+    let (start, end) = match (start, end) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(m), _) | (_, Err(m)) => return fail(m),
+    };
+    let opts = RulesBackfillOptions {
+        url: r.url,
+        start,
+        end,
+        output_dir: r.output_dir,
+        eval_interval: r.eval_interval,
+        max_block_duration: max_block_duration.unwrap_or(0),
+    };
+    finish(backfill_rules(&r.files, &opts).map(|_| ()))
 }
 
 fn run_analyze(a: AnalyzeArgs, out: &mut impl Write) -> ExitCode {
