@@ -241,16 +241,8 @@ pub fn compact(dir: &Path, blocks: &[&Block]) -> Result<Option<BlockMeta>, DbErr
                     dir: dir.to_path_buf(),
                     source: e,
                 })?;
-                let encoded: Vec<EncodedChunk<'_>> = chunks
-                    .iter()
-                    .map(|c| EncodedChunk {
-                        encoding: c.encoding,
-                        data: &c.data,
-                        mint: c.mint,
-                        maxt: c.maxt,
-                        samples: c.samples,
-                    })
-                    .collect();
+                let encoded: Vec<EncodedChunk<'_>> =
+                    chunks.iter().map(|c| c.as_encoded()).collect();
                 w.add_series(next.clone(), &encoded)?;
             }
         }

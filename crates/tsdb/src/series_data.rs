@@ -160,6 +160,19 @@ pub struct OwnedChunk {
     pub samples: u64,
 }
 
+impl OwnedChunk {
+    /// Borrows the chunk for [`BlockWriter::add_series`](crate::block::BlockWriter::add_series).
+    pub fn as_encoded(&self) -> crate::block::EncodedChunk<'_> {
+        crate::block::EncodedChunk {
+            encoding: self.encoding,
+            data: &self.data,
+            mint: self.mint,
+            maxt: self.maxt,
+            samples: self.samples,
+        }
+    }
+}
+
 /// Encodes `data` into chunks ordered by start time. Samples are taken in
 /// time order and a change of kind closes the chunk being filled, so
 /// chunks never overlap (the index requires it).

@@ -37,16 +37,7 @@ fn write_block(dir: &std::path::Path, series: &[(Labels, SeriesData)], mint: i64
     series.sort_by(|a, b| a.0.cmp(&b.0));
     for (l, d) in series {
         let chunks = encode_chunks(d).unwrap();
-        let enc: Vec<EncodedChunk<'_>> = chunks
-            .iter()
-            .map(|c| EncodedChunk {
-                encoding: c.encoding,
-                data: &c.data,
-                mint: c.mint,
-                maxt: c.maxt,
-                samples: c.samples,
-            })
-            .collect();
+        let enc: Vec<EncodedChunk<'_>> = chunks.iter().map(|c| c.as_encoded()).collect();
         w.add_series(l.clone(), &enc).unwrap();
     }
     w.finish(mint, maxt).unwrap();

@@ -229,21 +229,18 @@ impl<'a> Appender<'a> {
         t: i64,
         h: &Histogram,
     ) -> Result<SeriesRef, AppendError> {
-        self.check_bounds(t)?;
         h.validate()
             .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
-        let (r, idx) = self.resolve(labels)?;
-        if self.add_hist(idx, t)? {
-            self.b.hists.push((
+        self.append_any_histogram(labels, t, |b, idx, series| {
+            b.hists.push((
                 idx,
                 RefHistogramSample {
-                    series: SeriesRef::from(r),
+                    series,
                     t,
                     h: h.clone(),
                 },
             ));
-        }
-        Ok(SeriesRef::from(r))
+        })
     }
 
     /// As [`Appender::append_histogram`], for a series reference.
@@ -264,19 +261,32 @@ impl<'a> Appender<'a> {
         t: i64,
         h: &FloatHistogram,
     ) -> Result<SeriesRef, AppendError> {
-        self.check_bounds(t)?;
         h.validate()
             .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
-        let (r, idx) = self.resolve(labels)?;
-        if self.add_hist(idx, t)? {
-            self.b.fhists.push((
+        self.append_any_histogram(labels, t, |b, idx, series| {
+            b.fhists.push((
                 idx,
                 RefFloatHistogramSample {
-                    series: SeriesRef::from(r),
+                    series,
                     t,
                     h: h.clone(),
                 },
             ));
+        })
+    }
+
+    /// The checks and bookkeeping both histogram kinds share; `push` queues
+    /// the sample (given the series' index in `touched` and reference).
+    fn append_any_histogram(
+        &mut self,
+        labels: &Labels,
+        t: i64,
+        push: impl FnOnce(&mut Buffers, u32, SeriesRef),
+    ) -> Result<SeriesRef, AppendError> {
+        self.check_bounds(t)?;
+        let (r, idx) = self.resolve(labels)?;
+        if self.add_hist(idx, t)? {
+            push(&mut self.b, idx, SeriesRef::from(r));
         }
         Ok(SeriesRef::from(r))
     }

@@ -51,16 +51,7 @@ impl Head {
                 continue;
             }
             let chunks = encode_chunks(&data)?;
-            let encoded: Vec<EncodedChunk<'_>> = chunks
-                .iter()
-                .map(|c| EncodedChunk {
-                    encoding: c.encoding,
-                    data: &c.data,
-                    mint: c.mint,
-                    maxt: c.maxt,
-                    samples: c.samples,
-                })
-                .collect();
+            let encoded: Vec<EncodedChunk<'_>> = chunks.iter().map(|c| c.as_encoded()).collect();
             let writer = match &mut w {
                 Some(w) => w,
                 None => w.insert(BlockWriter::new(parent)?),
