@@ -44,7 +44,7 @@ pub mod script;
 pub mod series;
 pub mod storage;
 
-pub use runner::{CaseResult, FileReport, run_script, run_script_lines};
+pub use runner::{Backend, CaseResult, FileReport, run_script, run_script_lines, run_script_on};
 pub use script::{ScriptError, parse_script};
 pub use series::{SequenceValue, SeriesDesc, SeriesError, parse_series_desc};
 pub use storage::MemStorage;

@@ -1,5 +1,9 @@
 //! Runs every upstream PromQL test script (`../shared/conformance/promqltest`)
-//! against the engine. Each `eval` is a case, named `file:line`.
+//! against the engine. Each `eval` is a case, named `file:line`. The scripts
+//! run twice: over the reference in-memory storage (all cases pass) and over
+//! Vigil's TSDB head loaded with the same samples (known failures in
+//! `promqltest_head_known_failures.txt`: start timestamps, which the head does
+//! not keep, and histogram counter-reset hints).
 //!
 //! Cases listed in `promqltest_known_failures.txt` may fail; any other
 //! failure fails the test, and so does a listed case that now passes (the
@@ -20,24 +24,28 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use vigil_promql::engine::Engine;
-use vigil_promql::promqltest::{engine_options, run_script};
+use vigil_promql::promqltest::{Backend, engine_options, run_script, run_script_on};
 
 const KNOWN_FAILURES: &str = "promqltest_known_failures.txt";
+/// Known failures when the queries read Vigil's TSDB head instead of the
+/// reference storage (start timestamps are not kept by the head; some
+/// histogram counter-reset hints differ from Prometheus' head).
+const HEAD_KNOWN_FAILURES: &str = "promqltest_head_known_failures.txt";
 
 fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/promqltest")
 }
 
-fn known_failures_path() -> PathBuf {
+fn known_failures_path(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
-        .join(KNOWN_FAILURES)
+        .join(file)
 }
 
 /// `file:line` entries of the known-failures file (comments and blank
 /// lines ignored).
-fn read_known() -> BTreeSet<String> {
-    fs::read_to_string(known_failures_path())
+fn read_known(file: &str) -> BTreeSet<String> {
+    fs::read_to_string(known_failures_path(file))
         .unwrap_or_default()
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
@@ -55,6 +63,15 @@ fn sort_key(id: &str) -> (String, usize) {
 
 #[test]
 fn promqltest_scripts() {
+    run_all(Backend::Memory, KNOWN_FAILURES);
+}
+
+#[test]
+fn promqltest_scripts_over_the_tsdb_head() {
+    run_all(Backend::Head, HEAD_KNOWN_FAILURES);
+}
+
+fn run_all(backend: Backend, known_file: &str) {
     let dir = conformance_dir();
     let Ok(entries) = fs::read_dir(&dir) else {
         if std::env::var_os("CI").is_some() {
@@ -83,7 +100,7 @@ fn promqltest_scripts() {
         .collect();
 
     let engine = Engine::new(engine_options());
-    let known = read_known();
+    let known = read_known(known_file);
     let mut failing: Vec<String> = Vec::new();
     let mut passing: BTreeSet<String> = BTreeSet::new();
     let mut new_failures: Vec<String> = Vec::new();
@@ -94,7 +111,7 @@ fn promqltest_scripts() {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let text = fs::read_to_string(f).unwrap_or_else(|e| panic!("reading {}: {e}", f.display()));
-        let report = run_script(&name, &text, &engine);
+        let report = run_script_on(&name, &text, &engine, backend);
         println!(
             "{name}: {} passed, {} failed",
             report.passed(),
@@ -131,8 +148,8 @@ fn promqltest_scripts() {
             out.push_str(id);
             out.push('\n');
         }
-        fs::write(known_failures_path(), out).expect("writing the known-failures file");
-        println!("rewrote {} with {} entries", KNOWN_FAILURES, failing.len());
+        fs::write(known_failures_path(known_file), out).expect("writing the known-failures file");
+        println!("rewrote {} with {} entries", known_file, failing.len());
         return;
     }
 
@@ -146,7 +163,7 @@ fn promqltest_scripts() {
     let mut problems = String::new();
     if !new_failures.is_empty() {
         problems.push_str(&format!(
-            "{} case(s) failed that are not in {KNOWN_FAILURES}:\n",
+            "{} case(s) failed that are not in {known_file}:\n",
             new_failures.len()
         ));
         for f in &new_failures {
@@ -155,7 +172,7 @@ fn promqltest_scripts() {
     }
     if !stale.is_empty() {
         problems.push_str(&format!(
-            "{} case(s) in {KNOWN_FAILURES} no longer fail; delete these lines from it:\n",
+            "{} case(s) in {known_file} no longer fail; delete these lines from it:\n",
             stale.len()
         ));
         for s in &stale {

@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use vigil_promql::engine::Engine;
-use vigil_promql::promqltest::{engine_options, run_script_lines};
+use vigil_promql::promqltest::{Backend, engine_options, run_script_lines, run_script_on};
 
 /// What a run of script files found.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -48,12 +48,27 @@ pub fn test_promql(
     verbose: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<TestPromqlSummary> {
+    test_promql_on(args, verbose, Backend::Memory, out)
+}
+
+/// As [`test_promql`], evaluating over `backend` (the in-memory reference
+/// storage, or Vigil's TSDB head loaded with the same data; `FILE:LINE`
+/// selections apply to the in-memory backend only).
+pub fn test_promql_on(
+    args: &[String],
+    verbose: bool,
+    backend: Backend,
+    out: &mut dyn Write,
+) -> std::io::Result<TestPromqlSummary> {
     let engine = Engine::new(engine_options());
     let mut total = TestPromqlSummary::default();
     for (f, only) in plan(args) {
         let text = std::fs::read_to_string(&f)
             .map_err(|e| std::io::Error::new(e.kind(), format!("{f}: {e}")))?;
-        let report = run_script_lines(&f, &text, &engine, only.as_deref());
+        let report = match backend {
+            Backend::Memory => run_script_lines(&f, &text, &engine, only.as_deref()),
+            Backend::Head => run_script_on(&f, &text, &engine, backend),
+        };
         for c in &report.cases {
             match &c.outcome {
                 Ok(()) if verbose => writeln!(out, "ok   {f}:{}: {}", c.line, c.expr)?,

@@ -17,6 +17,7 @@ use super::script::{Command, EvalCmd, EvalKind, ExpectKind, MessageMatch, Script
 use super::storage::MemStorage;
 use crate::ast::{AtModifier, Expr};
 use crate::engine::{Engine, QueryError, QueryResult};
+use crate::storage::Queryable;
 use crate::value::{Sample, Value};
 
 /// Functions whose result depends on the evaluation time even when their
@@ -78,6 +79,75 @@ pub fn run_script(name: &str, input: &str, engine: &Engine) -> FileReport {
     run_script_lines(name, input, engine, None)
 }
 
+/// Which storage the `eval`s of a script read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backend {
+    /// The in-memory reference storage ([`MemStorage`]).
+    #[default]
+    Memory,
+    /// Vigil's TSDB head, loaded with the same samples: checks the engine
+    /// over the real storage (chunks, histogram chunk headers, staleness).
+    Head,
+}
+
+/// Like [`run_script`], with the evaluations reading `backend`.
+pub fn run_script_on(name: &str, input: &str, engine: &Engine, backend: Backend) -> FileReport {
+    let mut report = FileReport {
+        name: name.to_string(),
+        cases: Vec::new(),
+    };
+    match parse_script(input) {
+        Ok(script) => run_parsed(&script, engine, None, backend, &mut report),
+        Err(e) => report.cases.push(CaseResult {
+            line: e.line,
+            expr: "<script>".into(),
+            outcome: Err(e.to_string()),
+        }),
+    }
+    report
+}
+
+/// A head holding exactly what `mem` holds.
+fn head_of(mem: &MemStorage) -> Result<vigil_tsdb::head::Head, String> {
+    use vigil_tsdb::head::{Head, HeadOptions};
+    // A chunk range so wide that no load is out of bounds.
+    let head = Head::in_memory(HeadOptions {
+        chunk_range: 1 << 50,
+        ..HeadOptions::default()
+    });
+    for (labels, floats, hists) in mem.series_samples() {
+        let mut app = head.appender();
+        let (mut fi, mut hi) = (floats.iter().peekable(), hists.iter().peekable());
+        let mut last_kind = None;
+        loop {
+            let float_next = match (fi.peek(), hi.peek()) {
+                (Some(f), Some(h)) => f.t < h.t,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            // A commit applies floats before histograms; a series that
+            // switches kind is committed at each switch to keep time order.
+            if last_kind.is_some_and(|k| k != float_next) {
+                app.commit().map_err(|e| e.to_string())?;
+                app = head.appender();
+            }
+            last_kind = Some(float_next);
+            let r = if float_next {
+                fi.next().map(|p| app.append(labels, p.t, p.f))
+            } else {
+                hi.next()
+                    .map(|p| app.append_float_histogram(labels, p.t, &p.h))
+            };
+            if let Some(Err(e)) = r {
+                return Err(format!("loading {labels} into the head: {e}"));
+            }
+        }
+        app.commit().map_err(|e| e.to_string())?;
+    }
+    Ok(head)
+}
+
 /// Like [`run_script`], but when `only` is given, runs just the `eval`s
 /// starting on those lines (every `load` and `clear` still runs, so the
 /// data is what the case sees in a full run).
@@ -92,7 +162,7 @@ pub fn run_script_lines(
         cases: Vec::new(),
     };
     match parse_script(input) {
-        Ok(script) => run_parsed(&script, engine, only, &mut report),
+        Ok(script) => run_parsed(&script, engine, only, Backend::Memory, &mut report),
         Err(e) => report.cases.push(CaseResult {
             line: e.line,
             expr: "<script>".into(),
@@ -102,12 +172,24 @@ pub fn run_script_lines(
     report
 }
 
-fn run_parsed(script: &Script, engine: &Engine, only: Option<&[usize]>, report: &mut FileReport) {
+fn run_parsed(
+    script: &Script,
+    engine: &Engine,
+    only: Option<&[usize]>,
+    backend: Backend,
+    report: &mut FileReport,
+) {
     let mut storage = MemStorage::new();
+    // The head mirror of `storage`, rebuilt after each load or clear.
+    let mut head: Option<Result<vigil_tsdb::head::Head, String>> = None;
     for cmd in &script.commands {
         match cmd {
-            Command::Clear => storage.clear(),
+            Command::Clear => {
+                storage.clear();
+                head = None;
+            }
             Command::Load(load) => {
+                head = None;
                 if let Err(e) = apply_load(&mut storage, load) {
                     report.cases.push(CaseResult {
                         line: load.line,
@@ -120,7 +202,25 @@ fn run_parsed(script: &Script, engine: &Engine, only: Option<&[usize]>, report: 
             Command::Eval(ev) => {
                 // The engine is another component: if it panics, that is
                 // this case's failure, not the end of the run.
-                let outcome = catch_unwind(AssertUnwindSafe(|| run_eval(ev, engine, &storage)))
+                let read: Result<&dyn Queryable, String> = match backend {
+                    Backend::Memory => Ok(&storage),
+                    Backend::Head => match head.get_or_insert_with(|| head_of(&storage)) {
+                        Ok(h) => Ok(h),
+                        Err(e) => Err(e.clone()),
+                    },
+                };
+                let read = match read {
+                    Ok(r) => r,
+                    Err(e) => {
+                        report.cases.push(CaseResult {
+                            line: ev.line,
+                            expr: ev.expr.clone(),
+                            outcome: Err(e),
+                        });
+                        continue;
+                    }
+                };
+                let outcome = catch_unwind(AssertUnwindSafe(|| run_eval(ev, engine, read)))
                     .unwrap_or_else(|p| {
                         let msg = p
                             .downcast_ref::<String>()
@@ -140,7 +240,7 @@ fn run_parsed(script: &Script, engine: &Engine, only: Option<&[usize]>, report: 
 }
 
 /// Runs one `eval` against `storage`.
-pub fn run_eval(cmd: &EvalCmd, engine: &Engine, storage: &MemStorage) -> Result<(), String> {
+pub fn run_eval(cmd: &EvalCmd, engine: &Engine, storage: &dyn Queryable) -> Result<(), String> {
     // Upstream refuses a script whose query does not parse, so such a
     // query never counts as an expected failure.
     crate::parse(&cmd.expr).map_err(|e| format!("query {:?} does not parse: {e}", cmd.expr))?;
@@ -289,7 +389,7 @@ fn validate_annotations(
 fn run_instant(
     cmd: &EvalCmd,
     engine: &Engine,
-    storage: &MemStorage,
+    storage: &dyn Queryable,
     expr: &str,
     t: i64,
 ) -> Result<(), String> {

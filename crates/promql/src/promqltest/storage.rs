@@ -89,6 +89,13 @@ impl MemStorage {
         self.series.clear();
     }
 
+    /// Every series with its float and histogram samples, in label order.
+    pub fn series_samples(&self) -> impl Iterator<Item = (&Labels, &[FPoint], &[HPoint])> {
+        self.series
+            .iter()
+            .map(|(l, s)| (l, s.floats.as_slice(), s.histograms.as_slice()))
+    }
+
     /// Number of series.
     pub fn len(&self) -> usize {
         self.series.len()

@@ -48,6 +48,10 @@ struct TestPromqlArgs {
     /// List passing cases too.
     #[arg(short, long)]
     verbose: bool,
+    /// Storage the queries read: `memory` (the reference test storage) or
+    /// `head` (Vigil's TSDB head loaded with the same samples).
+    #[arg(long, default_value = "memory", value_parser = ["memory", "head"])]
+    storage: String,
     /// Script files; `FILE:LINE` runs only the eval starting on that line.
     #[arg(required = true)]
     files: Vec<String>,
@@ -69,7 +73,13 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Test(TestCommand::Promql(a)) => {
             let mut out = std::io::stdout().lock();
-            let s = vigil_tool::test_promql::test_promql(&a.files, a.verbose, &mut out)?;
+            let backend = if a.storage == "head" {
+                vigil_promql::promqltest::Backend::Head
+            } else {
+                vigil_promql::promqltest::Backend::Memory
+            };
+            let s =
+                vigil_tool::test_promql::test_promql_on(&a.files, a.verbose, backend, &mut out)?;
             Ok(if s.failed > 0 {
                 ExitCode::from(FAILURE)
             } else {
