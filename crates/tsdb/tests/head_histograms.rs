@@ -161,3 +161,34 @@ fn histograms_survive_restart_compaction_and_truncation() {
     let (db, _) = Db::open(dir.path(), DbOptions::default()).unwrap();
     assert_same(&all(&db), &want);
 }
+
+#[test]
+fn a_series_switching_kind_inside_one_batch_keeps_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let want: Vec<(i64, bool)> = (0..12).map(|i| (i * 1000, (i / 3) % 2 == 0)).collect();
+    let read = |db: &Db| -> Vec<(i64, bool)> {
+        let m = Matcher::new(MatchType::Equal, "__name__", "mix").unwrap();
+        let d = db.select_data(i64::MIN, i64::MAX, &[m]).unwrap();
+        let d = &d[0].1;
+        let mut v: Vec<(i64, bool)> = d.floats.iter().map(|p| (p.0, true)).collect();
+        v.extend(d.histograms.iter().map(|p| (p.0, false)));
+        v.sort();
+        v
+    };
+    {
+        let (db, _) = Db::open(dir.path(), DbOptions::default()).unwrap();
+        let mut app = db.head().appender();
+        for &(t, float) in &want {
+            if float {
+                app.append(&l("mix"), t, t as f64).unwrap();
+            } else {
+                app.append_histogram(&l("mix"), t, &hist(t / 1000)).unwrap();
+            }
+        }
+        app.commit().unwrap();
+        assert_eq!(read(&db), want);
+    }
+    let (db, report) = Db::open(dir.path(), DbOptions::default()).unwrap();
+    assert_eq!(report.rejected_samples, 0, "{report:?}");
+    assert_eq!(read(&db), want);
+}

@@ -118,7 +118,6 @@ fn head_of(mem: &MemStorage) -> Result<vigil_tsdb::head::Head, String> {
     for (labels, floats, hists) in mem.series_samples() {
         let mut app = head.appender();
         let (mut fi, mut hi) = (floats.iter().peekable(), hists.iter().peekable());
-        let mut last_kind = None;
         loop {
             let float_next = match (fi.peek(), hi.peek()) {
                 (Some(f), Some(h)) => f.t < h.t,
@@ -126,13 +125,6 @@ fn head_of(mem: &MemStorage) -> Result<vigil_tsdb::head::Head, String> {
                 (None, Some(_)) => false,
                 (None, None) => break,
             };
-            // A commit applies floats before histograms; a series that
-            // switches kind is committed at each switch to keep time order.
-            if last_kind.is_some_and(|k| k != float_next) {
-                app.commit().map_err(|e| e.to_string())?;
-                app = head.appender();
-            }
-            last_kind = Some(float_next);
             let r = if float_next {
                 fi.next().map(|p| app.append(labels, p.t, p.f))
             } else {

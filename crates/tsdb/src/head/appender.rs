@@ -1,19 +1,18 @@
 //! The appender: buffers one batch of samples, checks them as Prometheus
 //! does, and on commit logs them to the WAL before applying them.
 
+mod kinds;
+
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
-use vigil_model::{Exemplar, FloatHistogram, Histogram, Labels};
+use vigil_model::Labels;
 
 use super::exemplars::{ExemplarReject, StoredExemplar};
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
 use crate::metrics::HeadCounters;
-use crate::record::{
-    RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars,
-    encode_float_histogram_samples, encode_histogram_samples,
-};
+use crate::record::{RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars};
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
 use crate::series_data::HistogramValue;
 use crate::wal::prepare_record;
@@ -113,6 +112,16 @@ struct Touched {
     /// Whether its series record may not be in the WAL yet.
     unlogged: bool,
     hold: Hold,
+    /// Kind of the batch's newest in-order sample of this series.
+    kind: Kind,
+}
+
+/// What kind of sample a series last got in this batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    None,
+    Float,
+    Histogram,
 }
 
 /// An appender's working memory, reused across batches through the head's
@@ -221,138 +230,6 @@ impl<'a> Appender<'a> {
         self.add(r, idx, t, v)
     }
 
-    /// Adds native histogram `h` at `t` of the series `labels` (created if
-    /// new). The histogram must be valid ([`Histogram::validate`]).
-    pub fn append_histogram(
-        &mut self,
-        labels: &Labels,
-        t: i64,
-        h: &Histogram,
-    ) -> Result<SeriesRef, AppendError> {
-        h.validate()
-            .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
-        self.append_any_histogram(labels, t, |b, idx, series| {
-            b.hists.push((
-                idx,
-                RefHistogramSample {
-                    series,
-                    t,
-                    h: h.clone(),
-                },
-            ));
-        })
-    }
-
-    /// As [`Appender::append_histogram`], for a series reference.
-    pub fn append_histogram_ref(
-        &mut self,
-        r: SeriesRef,
-        t: i64,
-        h: &Histogram,
-    ) -> Result<SeriesRef, AppendError> {
-        let labels = self.labels_of(r)?;
-        self.append_histogram(&labels, t, h)
-    }
-
-    /// Adds float native histogram `h` at `t` of the series `labels`.
-    pub fn append_float_histogram(
-        &mut self,
-        labels: &Labels,
-        t: i64,
-        h: &FloatHistogram,
-    ) -> Result<SeriesRef, AppendError> {
-        h.validate()
-            .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
-        self.append_any_histogram(labels, t, |b, idx, series| {
-            b.fhists.push((
-                idx,
-                RefFloatHistogramSample {
-                    series,
-                    t,
-                    h: h.clone(),
-                },
-            ));
-        })
-    }
-
-    /// The checks and bookkeeping both histogram kinds share; `push` queues
-    /// the sample (given the series' index in `touched` and reference).
-    fn append_any_histogram(
-        &mut self,
-        labels: &Labels,
-        t: i64,
-        push: impl FnOnce(&mut Buffers, u32, SeriesRef),
-    ) -> Result<SeriesRef, AppendError> {
-        self.check_bounds(t)?;
-        let (r, idx) = self.resolve(labels)?;
-        if self.add_hist(idx, t)? {
-            push(&mut self.b, idx, SeriesRef::from(r));
-        }
-        Ok(SeriesRef::from(r))
-    }
-
-    /// As [`Appender::append_float_histogram`], for a series reference.
-    pub fn append_float_histogram_ref(
-        &mut self,
-        r: SeriesRef,
-        t: i64,
-        h: &FloatHistogram,
-    ) -> Result<SeriesRef, AppendError> {
-        let labels = self.labels_of(r)?;
-        self.append_float_histogram(&labels, t, h)
-    }
-
-    /// Adds an exemplar of the series with reference `r` (from an append
-    /// of this batch or an earlier one). Exemplars need a timestamp, labels
-    /// of at most 128 UTF-8 characters in total, and must be newer than the
-    /// series' newest exemplar; the same exemplar again is ignored. Without
-    /// exemplar storage (`max_exemplars` 0) this does nothing.
-    pub fn append_exemplar(&mut self, r: SeriesRef, e: &Exemplar) -> Result<(), AppendError> {
-        if self.head.opts.max_exemplars == 0 {
-            return Ok(());
-        }
-        let ts = e.timestamp.ok_or(AppendError::ExemplarNoTimestamp)?;
-        let chars: usize = e
-            .labels
-            .iter()
-            .map(|l| l.name.chars().count() + l.value.chars().count())
-            .sum();
-        if chars > MAX_EXEMPLAR_LABEL_CHARS {
-            return Err(AppendError::ExemplarLabelsTooLong(chars));
-        }
-        if self.head.series.get(r).is_none() {
-            return Err(AppendError::UnknownSeriesRef(r));
-        }
-        let stored = StoredExemplar {
-            labels: e.labels.clone(),
-            value: e.value,
-            ts,
-        };
-        // Against this batch's newest for the series, else the stored one.
-        let reject = match self.b.exemplars.iter().rev().find(|x| x.series == r) {
-            Some(n) if ts > n.t => None,
-            Some(n) if ts == n.t && n.v.to_bits() == e.value.to_bits() && n.labels == e.labels => {
-                Some(ExemplarReject::Duplicate)
-            }
-            Some(_) => Some(ExemplarReject::OutOfOrder),
-            None => self.head.exemplars.check(r, &stored).err(),
-        };
-        match reject {
-            None => {}
-            Some(ExemplarReject::Duplicate) => return Ok(()),
-            Some(ExemplarReject::OutOfOrder) => {
-                return Err(AppendError::OutOfOrderExemplar { t: ts });
-            }
-        }
-        self.b.exemplars.push(RefExemplar {
-            series: r,
-            t: ts,
-            v: e.value,
-            labels: e.labels.clone(),
-        });
-        Ok(())
-    }
-
     fn labels_of(&self, r: SeriesRef) -> Result<Labels, AppendError> {
         self.head
             .series
@@ -405,6 +282,7 @@ impl<'a> Appender<'a> {
     /// Checks a histogram at `t` for series `idx`: `Ok(true)` to add it,
     /// `Ok(false)` for a repeat of the last timestamp (ignored).
     fn add_hist(&mut self, idx: u32, t: i64) -> Result<bool, AppendError> {
+        let idx = self.switch_kind(idx, Kind::Histogram)?;
         let Some(touched) = self.b.touched.get_mut(idx as usize) else {
             return Err(AppendError::TooManySeries);
         };
@@ -415,7 +293,26 @@ impl<'a> Appender<'a> {
             Err(Reject::Duplicate) => return Err(AppendError::DuplicateSample { t }),
         }
         touched.last = Some((t, None));
+        touched.kind = Kind::Histogram;
         Ok(true)
+    }
+
+    /// A commit applies a batch's floats before its histograms, so a
+    /// series switching kind inside a batch would lose time order: the
+    /// batch so far is committed first (Prometheus 3.x splits batches the
+    /// same way) and the series is touched afresh. Returns its new index.
+    fn switch_kind(&mut self, idx: u32, kind: Kind) -> Result<u32, AppendError> {
+        let Some(t) = self.b.touched.get(idx as usize) else {
+            return Ok(idx);
+        };
+        if t.kind == Kind::None || t.kind == kind {
+            return Ok(idx);
+        }
+        let (r, handle) = (t.r, t.handle.clone());
+        self.commit_batch()?;
+        self.b.clear();
+        self.touch(r, Some(handle))
+            .ok_or(AppendError::UnknownSeriesRef(SeriesRef::from(r)))
     }
 
     /// Number of samples in the batch.
@@ -465,12 +362,14 @@ impl<'a> Appender<'a> {
             last_sample: None,
             unlogged: !logged,
             hold: Hold::Pending,
+            kind: Kind::None,
         });
         self.b.by_ref.insert(r, idx);
         Some(idx)
     }
 
     fn add(&mut self, r: u32, idx: u32, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
+        let idx = self.switch_kind(idx, Kind::Float)?;
         let n = u32::try_from(self.b.samples.len()).map_err(|_| AppendError::TooManySeries)?;
         let Some(touched) = self.b.touched.get_mut(idx as usize) else {
             return Err(AppendError::UnknownSeriesRef(SeriesRef::from(r)));
@@ -502,6 +401,7 @@ impl<'a> Appender<'a> {
         }
         touched.last = Some((t, Some(v)));
         touched.last_sample = Some(n);
+        touched.kind = Kind::Float;
         self.b.samples.push(RefSample {
             series: SeriesRef::from(r),
             t,
@@ -522,6 +422,11 @@ impl<'a> Appender<'a> {
     /// older timestamp, or the same timestamp with another value) is
     /// logged but not applied — replaying the WAL drops it the same way.
     pub fn commit(mut self) -> Result<(), AppendError> {
+        self.commit_batch()
+    }
+
+    /// Logs and applies the batch (see [`Appender::commit`]).
+    fn commit_batch(&mut self) -> Result<(), AppendError> {
         if self.b.samples.is_empty()
             && self.b.hists.is_empty()
             && self.b.fhists.is_empty()
@@ -555,7 +460,7 @@ impl<'a> Appender<'a> {
                 if !new.is_empty() {
                     encode_series(&mut b.series_rec, &new);
                 }
-                encode_histogram_records(b);
+                kinds::encode_histogram_records(b);
                 let encoder = b.encoder.get_or_insert_with(snap::raw::Encoder::new);
                 let [c0, c1] = &mut b.compressed;
                 let mut recs = Vec::with_capacity(2 + b.hist_recs.len());
@@ -724,37 +629,6 @@ fn claim(h: &SeriesHandle) {
         drop(st);
         // The commit holding it applies without any lock this one holds.
         std::thread::yield_now();
-    }
-}
-
-/// Encodes the batch's histograms into `b.hist_recs`: one record per kind
-/// (integer/float × exponential/custom buckets), as Prometheus splits them.
-fn encode_histogram_records(b: &mut Buffers) {
-    use vigil_model::histogram::CUSTOM_BUCKETS_SCHEMA;
-    b.hist_recs.clear();
-    for custom in [false, true] {
-        let part: Vec<RefHistogramSample> = b
-            .hists
-            .iter()
-            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
-            .map(|(_, s)| s.clone())
-            .collect();
-        if !part.is_empty() {
-            let mut rec = Vec::new();
-            encode_histogram_samples(&mut rec, &part);
-            b.hist_recs.push(rec);
-        }
-        let part: Vec<RefFloatHistogramSample> = b
-            .fhists
-            .iter()
-            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
-            .map(|(_, s)| s.clone())
-            .collect();
-        if !part.is_empty() {
-            let mut rec = Vec::new();
-            encode_float_histogram_samples(&mut rec, &part);
-            b.hist_recs.push(rec);
-        }
     }
 }
 
