@@ -218,7 +218,7 @@ impl Db {
     /// block that does not open.
     pub fn reload_blocks(&self) -> Result<(), DbError> {
         let _g = self.reload.lock().unwrap_or_else(|e| e.into_inner());
-        crate::metrics::HeadCounters::add(&self.counters.reloads, 1);
+        crate::metrics::inc(&self.counters.reloads, 1);
         let loaded: HashMap<String, Arc<Block>> = self
             .blocks()
             .into_iter()
@@ -310,7 +310,7 @@ impl Db {
         let _g = self.compaction.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = Vec::new();
         let range = self.opts.block_ranges[0];
-        crate::metrics::HeadCounters::add(&self.counters.head_compactions, 1);
+        crate::metrics::inc(&self.counters.head_compactions, 1);
         while self.head_compactable() {
             let mint = self.head_min_time();
             let maxt = mint
@@ -360,11 +360,11 @@ impl Db {
                 // Cannot happen (the plan names loaded blocks); never spin.
                 break;
             }
-            crate::metrics::HeadCounters::add(&self.counters.compactions, 1);
+            crate::metrics::inc(&self.counters.compactions, 1);
             let meta = match crate::compact::compact(&self.dir, &chosen) {
                 Ok(m) => m,
                 Err(e) => {
-                    crate::metrics::HeadCounters::add(&self.counters.compactions_failed, 1);
+                    crate::metrics::inc(&self.counters.compactions_failed, 1);
                     drop(chosen);
                     drop(blocks);
                     self.mark_compaction_failed(&plan)?;

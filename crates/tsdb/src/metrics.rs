@@ -73,11 +73,10 @@ pub(crate) struct HeadCounters {
     pub(crate) wal_corruptions: AtomicU64,
 }
 
-impl HeadCounters {
-    pub(crate) fn add(c: &AtomicU64, n: u64) {
-        if n > 0 {
-            c.fetch_add(n, Ordering::Relaxed);
-        }
+/// Adds `n` to counter `c` (nothing for 0, so idle paths stay read-only).
+pub(crate) fn inc(c: &AtomicU64, n: u64) {
+    if n > 0 {
+        c.fetch_add(n, Ordering::Relaxed);
     }
 }
 

@@ -216,48 +216,6 @@ pub fn select_block_data(
     Ok(out)
 }
 
-/// The float samples of the series of `block` that `matchers` select (see
-/// [`select_block_data`] for histograms too).
-pub fn select_block(
-    block: &Block,
-    mint: i64,
-    maxt: i64,
-    matchers: &[Matcher],
-) -> Result<Vec<SeriesSamples>, DbError> {
-    Ok(select_block_data(block, mint, maxt, matchers)?
-        .into_iter()
-        .filter(|(_, d)| !d.floats.is_empty())
-        .map(|(l, d)| (l, d.floats))
-        .collect())
-}
-
-/// Merges two time-ordered sample lists; of equal timestamps the one from
-/// `a` is kept.
-pub fn merge_samples(a: &[(i64, f64)], b: &[(i64, f64)]) -> Vec<(i64, f64)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].0.cmp(&b[j].0) {
-            std::cmp::Ordering::Less => {
-                out.push(a[i]);
-                i += 1;
-            }
-            std::cmp::Ordering::Greater => {
-                out.push(b[j]);
-                j += 1;
-            }
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out.extend_from_slice(&a[i..]);
-    out.extend_from_slice(&b[j..]);
-    out
-}
-
 /// Applies `limit` (0 = none) to a sorted list.
 fn limited(mut v: Vec<String>, limit: usize) -> Vec<String> {
     if limit > 0 {

@@ -11,7 +11,6 @@ use vigil_model::Labels;
 use super::exemplars::{ExemplarReject, StoredExemplar};
 use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
-use crate::metrics::HeadCounters;
 use crate::record::{RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars};
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
 use crate::series_data::HistogramValue;
@@ -327,7 +326,7 @@ impl<'a> Appender<'a> {
 
     fn check_bounds(&self, t: i64) -> Result<(), AppendError> {
         if t < self.min_valid {
-            HeadCounters::add(&self.head.counters.out_of_bounds, 1);
+            crate::metrics::inc(&self.head.counters.out_of_bounds, 1);
             return Err(AppendError::OutOfBounds {
                 t,
                 min_valid: self.min_valid,
@@ -388,11 +387,11 @@ impl<'a> Appender<'a> {
                         Ok(SeriesRef::from(r))
                     }
                     Some(min) if t < min => {
-                        HeadCounters::add(&self.head.counters.too_old, 1);
+                        crate::metrics::inc(&self.head.counters.too_old, 1);
                         Err(AppendError::TooOldSample { t, min_valid: min })
                     }
                     _ => {
-                        HeadCounters::add(&self.head.counters.out_of_order, 1);
+                        crate::metrics::inc(&self.head.counters.out_of_order, 1);
                         Err(AppendError::OutOfOrder { t, last })
                     }
                 };
@@ -596,10 +595,10 @@ impl<'a> Appender<'a> {
             exemplars += u64::from(added.is_ok());
         }
         let c = &head.counters;
-        HeadCounters::add(&c.float_samples, floats);
-        HeadCounters::add(&c.histogram_samples, hists);
-        HeadCounters::add(&c.ooo_appended, ooo);
-        HeadCounters::add(&c.exemplars_appended, exemplars);
+        crate::metrics::inc(&c.float_samples, floats);
+        crate::metrics::inc(&c.histogram_samples, hists);
+        crate::metrics::inc(&c.ooo_appended, ooo);
+        crate::metrics::inc(&c.exemplars_appended, exemplars);
         // Series without samples here: their record went out all the same.
         for t in b.touched.iter_mut().filter(|t| t.hold != Hold::Released) {
             let mut st = t.handle.lock();

@@ -192,7 +192,7 @@ impl Head {
         let wbl_dir = dir.join("wbl");
         let report = replay(&head, &wal_dir, &wbl_dir, loaded)?;
         if let Some(c) = &report.corruption {
-            crate::metrics::HeadCounters::add(&head.counters.wal_corruptions, 1);
+            crate::metrics::inc(&head.counters.wal_corruptions, 1);
             repair(&wal_dir, c)?;
         }
         if let Some(c) = &report.wbl_corruption {

@@ -50,7 +50,7 @@ impl Head {
     /// now on. Call it once the head's data before `mint` is in blocks.
     pub fn truncate(&self, mint: i64) -> Result<TruncateReport, Error> {
         let mut report = TruncateReport::default();
-        crate::metrics::HeadCounters::add(&self.counters.truncations, 1);
+        crate::metrics::inc(&self.counters.truncations, 1);
         self.set_min_valid_time(mint);
         self.truncate_memory(mint, &mut report);
         if let Some(store) = &self.chunks {
@@ -91,7 +91,7 @@ impl Head {
             drop(h);
         }
         report.series_removed = removed.len();
-        crate::metrics::HeadCounters::add(&self.counters.series_removed, removed.len() as u64);
+        crate::metrics::inc(&self.counters.series_removed, removed.len() as u64);
         self.truncate_tombstones(mint);
         if !removed.is_empty() {
             let mut postings = self.postings.write().unwrap_or_else(|e| e.into_inner());
@@ -160,7 +160,7 @@ impl Head {
                 || aliases.get(&r).is_some_and(|a| a.1 > upto)
         };
         let rename = |r: u64| aliases.get(&r).map_or(r, |a| a.0);
-        crate::metrics::HeadCounters::add(&self.counters.checkpoints, 1);
+        crate::metrics::inc(&self.counters.checkpoints, 1);
         write_checkpoint(&dir, upto, compress, &Filter { keep, rename, mint })?;
         for (n, path) in list_segments(&dir)? {
             if n <= upto {

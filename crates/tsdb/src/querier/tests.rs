@@ -92,18 +92,6 @@ fn block_postings_agree_with_brute_force_and_head() {
     }
 }
 
-#[test]
-fn merge_keeps_one_sample_per_timestamp() {
-    let a = [(1, 1.0), (3, 3.0), (5, 5.0)];
-    let b = [(2, 20.0), (3, 30.0), (6, 60.0)];
-    assert_eq!(
-        merge_samples(&a, &b),
-        [(1, 1.0), (2, 20.0), (3, 3.0), (5, 5.0), (6, 60.0)]
-    );
-    assert_eq!(merge_samples(&[], &b), b);
-    assert_eq!(merge_samples(&a, &[]), a);
-}
-
 /// Tombstones and the time range limit what a block returns.
 #[test]
 fn select_block_applies_range_and_tombstones() {
@@ -128,12 +116,16 @@ fn select_block_applies_range_and_tombstones() {
     crate::block::write_tombstones(&bdir, &stones).unwrap();
     let block = Block::open(&bdir).unwrap();
     let all = m(MatchType::Equal, "__name__", "m");
-    let got = select_block(&block, 5, 250, std::slice::from_ref(&all)).unwrap();
+    let got = select_block_data(&block, 5, 250, std::slice::from_ref(&all)).unwrap();
     assert_eq!(got.len(), 1);
     let want: Vec<(i64, f64)> = (5..200)
         .filter(|t| !(10..20).contains(t))
         .map(|t| (t, t as f64))
         .collect();
-    assert_eq!(got[0].1, want);
-    assert!(select_block(&block, 300, 400, &[all]).unwrap().is_empty());
+    assert_eq!(got[0].1.floats, want);
+    assert!(
+        select_block_data(&block, 300, 400, &[all])
+            .unwrap()
+            .is_empty()
+    );
 }
