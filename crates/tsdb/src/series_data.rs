@@ -38,9 +38,49 @@ impl HistogramValue {
     }
 
     pub(crate) fn hint(&self) -> CounterResetHint {
+        self.as_ref().hint()
+    }
+
+    /// Borrows the histogram.
+    pub fn as_ref(&self) -> HistRef<'_> {
         match self {
-            HistogramValue::Int(h) => h.counter_reset_hint,
-            HistogramValue::Float(h) => h.counter_reset_hint,
+            HistogramValue::Int(h) => HistRef::Int(h),
+            HistogramValue::Float(h) => HistRef::Float(h),
+        }
+    }
+}
+
+/// A borrowed [`HistogramValue`], so appends need not copy a histogram
+/// they may not keep.
+#[derive(Debug, Clone, Copy)]
+pub enum HistRef<'a> {
+    /// Integer counts.
+    Int(&'a Histogram),
+    /// Float counts.
+    Float(&'a FloatHistogram),
+}
+
+impl HistRef<'_> {
+    pub(crate) fn hint(self) -> CounterResetHint {
+        match self {
+            HistRef::Int(h) => h.counter_reset_hint,
+            HistRef::Float(h) => h.counter_reset_hint,
+        }
+    }
+
+    /// The histogram with float counts.
+    pub fn to_float(self) -> FloatHistogram {
+        match self {
+            HistRef::Int(h) => h.to_float(),
+            HistRef::Float(h) => h.clone(),
+        }
+    }
+
+    /// An owned copy.
+    pub fn to_value(self) -> HistogramValue {
+        match self {
+            HistRef::Int(h) => HistogramValue::Int(h.clone()),
+            HistRef::Float(h) => HistogramValue::Float(h.clone()),
         }
     }
 }
@@ -235,19 +275,19 @@ pub(crate) enum OpenHist {
 }
 
 impl OpenHist {
-    pub(crate) fn new(h: &HistogramValue, header: CounterResetHeader) -> OpenHist {
+    pub(crate) fn new(h: HistRef<'_>, header: CounterResetHeader) -> OpenHist {
         match h {
-            HistogramValue::Int(_) => OpenHist::Int(HistogramChunk::new(header)),
-            HistogramValue::Float(_) => OpenHist::Float(FloatHistogramChunk::new(header)),
+            HistRef::Int(_) => OpenHist::Int(HistogramChunk::new(header)),
+            HistRef::Float(_) => OpenHist::Float(FloatHistogramChunk::new(header)),
         }
     }
 
     /// Appends `h`; `Ok(false)` when it does not fit (another kind, layout
     /// or a full chunk) and a new chunk is needed.
-    pub(crate) fn append(&mut self, t: i64, h: &HistogramValue) -> Result<bool, Error> {
+    pub(crate) fn append(&mut self, t: i64, h: HistRef<'_>) -> Result<bool, Error> {
         let r = match (self, h) {
-            (OpenHist::Int(c), HistogramValue::Int(h)) => c.append(t, h),
-            (OpenHist::Float(c), HistogramValue::Float(h)) => c.append(t, h),
+            (OpenHist::Int(c), HistRef::Int(h)) => c.append(t, h),
+            (OpenHist::Float(c), HistRef::Float(h)) => c.append(t, h),
             _ => return Ok(false),
         };
         match r {
@@ -316,7 +356,7 @@ impl HistogramEncoder {
         };
         if !full && !reset {
             if let Some((c, _, maxt)) = &mut self.open {
-                if c.append(t, h)? {
+                if c.append(t, h.as_ref())? {
                     *maxt = t;
                     return Ok(());
                 }
@@ -331,8 +371,8 @@ impl HistogramEncoder {
             (_, None) => CounterResetHeader::for_hint(hint),
             (_, Some(_)) => CounterResetHeader::NotCounterReset,
         };
-        let mut c = OpenHist::new(h, header);
-        if !c.append(t, h)? {
+        let mut c = OpenHist::new(h.as_ref(), header);
+        if !c.append(t, h.as_ref())? {
             return Err(Error::InvalidArgument(
                 "histogram does not fit an empty chunk".into(),
             ));

@@ -13,7 +13,7 @@ use super::series::{CreateError, IdHasher, Reject, SeriesHandle, SeriesState};
 use super::{Head, SeriesRef};
 use crate::record::{RefExemplar, RefFloatHistogramSample, RefHistogramSample, encode_exemplars};
 use crate::record::{RefSample, RefSeries, encode_samples, encode_series};
-use crate::series_data::HistogramValue;
+use crate::series_data::HistRef;
 use crate::wal::prepare_record;
 
 /// Why a sample or a commit was refused. The messages use Prometheus'
@@ -138,8 +138,10 @@ pub(super) struct Buffers {
     compressed: [Vec<u8>; 2],
     encoder: Option<snap::raw::Encoder>,
     /// Native-histogram samples, each with its index into `touched`.
-    hists: Vec<(u32, RefHistogramSample)>,
-    fhists: Vec<(u32, RefFloatHistogramSample)>,
+    hists: Vec<RefHistogramSample>,
+    hist_slots: Vec<u32>,
+    fhists: Vec<RefFloatHistogramSample>,
+    fhist_slots: Vec<u32>,
     /// Encoded histogram records (exponential and custom buckets are
     /// separate record types) and their compression buffers.
     hist_recs: Vec<Vec<u8>>,
@@ -162,7 +164,9 @@ impl Buffers {
         self.touched.clear();
         self.by_ref.clear();
         self.hists.clear();
+        self.hist_slots.clear();
         self.fhists.clear();
+        self.fhist_slots.clear();
         self.exemplars.clear();
         self.ooo.clear();
     }
@@ -549,11 +553,13 @@ impl<'a> Appender<'a> {
         let hist_samples = b
             .hists
             .iter()
-            .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Int(s.h.clone())))
+            .zip(&b.hist_slots)
+            .map(|(s, i)| (*i, s.series, s.t, HistRef::Int(&s.h)))
             .chain(
                 b.fhists
                     .iter()
-                    .map(|(i, s)| (*i, s.series, s.t, HistogramValue::Float(s.h.clone()))),
+                    .zip(&b.fhist_slots)
+                    .map(|(s, i)| (*i, s.series, s.t, HistRef::Float(&s.h))),
             );
         for (slot, series, t, h) in hist_samples {
             let Some(touched) = b.touched.get(slot as usize) else {
@@ -563,7 +569,7 @@ impl<'a> Appender<'a> {
             if touched.unlogged {
                 st.logged = true;
             }
-            if st.append_histogram(t, &h, range) {
+            if st.append_histogram(t, h, range) {
                 hists += 1;
                 mint = mint.min(t);
                 maxt = maxt.max(t);

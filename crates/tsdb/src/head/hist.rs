@@ -10,7 +10,7 @@ use vigil_model::CounterResetHint;
 use super::mmap::ChunkStore;
 use super::series::{ChunkData, CutChunk, SAMPLES_PER_CHUNK, SeriesState, boundary_after};
 use crate::chunkenc::{CounterResetHeader, Encoding};
-use crate::series_data::{HistogramValue, OpenHist, SeriesData, decode_chunk};
+use crate::series_data::{HistRef, HistogramValue, OpenHist, SeriesData, decode_chunk};
 
 /// A series' open histogram chunk.
 #[derive(Debug)]
@@ -30,9 +30,9 @@ impl HistHead {
 
 /// Whether `h` after `prev` means the counter was reset: any count (total,
 /// zero bucket, bucket) went down, compared bucket by bucket as floats.
-fn is_reset(prev: &HistogramValue, h: &HistogramValue) -> bool {
+fn is_reset(prev: &HistogramValue, h: HistRef<'_>) -> bool {
     match (prev, h) {
-        (HistogramValue::Int(p), HistogramValue::Int(c))
+        (HistogramValue::Int(p), HistRef::Int(c))
             if p.count > c.count || p.zero_count > c.zero_count =>
         {
             true
@@ -44,7 +44,7 @@ fn is_reset(prev: &HistogramValue, h: &HistogramValue) -> bool {
 impl SeriesState {
     /// Appends histogram `h` at `t` if it may follow the last sample;
     /// returns whether it did.
-    pub(crate) fn append_histogram(&mut self, t: i64, h: &HistogramValue, range: i64) -> bool {
+    pub(crate) fn append_histogram(&mut self, t: i64, h: HistRef<'_>, range: i64) -> bool {
         match Self::check(self.last(), t, f64::NAN) {
             Ok(true) => {}
             Ok(false) | Err(_) => return false,
@@ -63,7 +63,7 @@ impl SeriesState {
                 match hh.chunk.append(t, h) {
                     Ok(true) => {
                         hh.maxt = t;
-                        hh.prev = h.clone();
+                        hh.prev = h.to_value();
                         return true;
                     }
                     Ok(false) => {}
@@ -89,7 +89,7 @@ impl SeriesState {
             chunk,
             mint: t,
             maxt: t,
-            prev: h.clone(),
+            prev: h.to_value(),
         }));
         true
     }

@@ -665,7 +665,7 @@ fn apply_shard(head: &Head, samples: &[Item]) -> ShardResult {
         }
         let ok = match s {
             Item::Float(f) => st.append(f.t, f.v, range),
-            Item::Histogram(_, t, h) => st.append_histogram(*t, h, range),
+            Item::Histogram(_, t, h) => st.append_histogram(*t, h.as_ref(), range),
         };
         if ok {
             if let Some(store) = &head.chunks {

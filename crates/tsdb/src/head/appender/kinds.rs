@@ -23,14 +23,12 @@ impl Appender<'_> {
         h.validate()
             .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
         self.append_any_histogram(labels, t, |b, idx, series| {
-            b.hists.push((
-                idx,
-                RefHistogramSample {
-                    series,
-                    t,
-                    h: h.clone(),
-                },
-            ));
+            b.hist_slots.push(idx);
+            b.hists.push(RefHistogramSample {
+                series,
+                t,
+                h: h.clone(),
+            });
         })
     }
 
@@ -55,14 +53,12 @@ impl Appender<'_> {
         h.validate()
             .map_err(|e| AppendError::InvalidHistogram(e.to_string()))?;
         self.append_any_histogram(labels, t, |b, idx, series| {
-            b.fhists.push((
-                idx,
-                RefFloatHistogramSample {
-                    series,
-                    t,
-                    h: h.clone(),
-                },
-            ));
+            b.fhist_slots.push(idx);
+            b.fhists.push(RefFloatHistogramSample {
+                series,
+                t,
+                h: h.clone(),
+            });
         })
     }
 
@@ -148,30 +144,50 @@ impl Appender<'_> {
 /// Encodes the batch's histograms into `b.hist_recs`: one record per kind
 /// (integer/float × exponential/custom buckets), as Prometheus splits them.
 pub(super) fn encode_histogram_records(b: &mut Buffers) {
-    use vigil_model::histogram::CUSTOM_BUCKETS_SCHEMA;
     b.hist_recs.clear();
-    for custom in [false, true] {
-        let part: Vec<RefHistogramSample> = b
-            .hists
+    encode_split(
+        &b.hists,
+        |s| is_custom(s.h.schema),
+        encode_histogram_samples,
+        &mut b.hist_recs,
+    );
+    encode_split(
+        &b.fhists,
+        |s| is_custom(s.h.schema),
+        encode_float_histogram_samples,
+        &mut b.hist_recs,
+    );
+}
+
+fn is_custom(schema: i32) -> bool {
+    schema == vigil_model::histogram::CUSTOM_BUCKETS_SCHEMA
+}
+
+/// Encodes `items` as one record, or as two (exponential first, then
+/// custom buckets) when both kinds are present; only that rare split
+/// copies the samples.
+fn encode_split<T: Clone>(
+    items: &[T],
+    custom: impl Fn(&T) -> bool,
+    encode: fn(&mut Vec<u8>, &[T]),
+    out: &mut Vec<Vec<u8>>,
+) {
+    let Some(first) = items.first() else { return };
+    let first_custom = custom(first);
+    if items.iter().all(|s| custom(s) == first_custom) {
+        let mut rec = Vec::new();
+        encode(&mut rec, items);
+        out.push(rec);
+        return;
+    }
+    for want in [false, true] {
+        let part: Vec<T> = items
             .iter()
-            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
-            .map(|(_, s)| s.clone())
+            .filter(|s| custom(s) == want)
+            .cloned()
             .collect();
-        if !part.is_empty() {
-            let mut rec = Vec::new();
-            encode_histogram_samples(&mut rec, &part);
-            b.hist_recs.push(rec);
-        }
-        let part: Vec<RefFloatHistogramSample> = b
-            .fhists
-            .iter()
-            .filter(|(_, s)| (s.h.schema == CUSTOM_BUCKETS_SCHEMA) == custom)
-            .map(|(_, s)| s.clone())
-            .collect();
-        if !part.is_empty() {
-            let mut rec = Vec::new();
-            encode_float_histogram_samples(&mut rec, &part);
-            b.hist_recs.push(rec);
-        }
+        let mut rec = Vec::new();
+        encode(&mut rec, &part);
+        out.push(rec);
     }
 }
