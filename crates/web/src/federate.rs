@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use vigil_exposition::negotiate::{Format, negotiate};
+use vigil_exposition::negotiate::Format;
 use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
 use vigil_model::{CounterResetHint, FloatHistogram, Labels, MetricType, is_stale_nan};
 
@@ -152,11 +152,7 @@ pub(crate) async fn handler(
         Ok(p) => p,
         Err(e) => return (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     };
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let (format, escaping) = negotiate(accept, false);
+    let (format, escaping) = crate::server::negotiate_exposition(&headers);
     let st = Arc::clone(&state);
     let result = tokio::task::spawn_blocking(move || {
         let maxt = system_time_ms(SystemTime::now());

@@ -169,6 +169,13 @@ async fn track(State(state): State<Arc<WebState>>, req: Request, next: Next) -> 
         api::set_cors(&mut resp, req.headers().contains_key(header::ORIGIN));
         return resp;
     }
+    // `<prefix>/` is the home page too; the nested router does not see it.
+    if !prefix.is_empty()
+        && req.method() == Method::GET
+        && req.uri().path().strip_prefix(prefix.as_str()) == Some("/")
+    {
+        return home(State(Arc::clone(&state))).await;
+    }
     let handler = req.extensions().get::<MatchedPath>().map(|m| {
         let p = m.as_str();
         let p = p.strip_prefix(prefix.as_str()).unwrap_or(p);
@@ -349,14 +356,28 @@ pub(crate) fn encode(format: Format, families: &[vigil_exposition::MetricFamily]
     out
 }
 
-/// `GET /metrics`: format from `Accept` as client_golang's default
-/// handler negotiates it (text or protobuf; no OpenMetrics).
-async fn metrics(State(s): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+/// Negotiates an exposition format as `expfmt.Negotiate` does: only
+/// entries naming a format exactly count (a wildcard such as `*/*` picks
+/// no format), and the text format is the fallback.
+pub(crate) fn negotiate_exposition(headers: &HeaderMap) -> (Format, vigil_model::EscapingScheme) {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let (format, escaping) = negotiate(accept, false);
+    let specific: Vec<&str> = accept
+        .split(',')
+        .filter(|e| {
+            let media = e.split(';').next().unwrap_or("").trim();
+            !media.starts_with('*') && !media.ends_with("/*")
+        })
+        .collect();
+    negotiate(&specific.join(","), false)
+}
+
+/// `GET /metrics`: format from `Accept` as client_golang's default
+/// handler negotiates it (text or protobuf; no OpenMetrics).
+async fn metrics(State(s): State<Arc<WebState>>, headers: HeaderMap) -> Response {
+    let (format, escaping) = negotiate_exposition(&headers);
     let st = Arc::clone(&s);
     let body = tokio::task::spawn_blocking(move || {
         let fams = vigil_exposition::encode::escape_families(&st.gather(), escaping);
