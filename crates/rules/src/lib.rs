@@ -1,5 +1,4 @@
-//! Prometheus rule files for Vigil: everything rule evaluation needs that
-//! does not depend on the PromQL engine.
+//! Prometheus rules for Vigil: rule files and their evaluation.
 //!
 //! - [`rulefmt`]: parses and validates rule files (`groups` of recording
 //!   and alerting rules) with every check Prometheus' `model/rulefmt` makes
@@ -12,10 +11,41 @@
 //!   `$labels`/`$value`/`$externalLabels`/`$externalURL` definitions as
 //!   Prometheus' alerting rules do; [`alert_template`] builds its data and
 //!   `query` samples from `vigil-model` labels and histograms.
+//! - Evaluation: [`manager::RuleManager`] loads rule files into
+//!   [`group::Group`]s and runs each on its own thread at its aligned
+//!   times; [`recording::RecordingRule`] writes series,
+//!   [`alerting::AlertingRule`] drives alerts through pending, firing and
+//!   resolved, writes `ALERTS`/`ALERTS_FOR_STATE` and hands alerts due for
+//!   sending to a [`group::NotifyFn`]. Results are written through
+//!   [`storage::Appendable`] (implemented for the TSDB's `Db`);
+//!   [`snapshot`] copies state for the HTTP API and [`metrics`] renders the
+//!   `prometheus_rule_*` metrics.
 //!
-//! Parsing never panics: any byte string yields groups or errors.
+//! Parsing never panics: any byte string yields groups or errors. A rule
+//! evaluation's failure (query error, template error, duplicate output) is
+//! recorded as the rule's health, never a crash.
 
 pub mod alert_template;
+pub mod alerting;
+pub mod error;
+mod files;
+pub mod group;
+pub mod manager;
+pub mod metrics;
+pub mod recording;
+pub mod rule;
 pub mod rulefmt;
+pub mod snapshot;
+pub mod storage;
+#[cfg(test)]
+mod testutil;
 
+pub use alerting::{Alert, AlertState, AlertingRule, OutgoingAlert};
+pub use error::{EvalError, LoadError};
+pub use files::expand_rule_files;
+pub use group::{Group, NotifyFn};
+pub use manager::{ManagerOptions, RuleManager, RulesConfig};
+pub use rule::{Health, Rule};
+pub use snapshot::{AlertSnapshot, GroupSnapshot, RuleSnapshot};
+pub use storage::Appendable;
 pub use vigil_template as template;
