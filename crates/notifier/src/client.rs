@@ -1,0 +1,165 @@
+//! The HTTP client of an `alertmanagers` entry from its HTTP client
+//! options: TLS (CA, client certificate, `insecure_skip_verify`), proxy,
+//! redirects, and the per-request parts (basic auth, `authorization`,
+//! `http_headers`), whose files are read at each request as Prometheus
+//! reads them, so rotated credentials are picked up.
+
+use vigil_config::HttpClientConfig;
+
+use crate::error::NotifierError;
+
+/// A client with what each request must carry.
+#[derive(Debug, Clone)]
+pub(crate) struct AmClient {
+    pub(crate) client: reqwest::Client,
+    http: HttpClientConfig,
+}
+
+fn read(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| format!("unable to read {path}: {e}"))
+}
+
+fn read_bytes(set: &str, path: &str) -> Result<Vec<u8>, NotifierError> {
+    std::fs::read(path).map_err(|e| NotifierError::Tls {
+        set: set.to_string(),
+        reason: format!("unable to read {path}: {e}"),
+    })
+}
+
+impl AmClient {
+    /// Builds the client of set `set`.
+    pub(crate) fn new(
+        set: &str,
+        http: &HttpClientConfig,
+        user_agent: &str,
+    ) -> Result<AmClient, NotifierError> {
+        let tls_err = |reason: String| NotifierError::Tls {
+            set: set.to_string(),
+            reason,
+        };
+        let mut b = reqwest::Client::builder().user_agent(user_agent);
+        let tls = &http.tls_config;
+        let ca = if !tls.ca.is_empty() {
+            Some(tls.ca.as_bytes().to_vec())
+        } else if !tls.ca_file.is_empty() {
+            Some(read_bytes(set, &tls.ca_file)?)
+        } else {
+            None
+        };
+        if let Some(ca) = ca {
+            for c in reqwest::Certificate::from_pem_bundle(&ca)
+                .map_err(|e| tls_err(format!("unable to use specified CA cert: {e}")))?
+            {
+                b = b.add_root_certificate(c);
+            }
+        }
+        let cert = if !tls.cert.is_empty() {
+            Some(tls.cert.as_bytes().to_vec())
+        } else if !tls.cert_file.is_empty() {
+            Some(read_bytes(set, &tls.cert_file)?)
+        } else {
+            None
+        };
+        let key = if !tls.key.is_empty() {
+            Some(tls.key.expose().as_bytes().to_vec())
+        } else if !tls.key_file.is_empty() {
+            Some(read_bytes(set, &tls.key_file)?)
+        } else {
+            None
+        };
+        if let (Some(mut cert), Some(key)) = (cert, key) {
+            cert.push(b'\n');
+            cert.extend_from_slice(&key);
+            let id = reqwest::Identity::from_pem(&cert)
+                .map_err(|e| tls_err(format!("unable to use client certificate: {e}")))?;
+            b = b.identity(id);
+        }
+        if tls.insecure_skip_verify {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        if !tls.server_name.is_empty() {
+            log::warn!(
+                "alertmanager config {set}: tls_config.server_name is not supported; the URL's host is verified"
+            );
+        }
+        if !http.follow_redirects {
+            b = b.redirect(reqwest::redirect::Policy::none());
+        }
+        if let Some(proxy) = &http.proxy_url {
+            let p = reqwest::Proxy::all(proxy.to_string()).map_err(|e| NotifierError::Client {
+                set: set.to_string(),
+                reason: e.to_string(),
+            })?;
+            b = b.proxy(p);
+        } else if !http.proxy_from_environment {
+            b = b.no_proxy();
+        }
+        if http.oauth2.is_some() {
+            log::error!(
+                "alertmanager config {set}: oauth2 is not supported; requests go without it"
+            );
+        }
+        let client = b.build().map_err(|e| NotifierError::Client {
+            set: set.to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(AmClient {
+            client,
+            http: http.clone(),
+        })
+    }
+
+    /// A POST of `body` to `url` with the configured credentials and
+    /// headers; a credentials file that cannot be read fails the request.
+    pub(crate) fn post(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        timeout: std::time::Duration,
+    ) -> Result<reqwest::RequestBuilder, String> {
+        let mut r = self
+            .client
+            .post(url)
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(h) = &self.http.http_headers {
+            for (name, h) in h {
+                for v in &h.values {
+                    r = r.header(name.as_str(), v.as_str());
+                }
+                for v in &h.secrets {
+                    r = r.header(name.as_str(), v.expose());
+                }
+                for f in &h.files {
+                    r = r.header(name.as_str(), read(f)?);
+                }
+            }
+        }
+        if let Some(ba) = &self.http.basic_auth {
+            let user = if ba.username_file.is_empty() {
+                ba.username.clone()
+            } else {
+                read(&ba.username_file)?
+            };
+            let pass = if ba.password_file.is_empty() {
+                ba.password.expose().to_string()
+            } else {
+                read(&ba.password_file)?
+            };
+            r = r.basic_auth(user, Some(pass));
+        }
+        if let Some(a) = &self.http.authorization {
+            let kind = if a.kind.is_empty() { "Bearer" } else { &a.kind };
+            let cred = if a.credentials_file.is_empty() {
+                a.credentials.expose().to_string()
+            } else {
+                read(&a.credentials_file)?
+            };
+            r = r.header("Authorization", format!("{kind} {cred}"));
+        }
+        Ok(r)
+    }
+}
