@@ -19,7 +19,11 @@ async fn file_sd_targets_are_scraped_and_reloads_keep_series() {
     a.set("/metrics", Answer::text("from_a 1\n"));
     b.set("/metrics", Answer::text("from_b 2\n"));
     let sd = dir.path().join("targets.yml");
-    std::fs::write(&sd, format!("- targets: ['{}']\n  labels: {{team: x}}\n", a.addr)).unwrap();
+    std::fs::write(
+        &sd,
+        format!("- targets: ['{}']\n  labels: {{team: x}}\n", a.addr),
+    )
+    .unwrap();
     let yaml = |interval: &str| {
         format!(
             "scrape_configs:\n- job_name: f\n  scrape_interval: {interval}\n  scrape_timeout: 200ms\n  file_sd_configs: [{{files: ['{}']}}]\n",
@@ -40,7 +44,10 @@ async fn file_sd_targets_are_scraped_and_reloads_keep_series() {
         let rx = disc.subscribe();
         tokio::spawn(async move { s.run(rx).await })
     };
-    eventually("a scraped", || last(&db, "from_a", &[("team", "x")]) == Some(1.0)).await;
+    eventually("a scraped", || {
+        last(&db, "from_a", &[("team", "x")]) == Some(1.0)
+    })
+    .await;
     let t = &scrape.active_targets()[0];
     assert_eq!(
         t.discovered_labels.get("__meta_filepath"),
@@ -50,7 +57,10 @@ async fn file_sd_targets_are_scraped_and_reloads_keep_series() {
     // The file now lists b instead of a: b is scraped, a's series go stale.
     std::fs::write(&sd, format!("- targets: ['{}']\n", b.addr)).unwrap();
     eventually("b scraped", || last(&db, "from_b", &[]) == Some(2.0)).await;
-    eventually("a stale", || last(&db, "from_a", &[]).is_some_and(is_stale_nan)).await;
+    eventually("a stale", || {
+        last(&db, "from_a", &[]).is_some_and(is_stale_nan)
+    })
+    .await;
 
     // A reload that changes only the interval hands b's loop over: its
     // series continue without a stale marker.
@@ -63,7 +73,10 @@ async fn file_sd_targets_are_scraped_and_reloads_keep_series() {
     })
     .await;
     assert!(
-        samples(&db, "from_b", &[])[0].1.iter().all(|(_, v)| !is_stale_nan(*v)),
+        samples(&db, "from_b", &[])[0]
+            .1
+            .iter()
+            .all(|(_, v)| !is_stale_nan(*v)),
         "no stale marker across the reload"
     );
     assert_eq!(scrape.active_targets()[0].scrape_interval, "250ms");
