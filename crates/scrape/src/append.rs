@@ -258,9 +258,11 @@ pub(crate) fn append_body(
         let parsed_t = if o.honor_timestamps { parsed_t } else { None };
         let t = parsed_t.unwrap_or(ts);
         let tracked = parsed_t.is_none() || o.track_timestamps_staleness;
-        let (cached_ref, labels, is_new) = match cache.get(raw) {
+        // A known series is appended by reference; its labels are only
+        // read (not copied) if the head forgot the reference.
+        let (cached_ref, new_labels) = match cache.get(raw) {
             Lookup::Dropped => continue,
-            Lookup::Hit(e) => (Some(e.r), e.labels.clone(), false),
+            Lookup::Hit(e) => (Some(e.r), None),
             Lookup::Miss => {
                 p.labels(&mut builder);
                 let exposed = builder.build();
@@ -278,7 +280,7 @@ pub(crate) fn append_body(
                     st.label_limit_hit = matches!(e, ScrapeError::LabelLimit(_));
                     break Err(e);
                 }
-                (None, final_labels, true)
+                (None, Some(final_labels))
             }
         };
         let is_stale_of_known =
@@ -294,24 +296,36 @@ pub(crate) fn append_body(
         if st.sample_limit_hit {
             continue;
         }
-        match append_value(app, cached_ref, &labels, t, &value) {
+        let res = match new_labels {
+            Some(labels) => {
+                let res = append_value(app, None, &labels, t, &value);
+                if let Ok(r) = res {
+                    st.series_added += 1;
+                    let e = cache.add(raw, r, labels);
+                    if tracked {
+                        e.track();
+                    }
+                }
+                res
+            }
+            None => match cache.get(raw) {
+                Lookup::Hit(e) => {
+                    let res = append_value(app, cached_ref, &e.labels, t, &value);
+                    if let Ok(r) = res {
+                        e.r = r;
+                        if tracked {
+                            e.track();
+                        }
+                    }
+                    res
+                }
+                // Looked up a moment ago; cannot be gone.
+                _ => continue,
+            },
+        };
+        match res {
             Ok(r) => {
                 st.added += 1;
-                let entry = if is_new {
-                    st.series_added += 1;
-                    cache.add(raw, r, labels)
-                } else {
-                    match cache.get(raw) {
-                        Lookup::Hit(e) => {
-                            e.r = r;
-                            e
-                        }
-                        _ => cache.add(raw, r, labels),
-                    }
-                };
-                if tracked {
-                    entry.track();
-                }
                 while p.exemplar(&mut exemplar) {
                     if exemplar.timestamp.is_none() {
                         exemplar.timestamp = Some(t);
