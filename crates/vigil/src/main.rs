@@ -2,7 +2,9 @@
 //! lives in its own module and returns the process exit code; the libraries
 //! underneath return typed errors, and `anyhow` context is added here.
 
+mod logging;
 mod pushgateway;
+mod server;
 mod tool;
 
 use std::process::ExitCode;
@@ -17,10 +19,12 @@ struct Cli {
     command: Command,
 }
 
-/// Top-level commands. `server` and `alertmanager` join this
-/// list as they are implemented.
+/// Top-level commands. `alertmanager` joins this list when it is
+/// implemented.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the monitoring server, like `prometheus`: scrape, store, query.
+    Server(Box<server::ServerArgs>),
     /// Tooling for Prometheus and Vigil, like promtool.
     Tool(tool::ToolArgs),
     /// Accept pushed metrics and expose them to Prometheus, like the Pushgateway.
@@ -30,6 +34,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Server(args) => server::run(*args),
         Command::Tool(args) => tool::run(args),
         Command::Pushgateway(args) => pushgateway::run(args),
     };
