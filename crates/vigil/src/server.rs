@@ -8,6 +8,7 @@
 //! `/-/quit` stop scraping, finish in-flight requests, sync the WAL and
 //! close the TSDB.
 
+mod alerting;
 mod args;
 mod config_source;
 mod selfmetrics;
@@ -22,7 +23,9 @@ use anyhow::{Context as _, bail};
 use tokio::sync::{Mutex as AsyncMutex, mpsc, watch};
 use vigil_config::Config;
 use vigil_discovery::{DiscoveryManager, DiscoveryOptions};
+use vigil_notifier::{Notifier, NotifierOptions};
 use vigil_promql::engine::{Engine, EngineOptions};
+use vigil_rules::{ManagerOptions, RuleManager};
 use vigil_scrape::{ScrapeManager, ScrapeOptions};
 use vigil_tsdb::db::Db;
 use vigil_web::{BuildInfo, Readiness, WebOptions, WebState};
@@ -69,6 +72,10 @@ struct Reloader {
     state: Arc<ReloadState>,
     discovery: Arc<DiscoveryManager>,
     scrape: Arc<ScrapeManager>,
+    rules: Arc<RuleManager>,
+    notifier: Arc<Notifier>,
+    am_discovery: Arc<DiscoveryManager>,
+    external_url: String,
     /// One reload at a time, as Prometheus serialises them.
     lock: AsyncMutex<()>,
 }
@@ -95,7 +102,11 @@ impl Reloader {
                 return Err(e);
             }
         };
-        self.apply(&config);
+        if let Err(e) = self.apply(&config) {
+            self.state.record(false);
+            log::error!("Error reloading config err={e}");
+            return Err(e);
+        }
         if let Ok(mut cur) = self.current.write() {
             *cur = Arc::clone(&config);
         }
@@ -107,9 +118,22 @@ impl Reloader {
         Ok(())
     }
 
-    fn apply(&self, config: &Config) {
+    /// Applies `config` to every component. Rule files load first: when
+    /// one is bad, the manager keeps its previous rules and nothing else
+    /// changes either, so a reload is all or nothing.
+    fn apply(&self, config: &Config) -> Result<(), String> {
+        let rules_config =
+            alerting::rules_config(config, &self.external_url).map_err(|e| e.to_string())?;
+        self.rules
+            .update(&rules_config)
+            .map_err(|e| e.to_string())?;
+        self.notifier
+            .apply_config(&config.alerting, &alerting::external_labels(config))
+            .map_err(|e| e.to_string())?;
+        alerting::apply_alertmanager_discovery(&self.am_discovery, config);
         self.scrape.apply_config(config);
         self.discovery.apply_scrape_configs(config);
+        Ok(())
     }
 }
 
@@ -154,20 +178,56 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     let reload_state = Arc::new(ReloadState::default());
     reload_state.record(true);
 
+    let external_url = external_url(&args);
     let discovery = Arc::new(DiscoveryManager::new(DiscoveryOptions::default()));
     let scrape = Arc::new(ScrapeManager::new(
         Arc::clone(&db),
-        ScrapeOptions::default(),
+        ScrapeOptions {
+            offset_seed: offset_seed(&config),
+            ..ScrapeOptions::default()
+        },
     ));
+    let notifier = Arc::new(Notifier::new(NotifierOptions {
+        queue_capacity: args.notification_queue_capacity,
+        ..NotifierOptions::default()
+    }));
+    let notifier_task = tokio::spawn({
+        let n = Arc::clone(&notifier);
+        async move { n.run().await }
+    });
+    let am_discovery = Arc::new(alerting::alertmanager_discovery());
+    let am_follow = tokio::spawn(alerting::follow_alertmanagers(
+        Arc::clone(&notifier),
+        am_discovery.subscribe(),
+    ));
+    let mut rule_opts = ManagerOptions::new(
+        Arc::clone(&engine),
+        Arc::clone(&db) as Arc<dyn vigil_promql::storage::Queryable>,
+        Arc::clone(&db) as Arc<dyn vigil_rules::Appendable>,
+    );
+    rule_opts.notify = Some(alerting::notify_fn(Arc::clone(&notifier)));
+    rule_opts.for_outage_tolerance = args.for_outage_tolerance.as_millis();
+    rule_opts.for_grace_period = args.for_grace_period.as_millis();
+    rule_opts.resend_delay = args.resend_delay.as_millis();
+    let rules = Arc::new(RuleManager::new(rule_opts));
     let reloader = Arc::new(Reloader {
         source,
         current: Arc::clone(&current),
         state: Arc::clone(&reload_state),
         discovery: Arc::clone(&discovery),
         scrape: Arc::clone(&scrape),
+        rules: Arc::clone(&rules),
+        notifier: Arc::clone(&notifier),
+        am_discovery: Arc::clone(&am_discovery),
+        external_url: external_url.clone(),
         lock: AsyncMutex::new(()),
     });
-    reloader.apply(&config);
+    // A configuration whose rule files do not load stops the start, as in
+    // Prometheus.
+    reloader
+        .apply(&config)
+        .map_err(|e| anyhow::anyhow!("error loading config: {e}"))?;
+    rules.start();
 
     // Discovery → scraping.
     let mut groups = discovery.subscribe();
@@ -185,7 +245,7 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     let (quit_tx, mut quit_rx) = mpsc::channel::<()>(1);
     let web_options = WebOptions {
         route_prefix,
-        external_url: external_url(&args),
+        external_url: external_url.clone(),
         enable_admin_api: args.enable_admin_api,
         enable_lifecycle: args.enable_lifecycle,
         enable_remote_write_receiver: args.enable_remote_write_receiver,
@@ -202,6 +262,9 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     let reload_hook = Arc::clone(&reloader);
     let sd_metrics = Arc::clone(&discovery);
     let scrape_metrics = Arc::clone(&scrape);
+    let am_sd_metrics = Arc::clone(&am_discovery);
+    let rule_metrics = Arc::clone(&rules);
+    let notifier_metrics = Arc::clone(&notifier);
     let reload_metrics = Arc::clone(&reload_state);
     let web = Arc::new(
         WebState::new(Arc::clone(&db), Arc::clone(&engine), web_options)
@@ -223,6 +286,11 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
             .with_collector(Arc::new(move || reload_metrics.metrics()))
             .with_collector(Arc::new(move || sd_metrics.metrics()))
             .with_collector(Arc::new(move || scrape_metrics.metrics()))
+            .with_collector(Arc::new(move || am_sd_metrics.metrics()))
+            .with_collector(Arc::new(move || rule_metrics.metrics()))
+            .with_collector(Arc::new(move || notifier_metrics.metrics()))
+            .with_rules(Arc::new(alerting::Rules(Arc::clone(&rules))))
+            .with_alertmanagers(Arc::new(alerting::Alertmanagers(Arc::clone(&notifier))))
             .with_targets(Arc::new(targets::Targets::new(Arc::clone(&scrape)))),
     );
     let router = vigil_web::router(Arc::clone(&web));
@@ -259,8 +327,14 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
 
     web.set_readiness(Readiness::Stopping);
     discovery.stop();
+    am_discovery.stop();
     sync_task.abort();
+    am_follow.abort();
     scrape.stop().await;
+    let stopping_rules = Arc::clone(&rules);
+    let _ = tokio::task::spawn_blocking(move || stopping_rules.stop()).await;
+    notifier.stop();
+    let _ = notifier_task.await;
     let _ = stop_tx.send(true);
     let _ = compactor.await;
     match server.await {
@@ -278,6 +352,20 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
         Err(e) => bail!("syncing the WAL on shutdown: {e}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A seed that places this server's scrapes in each interval: servers with
+/// different external labels (replicas) scrape the same targets at
+/// different moments, as Prometheus seeds its offsets with them.
+fn offset_seed(config: &Config) -> u64 {
+    let mut text = String::new();
+    for (k, v) in &config.global.external_labels {
+        text.push_str(k);
+        text.push('\u{ff}');
+        text.push_str(v);
+        text.push('\u{ff}');
+    }
+    xxhash_rust::xxh3::xxh3_64(text.as_bytes())
 }
 
 /// The external URL: the flag, or `http://<hostname>:<port>` as Prometheus
