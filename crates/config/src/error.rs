@@ -10,12 +10,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read.
-    #[error("reading {path}: {source}")]
+    // The cause is part of the message (as in Prometheus' texts), so it is
+    // not also exposed as `source()`: error reports would print it twice.
+    #[error("reading {path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The text is not YAML, or not the shape of the section it is in.
     #[error("{0}")]
@@ -27,12 +29,12 @@ pub enum ConfigError {
     #[error("field {0} is not allowed in agent mode")]
     AgentMode(&'static str),
     /// An error inside a named file (the main config or a `scrape_config_files` entry).
-    #[error("parsing YAML file {path}: {source}")]
+    #[error("parsing YAML file {path}: {error}")]
     InFile {
         /// The file.
         path: PathBuf,
         /// What is wrong in it.
-        source: Box<ConfigError>,
+        error: Box<ConfigError>,
     },
 }
 
@@ -46,7 +48,7 @@ impl ConfigError {
     pub(crate) fn in_file(self, path: impl Into<PathBuf>) -> ConfigError {
         ConfigError::InFile {
             path: path.into(),
-            source: Box::new(self),
+            error: Box::new(self),
         }
     }
 }

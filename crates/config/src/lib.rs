@@ -242,9 +242,9 @@ impl Config {
     /// [`Config::load_file`] with options.
     pub fn load_file_with(path: impl AsRef<Path>, opts: &LoadOptions) -> Result<Config> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let dir = path.parent().unwrap_or(Path::new(""));
         Config::load_with(&text, dir, opts).map_err(|e| match e {
@@ -457,9 +457,9 @@ impl Config {
             })?);
         }
         for file in files {
-            let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
+            let text = std::fs::read_to_string(&file).map_err(|error| ConfigError::Io {
                 path: file.clone(),
-                source,
+                error,
             })?;
             let jobs =
                 Self::parse_scrape_file(&text, &self.global).map_err(|e| e.in_file(&file))?;

@@ -92,9 +92,9 @@ pub fn read_sd_file(path: &Path) -> Result<Vec<TargetGroup>, ConfigError> {
             "invalid file extension: {ext:?}"
         )));
     }
-    let content = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+    let content = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
         path: path.to_owned(),
-        source,
+        error,
     })?;
     parse_sd_file(&content, &ext)
 }

@@ -1,0 +1,183 @@
+//! `vigil server` configuration handling: a bad configuration stops the
+//! start with an error naming the file and the field; SIGHUP and
+//! `POST /-/reload` apply a new configuration; a bad one keeps the running
+//! configuration and sets `prometheus_config_last_reload_successful` to 0;
+//! lifecycle endpoints are refused without `--web.enable-lifecycle`.
+
+#[path = "pushgateway_support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use support::{Proc, free_port, request, wait_for};
+
+fn start(config: &Path, data: &Path, port: u16, extra: &[&str]) -> Proc {
+    let mut args = vec![
+        "server".to_string(),
+        format!("--config.file={}", config.display()),
+        format!("--storage.tsdb.path={}", data.display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start vigil server");
+    let proc = Proc { child, port };
+    assert!(
+        wait_for(60, || request(port, "GET", "/-/ready", &[], b"")
+            .is_ok_and(|r| r.status == 200)),
+        "vigil server did not become ready"
+    );
+    proc
+}
+
+fn metric(port: u16, name: &str) -> Option<f64> {
+    let r = request(port, "GET", "/metrics", &[("Accept", "text/plain")], b"").ok()?;
+    r.text().lines().find_map(|l| {
+        let rest = l.strip_prefix(name)?;
+        let value = rest.strip_prefix(' ')?;
+        value.trim().parse().ok()
+    })
+}
+
+fn pools(port: u16) -> Vec<String> {
+    let r = request(port, "GET", "/api/v1/scrape_pools", &[], b"").unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    v["data"]["scrapePools"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn config_with_jobs(jobs: &[&str]) -> String {
+    let mut s = String::from("global:\n  scrape_interval: 1h\nscrape_configs:\n");
+    for j in jobs {
+        s.push_str(&format!(
+            "- job_name: {j}\n  static_configs:\n  - targets: ['127.0.0.1:1']\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn a_bad_config_stops_the_start_with_the_field_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, "global:\n  scrape_interval: 15x\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "server".to_string(),
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+            format!("--web.listen-address=127.0.0.1:{}", free_port()),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&config.display().to_string()), "{err}");
+    assert!(err.contains("15x"), "{err}");
+}
+
+#[test]
+fn reloads_apply_good_configs_and_keep_the_old_one_on_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, config_with_jobs(&["one"])).unwrap();
+    let port = free_port();
+    let mut server = start(
+        &config,
+        &dir.path().join("data"),
+        port,
+        &["--web.enable-lifecycle"],
+    );
+    assert_eq!(pools(port), ["one"]);
+    assert_eq!(
+        metric(port, "prometheus_config_last_reload_successful"),
+        Some(1.0)
+    );
+
+    // POST /-/reload with a good file.
+    std::fs::write(&config, config_with_jobs(&["one", "two"])).unwrap();
+    let r = request(port, "POST", "/-/reload", &[], b"").unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(pools(port), ["one", "two"]);
+
+    // A bad file: 500 with the reason, the old configuration keeps running.
+    std::fs::write(&config, "scrape_configs:\n- job_name: ''\n").unwrap();
+    let r = request(port, "POST", "/-/reload", &[], b"").unwrap();
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert!(r.text().contains("failed to reload config"), "{}", r.text());
+    assert_eq!(pools(port), ["one", "two"]);
+    assert_eq!(
+        metric(port, "prometheus_config_last_reload_successful"),
+        Some(0.0)
+    );
+    let status = request(port, "GET", "/api/v1/status/config", &[], b"").unwrap();
+    assert!(status.text().contains("job_name: two"), "{}", status.text());
+
+    // A rule file that does not load fails the reload as a whole.
+    let rules = dir.path().join("rules.yml");
+    std::fs::write(
+        &rules,
+        "groups:\n- name: g\n  rules:\n  - record: x\n    expr: sum(\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "rule_files: ['{}']\n{}",
+            rules.display(),
+            config_with_jobs(&["three"])
+        ),
+    )
+    .unwrap();
+    let r = request(port, "POST", "/-/reload", &[], b"").unwrap();
+    assert_eq!(r.status, 500, "{}", r.text());
+    assert_eq!(pools(port), ["one", "two"]);
+
+    // SIGHUP with a good file.
+    std::fs::write(&config, config_with_jobs(&["three"])).unwrap();
+    Command::new("kill")
+        .args(["-HUP", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_for(20, || pools(port) == ["three"]));
+    assert!(wait_for(20, || metric(
+        port,
+        "prometheus_config_last_reload_successful"
+    ) == Some(1.0)));
+
+    // /-/quit stops the server.
+    let r = request(port, "POST", "/-/quit", &[], b"").unwrap();
+    assert_eq!(r.status, 200);
+    assert!(wait_for(20, || matches!(
+        server.child.try_wait(),
+        Ok(Some(_))
+    )));
+}
+
+#[test]
+fn lifecycle_endpoints_need_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, config_with_jobs(&["one"])).unwrap();
+    let port = free_port();
+    let _server = start(&config, &dir.path().join("data"), port, &[]);
+    for path in ["/-/reload", "/-/quit"] {
+        let r = request(port, "POST", path, &[], b"").unwrap();
+        assert_eq!(r.status, 403, "{path}: {}", r.text());
+    }
+    assert_eq!(
+        request(port, "GET", "/-/healthy", &[], b"").unwrap().status,
+        200
+    );
+}
