@@ -13,3 +13,14 @@ pub enum CheckMetricsError {
     #[error("at least one of --extended or linting must be enabled")]
     NothingToDo,
 }
+
+/// Why `test rules` could not run at all (failing tests are not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum TestRulesError {
+    /// A `--run` expression is not a valid regular expression.
+    #[error("invalid --run expression: {0}")]
+    Run(#[from] regex::Error),
+    /// Writing the report failed.
+    #[error("writing the report: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -7,11 +7,15 @@
 //!   `create-blocks-from openmetrics`, `create-blocks-from rules`, `analyze`,
 //!   `bench write`).
 //! - [`test_promql`]: `vigil tool test promql`, running PromQL test scripts.
+//! - [`test_rules`]: `vigil tool test rules`, promtool's rule unit tests.
+//! - [`go_format`]: Go's printing of floats and durations in messages.
 
 pub mod check_metrics;
 pub mod error;
+pub mod go_format;
 pub mod promlint;
 pub mod test_promql;
+pub mod test_rules;
 pub mod tsdb;
 
 pub use check_metrics::{CheckMetricsOptions, CheckMetricsReport};

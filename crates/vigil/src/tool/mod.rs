@@ -40,6 +40,23 @@ enum TestCommand {
     /// Run PromQL test-script files (Prometheus' promqltest language) and
     /// print each failing case and a passed/failed count per file.
     Promql(TestPromqlArgs),
+    /// Unit tests for rules.
+    Rules(TestRulesArgs),
+}
+
+/// Arguments of `vigil tool test rules`.
+#[derive(Debug, Args)]
+struct TestRulesArgs {
+    /// If set, will only run test groups whose names match the regular
+    /// expression. Can be specified multiple times.
+    #[arg(long)]
+    run: Vec<String>,
+    /// Ignore unknown fields in the rule files.
+    #[arg(long)]
+    ignore_unknown_fields: bool,
+    /// The unit test file.
+    #[arg(required = true, value_name = "test-rule-file")]
+    files: Vec<String>,
 }
 
 /// Arguments of `vigil tool test promql`.
@@ -71,6 +88,23 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
+        ToolCommand::Test(TestCommand::Rules(a)) => {
+            let opts = vigil_tool::test_rules::TestRulesOptions {
+                run: a.run,
+                ignore_unknown_fields: a.ignore_unknown_fields,
+            };
+            let passed = vigil_tool::test_rules::test_rules(
+                &a.files,
+                &opts,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )?;
+            Ok(if passed {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(FAILURE)
+            })
+        }
         ToolCommand::Test(TestCommand::Promql(a)) => {
             let mut out = std::io::stdout().lock();
             let backend = if a.storage == "head" {
