@@ -195,14 +195,14 @@ fn parse_media_range(s: &str) -> Option<MediaRange<'_>> {
 /// `version` meaning 0.0.1 for OpenMetrics and 0.0.4 for text).
 fn matches(ac: &MediaRange<'_>, f: Format) -> bool {
     let (kind, subtype, params) = f.parts();
-    if ac.kind != "*" && !ac.kind.eq_ignore_ascii_case(kind) {
+    // Like expfmt's Negotiate, only an entry naming a format picks it: a
+    // wildcard (`*/*`, `text/*`) falls through to the text default rather
+    // than choosing protobuf or OpenMetrics for a client that did not ask.
+    if ac.kind == "*" || ac.subtype == "*" {
         return false;
     }
-    if ac.subtype != "*" && !ac.subtype.eq_ignore_ascii_case(subtype) {
+    if !ac.kind.eq_ignore_ascii_case(kind) || !ac.subtype.eq_ignore_ascii_case(subtype) {
         return false;
-    }
-    if ac.kind == "*" && ac.subtype == "*" {
-        return true;
     }
     let default_version = if ac.kind.eq_ignore_ascii_case("application")
         && ac.subtype.eq_ignore_ascii_case("openmetrics-text")
@@ -440,9 +440,14 @@ mod tests {
         );
         assert_eq!(
             n("*/*"),
-            (Format::OpenMetrics1_0_0, EscapingScheme::Underscores)
+            (Format::PrometheusText0_0_4, EscapingScheme::Underscores)
         );
-        assert_eq!(negotiate("*/*", false).0, Format::ProtobufDelimited);
+        assert_eq!(negotiate("*/*", false).0, Format::PrometheusText0_0_4);
+        assert_eq!(n("text/*").0, Format::PrometheusText0_0_4);
+        assert_eq!(
+            n("*/*;q=0.9,application/openmetrics-text;version=1.0.0;q=0.1").0,
+            Format::OpenMetrics1_0_0
+        );
         assert_eq!(
             n("application/openmetrics-text").0,
             Format::OpenMetrics0_0_1
