@@ -68,9 +68,36 @@ pub(crate) fn open(dir: &Path, opts: DbOptions) -> anyhow::Result<Arc<Db>> {
     let (db, report) =
         Db::open(dir, opts).with_context(|| format!("opening storage at {}", dir.display()))?;
     log::info!(
-        "TSDB started in {:.3}s: {report:?}",
-        started.elapsed().as_secs_f64()
+        "WAL replay completed in {:.3}s: segments={} series={} samples={} \
+         mmapped_chunks={} out_of_order_samples={} exemplars={}",
+        started.elapsed().as_secs_f64(),
+        report.segments,
+        report.series,
+        report.samples,
+        report.mmapped_chunks,
+        report.ooo_samples,
+        report.exemplars
     );
+    // Damage was repaired (truncated at the first bad record, everything
+    // before it kept); say what and where so an operator can look.
+    if let Some(c) = &report.corruption {
+        log::warn!("WAL corruption repaired: {c:?}");
+    }
+    if let Some(c) = &report.wbl_corruption {
+        log::warn!("WBL corruption repaired: {c:?}");
+    }
+    if let Some(c) = &report.chunks_corruption {
+        log::warn!("head chunk file corruption repaired: {c:?}");
+    }
+    if report.bad_records + report.bad_series + report.unknown_refs > 0 {
+        log::warn!(
+            "WAL replay skipped data: bad_records={} bad_series={} unknown_series_refs={}",
+            report.bad_records,
+            report.bad_series,
+            report.unknown_refs
+        );
+    }
+    log::info!("TSDB started");
     Ok(Arc::new(db))
 }
 
