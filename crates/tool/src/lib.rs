@@ -1,6 +1,8 @@
 //! `vigil tool`: the operator utilities promtool provides, as a library the
 //! `vigil` binary calls into.
 //!
+//! - [`check_config`] and [`check_rules`]: `vigil tool check config|rules`,
+//!   promtool's configuration and rule-file checks with its lints.
 //! - [`check_metrics`]: `vigil tool check metrics`, linting an exposition
 //!   with the rules of [`promlint`] and counting series per family.
 //! - [`tsdb`]: `vigil tool tsdb` (`list`, `dump`, `dump-openmetrics`,
@@ -10,7 +12,9 @@
 //! - [`test_rules`]: `vigil tool test rules`, promtool's rule unit tests.
 //! - [`go_format`]: Go's printing of floats and durations in messages.
 
+pub mod check_config;
 pub mod check_metrics;
+pub mod check_rules;
 pub mod error;
 pub mod go_format;
 pub mod promlint;

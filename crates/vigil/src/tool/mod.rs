@@ -1,6 +1,7 @@
 //! `vigil tool`: promtool's commands. Exit codes follow promtool: 0 success,
 //! 1 failure, 3 lint problems.
 
+mod check;
 mod check_metrics;
 mod tsdb;
 
@@ -81,12 +82,18 @@ enum CheckCommand {
     /// correctness, and optionally perform cardinality analysis.
     #[command(after_help = check_metrics::EXAMPLES)]
     Metrics(check_metrics::CheckMetricsArgs),
+    /// Check if the config files are valid or not.
+    Config(check::CheckConfigArgs),
+    /// Check if the rule files are valid or not.
+    Rules(check::CheckRulesArgs),
 }
 
 /// Runs a `vigil tool` command and returns its exit code.
 pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
     match args.command {
         ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
+        ToolCommand::Check(CheckCommand::Config(a)) => check::run_config(a),
+        ToolCommand::Check(CheckCommand::Rules(a)) => check::run_rules(a),
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Test(TestCommand::Rules(a)) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
