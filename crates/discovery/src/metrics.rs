@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, MetricType};
+use vigil_exposition::{FamilySample, MetricFamily};
+use vigil_model::MetricType;
 
 /// A family named `name` with one float sample per `(labels, value)`, each
 /// sample named `name` (see [`family_with_names`] for summaries).
@@ -36,25 +36,15 @@ pub fn family_with_names(
     kind: MetricType,
     samples: Vec<NamedSample<'_>>,
 ) -> MetricFamily {
-    MetricFamily {
-        name: name.to_owned(),
+    MetricFamily::with_samples(
+        name,
         kind,
-        help: Some(help.to_owned()),
-        unit: None,
-        samples: samples
+        help,
+        samples
             .into_iter()
-            .map(|(n, mut l, v)| {
-                l.push(("__name__", n));
-                FamilySample {
-                    labels: Labels::from_pairs(&l),
-                    value: SampleValue::Float(v),
-                    timestamp: None,
-                    exemplars: Vec::new(),
-                    created_timestamp: None,
-                }
-            })
+            .map(|(n, l, v)| FamilySample::float(n, &l, v))
             .collect(),
-    }
+    )
 }
 
 /// Count and sum of observations, rendered as a summary without quantiles.

@@ -77,10 +77,44 @@ pub fn belongs_to(family: &str, kind: MetricType, metric: &str) -> bool {
 }
 
 impl MetricFamily {
-    fn new(name: &str) -> MetricFamily {
+    fn named(name: &str) -> MetricFamily {
         MetricFamily {
             name: name.to_string(),
             ..MetricFamily::default()
+        }
+    }
+
+    /// A family with help text and samples: how the self-metrics of every
+    /// component are built before a `/metrics` handler encodes them.
+    pub fn with_samples(
+        name: &str,
+        kind: MetricType,
+        help: &str,
+        samples: Vec<FamilySample>,
+    ) -> MetricFamily {
+        MetricFamily {
+            name: name.to_string(),
+            kind,
+            help: Some(help.to_string()),
+            unit: None,
+            samples,
+        }
+    }
+}
+
+impl FamilySample {
+    /// A float sample of the series `name{labels…}` without timestamp or
+    /// exemplars (a self-metric's sample).
+    pub fn float(name: &str, labels: &[(&str, &str)], value: f64) -> FamilySample {
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(labels.len() + 1);
+        pairs.push(("__name__", name));
+        pairs.extend_from_slice(labels);
+        FamilySample {
+            labels: Labels::from_pairs(&pairs),
+            value: SampleValue::Float(value),
+            timestamp: None,
+            exemplars: Vec::new(),
+            created_timestamp: None,
         }
     }
 }
@@ -105,7 +139,7 @@ pub fn collect<P: Parser + ?Sized>(parser: &mut P) -> Result<Vec<MetricFamily>, 
                 };
                 let reuse = matches!(out.last(), Some(f) if f.name == name && f.samples.is_empty());
                 if !reuse {
-                    out.push(MetricFamily::new(name));
+                    out.push(MetricFamily::named(name));
                 }
                 if let Some(fam) = out.last_mut() {
                     match entry {
@@ -139,7 +173,7 @@ pub fn collect<P: Parser + ?Sized>(parser: &mut P) -> Result<Vec<MetricFamily>, 
                 let metric = labels.metric_name().unwrap_or_default();
                 let joins = matches!(out.last(), Some(f) if belongs_to(&f.name, f.kind, metric));
                 if !joins {
-                    out.push(MetricFamily::new(metric));
+                    out.push(MetricFamily::named(metric));
                 }
                 if let Some(fam) = out.last_mut() {
                     fam.samples.push(FamilySample {

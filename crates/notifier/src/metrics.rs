@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, MetricType};
+use vigil_exposition::{FamilySample, MetricFamily};
+use vigil_model::MetricType;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -91,36 +91,45 @@ impl Metrics {
         self.with(|m| {
             let per_am = |name: &str, map: &BTreeMap<String, u64>| -> Vec<FamilySample> {
                 map.iter()
-                    .map(|(u, v)| sample(name, &[("alertmanager", u)], *v as f64))
+                    .map(|(u, v)| FamilySample::float(name, &[("alertmanager", u)], *v as f64))
                     .collect()
             };
             let lat = "prometheus_notifications_latency_seconds";
             let mut latency = Vec::new();
             for (u, (count, sum)) in &m.latency {
-                latency.push(sample(&format!("{lat}_sum"), &[("alertmanager", u)], *sum));
-                latency.push(sample(
+                latency.push(FamilySample::float(
+                    &format!("{lat}_sum"),
+                    &[("alertmanager", u)],
+                    *sum,
+                ));
+                latency.push(FamilySample::float(
                     &format!("{lat}_count"),
                     &[("alertmanager", u)],
                     *count as f64,
                 ));
             }
             let single = |name: &str, kind, help: &str, v: f64| {
-                family(name, kind, help, vec![sample(name, &[], v)])
+                MetricFamily::with_samples(
+                    name,
+                    kind,
+                    help,
+                    vec![FamilySample::float(name, &[], v)],
+                )
             };
             vec![
-                family(
+                MetricFamily::with_samples(
                     lat,
                     MetricType::Summary,
                     "Latency quantiles for sending alert notifications.",
                     latency,
                 ),
-                family(
+                MetricFamily::with_samples(
                     "prometheus_notifications_errors_total",
                     MetricType::Counter,
                     "Total number of sent alerts affected by errors.",
                     per_am("prometheus_notifications_errors_total", &m.errors),
                 ),
-                family(
+                MetricFamily::with_samples(
                     "prometheus_notifications_sent_total",
                     MetricType::Counter,
                     "Total number of alerts sent.",
@@ -158,27 +167,5 @@ impl Metrics {
                 ),
             ]
         })
-    }
-}
-
-fn sample(name: &str, labels: &[(&str, &str)], v: f64) -> FamilySample {
-    let mut pairs: Vec<(&str, &str)> = vec![("__name__", name)];
-    pairs.extend_from_slice(labels);
-    FamilySample {
-        labels: Labels::from_pairs(&pairs),
-        value: SampleValue::Float(v),
-        timestamp: None,
-        exemplars: Vec::new(),
-        created_timestamp: None,
-    }
-}
-
-fn family(name: &str, kind: MetricType, help: &str, samples: Vec<FamilySample>) -> MetricFamily {
-    MetricFamily {
-        name: name.to_string(),
-        kind,
-        help: Some(help.to_string()),
-        unit: None,
-        samples,
     }
 }

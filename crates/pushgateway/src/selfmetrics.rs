@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
-use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, LabelsBuilder, METRIC_NAME, MetricType};
+use vigil_exposition::{FamilySample, MetricFamily};
+use vigil_model::{Labels, MetricType};
 
 /// The type of a metric name the gateway (or the Pushgateway's Go runtime)
 /// uses itself, if it is one.
@@ -70,31 +70,6 @@ impl Default for SelfMetrics {
     }
 }
 
-fn sample(name: &str, labels: &[(&str, &str)], v: f64) -> FamilySample {
-    let mut b = LabelsBuilder::new();
-    b.push(METRIC_NAME, name);
-    for (n, val) in labels {
-        b.push(n, val);
-    }
-    FamilySample {
-        labels: b.build(),
-        value: SampleValue::Float(v),
-        timestamp: None,
-        exemplars: Vec::new(),
-        created_timestamp: None,
-    }
-}
-
-fn family(name: &str, kind: MetricType, help: &str, samples: Vec<FamilySample>) -> MetricFamily {
-    MetricFamily {
-        name: name.to_string(),
-        kind,
-        help: Some(help.to_string()),
-        unit: None,
-        samples,
-    }
-}
-
 impl SelfMetrics {
     /// Counts one handled request.
     pub fn request(&self, code: u16, handler: &'static str, method: &str) {
@@ -122,11 +97,11 @@ impl SelfMetrics {
     pub fn gather(&self) -> Vec<MetricFamily> {
         let mut out = Vec::new();
         out.extend(process_families(self.start));
-        out.push(family(
+        out.push(MetricFamily::with_samples(
             "pushgateway_build_info",
             MetricType::Gauge,
             "A metric with a constant '1' value labeled by version, revision, branch, goversion from which pushgateway was built, and the goos and goarch for the build.",
-            vec![sample(
+            vec![FamilySample::float(
                 "pushgateway_build_info",
                 &[
                     ("version", env!("CARGO_PKG_VERSION")),
@@ -154,11 +129,20 @@ impl SelfMetrics {
             let mut samples = Vec::new();
             for (method, (sum, count)) in map {
                 let l = [("method", method.as_str())];
-                samples.push(sample(&format!("{name}_sum"), &l, *sum));
-                samples.push(sample(&format!("{name}_count"), &l, *count as f64));
+                samples.push(FamilySample::float(&format!("{name}_sum"), &l, *sum));
+                samples.push(FamilySample::float(
+                    &format!("{name}_count"),
+                    &l,
+                    *count as f64,
+                ));
             }
             if !samples.is_empty() {
-                out.push(family(name, MetricType::Summary, help, samples));
+                out.push(MetricFamily::with_samples(
+                    name,
+                    MetricType::Summary,
+                    help,
+                    samples,
+                ));
             }
         }
         let requests: Vec<_> = c
@@ -166,7 +150,7 @@ impl SelfMetrics {
             .iter()
             .map(|((code, handler, method), n)| {
                 let code = code.to_string();
-                sample(
+                FamilySample::float(
                     "pushgateway_http_requests_total",
                     &[("code", &code), ("handler", handler), ("method", method)],
                     *n as f64,
@@ -174,7 +158,7 @@ impl SelfMetrics {
             })
             .collect();
         if !requests.is_empty() {
-            out.push(family(
+            out.push(MetricFamily::with_samples(
                 "pushgateway_http_requests_total",
                 MetricType::Counter,
                 "Total HTTP requests processed by the Pushgateway, excluding scrapes.",
@@ -191,7 +175,12 @@ fn process_families(start: SystemTime) -> Vec<MetricFamily> {
     let mut out = Vec::new();
     let start_secs = crate::store::seconds(Some(start));
     let g = |name: &str, help: &str, v: f64| {
-        family(name, MetricType::Gauge, help, vec![sample(name, &[], v)])
+        MetricFamily::with_samples(
+            name,
+            MetricType::Gauge,
+            help,
+            vec![FamilySample::float(name, &[], v)],
+        )
     };
     out.push(g(
         "process_start_time_seconds",
@@ -207,11 +196,15 @@ fn process_families(start: SystemTime) -> Vec<MetricFamily> {
         let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
         // utime and stime (fields 14 and 15, 1-based; 11 and 12 here) in clock ticks.
         if let (Some(u), Some(s)) = (field(11), field(12)) {
-            out.push(family(
+            out.push(MetricFamily::with_samples(
                 "process_cpu_seconds_total",
                 MetricType::Counter,
                 "Total user and system CPU time spent in seconds.",
-                vec![sample("process_cpu_seconds_total", &[], (u + s) / 100.0)],
+                vec![FamilySample::float(
+                    "process_cpu_seconds_total",
+                    &[],
+                    (u + s) / 100.0,
+                )],
             ));
         }
         if let Some(v) = field(20) {

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, MetricType};
+use vigil_exposition::{FamilySample, MetricFamily};
+use vigil_model::MetricType;
 
 use crate::rule::lock;
 
@@ -154,9 +154,9 @@ impl Metrics {
             let samples = g
                 .groups
                 .iter()
-                .map(|(key, v)| sample(name, &[("rule_group", key)], get(v)))
+                .map(|(key, v)| FamilySample::float(name, &[("rule_group", key)], get(v)))
                 .collect();
-            out.push(family(name, kind, help, samples));
+            out.push(MetricFamily::with_samples(name, kind, help, samples));
         }
         for (name, help, s) in [
             (
@@ -170,45 +170,16 @@ impl Metrics {
                 g.group_duration,
             ),
         ] {
-            out.push(family(
+            out.push(MetricFamily::with_samples(
                 name,
                 MetricType::Summary,
                 help,
                 vec![
-                    sample(&format!("{name}_sum"), &[], s.sum),
-                    sample(&format!("{name}_count"), &[], s.count as f64),
+                    FamilySample::float(&format!("{name}_sum"), &[], s.sum),
+                    FamilySample::float(&format!("{name}_count"), &[], s.count as f64),
                 ],
             ));
         }
         out
-    }
-}
-
-/// One float sample of a family.
-pub(crate) fn sample(name: &str, labels: &[(&str, &str)], v: f64) -> FamilySample {
-    let mut pairs: Vec<(&str, &str)> = vec![("__name__", name)];
-    pairs.extend_from_slice(labels);
-    FamilySample {
-        labels: Labels::from_pairs(&pairs),
-        value: SampleValue::Float(v),
-        timestamp: None,
-        exemplars: Vec::new(),
-        created_timestamp: None,
-    }
-}
-
-/// A family with help text.
-pub(crate) fn family(
-    name: &str,
-    kind: MetricType,
-    help: &str,
-    samples: Vec<FamilySample>,
-) -> MetricFamily {
-    MetricFamily {
-        name: name.to_string(),
-        kind,
-        help: Some(help.to_string()),
-        unit: None,
-        samples,
     }
 }
