@@ -4,75 +4,22 @@
 //! resolves when its condition stops; a pending alert keeps its `for`
 //! progress across a restart.
 
+#[path = "server_support/mod.rs"]
+mod server_support;
 #[path = "pushgateway_support/mod.rs"]
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use support::{Proc, free_port, have_peer, request, start_other, wait_for};
+use server_support::{api, start_python_app, start_server};
+use support::{free_port, have_peer, start_other, wait_for};
+
+/// Restore `for` state of rules with short `for` too.
+const GRACE: &[&str] = &["--rules.alert.for-grace-period=1s"];
 
 const ALERTMANAGER: &str = "/usr/bin/prometheus-alertmanager";
 const AMTOOL: &str = "/usr/bin/amtool";
-
-fn start_server(config: &Path, data: &Path, port: u16, log: &Path) -> Proc {
-    let stderr = std::fs::File::create(log).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "server".to_string(),
-            format!("--config.file={}", config.display()),
-            format!("--storage.tsdb.path={}", data.display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-            // Restore `for` state of rules with short `for` too.
-            "--rules.alert.for-grace-period=1s".to_string(),
-        ])
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("start vigil server");
-    let proc = Proc { child, port };
-    let ready = wait_for(60, || {
-        request(port, "GET", "/-/ready", &[], b"").is_ok_and(|r| r.status == 200)
-    });
-    assert!(
-        ready,
-        "vigil server did not become ready:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
-    proc
-}
-
-/// A Python app whose gauge reads its value from `value_file` on each
-/// scrape, so the test can drive alert conditions.
-fn start_app(port: u16, value_file: &Path) -> Proc {
-    let script = format!(
-        "import sys, prometheus_client as p\n\
-         g = p.Gauge('e2e_temperature_celsius', 'Temperature.')\n\
-         g.set_function(lambda: float(open({path:?}).read()))\n\
-         p.start_http_server({port}, addr='127.0.0.1')\n\
-         sys.stdin.read()\n",
-        path = value_file.display().to_string()
-    );
-    let child = Command::new("python3")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python3");
-    let proc = Proc { child, port };
-    assert!(
-        wait_for(30, || request(port, "GET", "/metrics", &[], b"")
-            .is_ok_and(|r| r.status == 200)),
-        "the python app did not start"
-    );
-    proc
-}
-
-fn api(port: u16, path: &str) -> serde_json::Value {
-    let r = request(port, "GET", path, &[], b"").unwrap_or_else(|e| panic!("GET {path}: {e}"));
-    serde_json::from_slice(&r.body).unwrap_or_else(|e| panic!("GET {path}: {e}: {}", r.text()))
-}
 
 /// Vigil's active alerts named `name`.
 fn alerts(port: u16, name: &str) -> Vec<serde_json::Value> {
@@ -140,7 +87,14 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     let value = dir.path().join("value");
     std::fs::write(&value, "20").unwrap();
     let app_port = free_port();
-    let _app = start_app(app_port, &value);
+    let _app = start_python_app(
+        app_port,
+        &format!(
+            "g = p.Gauge('e2e_temperature_celsius', 'Temperature.')\n\
+             g.set_function(lambda: float(open({:?}).read()))",
+            value.display().to_string()
+        ),
+    );
 
     let rules = dir.path().join("rules.yml");
     std::fs::write(
@@ -170,7 +124,7 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     .unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("vigil.log");
-    let mut server = start_server(&config, &data, port, &log);
+    let mut server = start_server(&config, &data, port, &log, GRACE);
     let dump = |log: &Path| std::fs::read_to_string(log).unwrap_or_default();
 
     // The recording rule's series is queryable.
@@ -266,7 +220,7 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     drop(server);
     let restarted_at = now_secs();
     let log2 = dir.path().join("vigil2.log");
-    let _server = start_server(&config, &data, port, &log2);
+    let _server = start_server(&config, &data, port, &log2, GRACE);
     // Restore runs after the second evaluation, as in Prometheus; until
     // then the alert is pending since the restart. Without a restore it
     // would stay so.

@@ -4,83 +4,20 @@
 //! reads it through the HTTP API; Debian's Prometheus federates from it; and
 //! a restart on the same data directory keeps what was scraped.
 
+#[path = "server_support/mod.rs"]
+mod server_support;
 #[path = "pushgateway_support/mod.rs"]
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use support::{Proc, free_port, have_peer, request, start_other, wait_for};
+use server_support::{api, start_python_app, start_server};
+use support::{free_port, have_peer, start_other, wait_for};
 
 const NODE_EXPORTER: &str = "/usr/bin/prometheus-node-exporter";
 const PROMETHEUS: &str = "/usr/bin/prometheus";
 const PROMTOOL: &str = "/usr/bin/promtool";
-
-/// Starts `vigil server` with `config` on a free port, logging to `log`.
-fn start_server(config: &Path, data: &Path, port: u16, log: &Path) -> Proc {
-    let args = vec![
-        "server".to_string(),
-        format!("--config.file={}", config.display()),
-        format!("--storage.tsdb.path={}", data.display()),
-        format!("--web.listen-address=127.0.0.1:{port}"),
-        "--web.enable-lifecycle".to_string(),
-    ];
-    let stderr = std::fs::File::create(log).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(stderr)
-        .spawn()
-        .expect("start vigil server");
-    let proc = Proc { child, port };
-    let ready = wait_for(60, || {
-        request(port, "GET", "/-/ready", &[], b"").is_ok_and(|r| r.status == 200)
-    });
-    assert!(
-        ready,
-        "vigil server did not become ready:\n{}",
-        std::fs::read_to_string(log).unwrap_or_default()
-    );
-    proc
-}
-
-/// Starts a Python HTTP server exposing one counter and one gauge through
-/// `prometheus_client`; it exits when its stdin closes.
-fn start_python_app(port: u16) -> Proc {
-    let script = format!(
-        "import sys, prometheus_client as p\n\
-         c = p.Counter('e2e_requests', 'Requests handled.', ['path'])\n\
-         c.labels('/a').inc(5)\n\
-         c.labels('/b').inc(7)\n\
-         g = p.Gauge('e2e_temperature_celsius', 'A gauge.')\n\
-         g.set(21.5)\n\
-         p.start_http_server({port}, addr='127.0.0.1')\n\
-         sys.stdin.read()\n"
-    );
-    let child = Command::new("python3")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start python3");
-    let proc = Proc { child, port };
-    assert!(
-        wait_for(30, || request(port, "GET", "/metrics", &[], b"")
-            .is_ok_and(|r| r.status == 200)),
-        "the python app did not start"
-    );
-    proc
-}
-
-/// `GET` on the server's API, parsed as JSON.
-fn api(port: u16, path_and_query: &str) -> serde_json::Value {
-    let r = request(port, "GET", path_and_query, &[], b"")
-        .unwrap_or_else(|e| panic!("GET {path_and_query}: {e}"));
-    serde_json::from_slice(&r.body)
-        .unwrap_or_else(|e| panic!("GET {path_and_query}: {e}: {}", r.text()))
-}
 
 fn encode(q: &str) -> String {
     let mut out = String::new();
@@ -155,7 +92,14 @@ fn server_scrapes_peers_answers_promtool_and_federates() {
         "/metrics",
     );
     let app_port = free_port();
-    let _app = start_python_app(app_port);
+    let _app = start_python_app(
+        app_port,
+        "c = p.Counter('e2e_requests', 'Requests handled.', ['path'])\n\
+         c.labels('/a').inc(5)\n\
+         c.labels('/b').inc(7)\n\
+         g = p.Gauge('e2e_temperature_celsius', 'A gauge.')\n\
+         g.set(21.5)",
+    );
 
     let port = free_port();
     let config = dir.path().join("prometheus.yml");
@@ -172,7 +116,7 @@ fn server_scrapes_peers_answers_promtool_and_federates() {
     .unwrap();
     let data = dir.path().join("data");
     let log = dir.path().join("vigil.log");
-    let mut server = start_server(&config, &data, port, &log);
+    let mut server = start_server(&config, &data, port, &log, &["--web.enable-lifecycle"]);
 
     // Every target is up, and the app's series carry the target labels.
     let all_up = wait_for(60, || {
@@ -267,7 +211,7 @@ fn server_scrapes_peers_answers_promtool_and_federates() {
     server.signal_and_wait("TERM");
     drop(server);
     let log2 = dir.path().join("vigil2.log");
-    let server = start_server(&config, &data, port, &log2);
+    let server = start_server(&config, &data, port, &log2, &["--web.enable-lifecycle"]);
     let after = instant(port, "count_over_time(e2e_temperature_celsius[10m])");
     let n_after: f64 = after[0].1.parse().unwrap();
     assert!(n_after >= n_before, "{n_after} < {n_before}");

@@ -4,35 +4,20 @@
 //! configuration and sets `prometheus_config_last_reload_successful` to 0;
 //! lifecycle endpoints are refused without `--web.enable-lifecycle`.
 
+#[path = "server_support/mod.rs"]
+mod server_support;
 #[path = "pushgateway_support/mod.rs"]
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use server_support::start_server;
 use support::{Proc, free_port, request, wait_for};
 
 fn start(config: &Path, data: &Path, port: u16, extra: &[&str]) -> Proc {
-    let mut args = vec![
-        "server".to_string(),
-        format!("--config.file={}", config.display()),
-        format!("--storage.tsdb.path={}", data.display()),
-        format!("--web.listen-address=127.0.0.1:{port}"),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start vigil server");
-    let proc = Proc { child, port };
-    assert!(
-        wait_for(60, || request(port, "GET", "/-/ready", &[], b"")
-            .is_ok_and(|r| r.status == 200)),
-        "vigil server did not become ready"
-    );
-    proc
+    let log = data.with_extension("log");
+    start_server(config, data, port, &log, extra)
 }
 
 fn metric(port: u16, name: &str) -> Option<f64> {

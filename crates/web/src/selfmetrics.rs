@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, MetricType};
+use vigil_model::MetricType;
 use vigil_tsdb::metrics::{Metric, MetricKind};
 
 use crate::state::{Readiness, WebState};
@@ -65,7 +65,7 @@ impl HttpMetrics {
             .iter()
             .map(|((handler, code), n)| {
                 let code = code.to_string();
-                sample(name, &[("code", &code), ("handler", handler)], *n as f64)
+                FamilySample::float(name, &[("code", &code), ("handler", handler)], *n as f64)
             })
             .collect();
         let hname = "prometheus_http_request_duration_seconds";
@@ -73,36 +73,36 @@ impl HttpMetrics {
         for (handler, h) in &g.durations {
             for (b, c) in DURATION_BUCKETS.iter().zip(h.counts.iter()) {
                 let le = go_float(*b);
-                hist.push(sample(
+                hist.push(FamilySample::float(
                     &format!("{hname}_bucket"),
                     &[("handler", handler), ("le", &le)],
                     *c as f64,
                 ));
             }
-            hist.push(sample(
+            hist.push(FamilySample::float(
                 &format!("{hname}_bucket"),
                 &[("handler", handler), ("le", "+Inf")],
                 h.count as f64,
             ));
-            hist.push(sample(
+            hist.push(FamilySample::float(
                 &format!("{hname}_sum"),
                 &[("handler", handler)],
                 h.sum,
             ));
-            hist.push(sample(
+            hist.push(FamilySample::float(
                 &format!("{hname}_count"),
                 &[("handler", handler)],
                 h.count as f64,
             ));
         }
         vec![
-            family(
+            MetricFamily::with_samples(
                 name,
                 MetricType::Counter,
                 "Counter of HTTP requests.",
                 requests,
             ),
-            family(
+            MetricFamily::with_samples(
                 hname,
                 MetricType::Histogram,
                 "Histogram of latencies for HTTP requests.",
@@ -118,34 +118,12 @@ fn go_float(v: f64) -> String {
     s
 }
 
-fn sample(name: &str, labels: &[(&str, &str)], v: f64) -> FamilySample {
-    let mut pairs: Vec<(&str, &str)> = vec![("__name__", name)];
-    pairs.extend_from_slice(labels);
-    FamilySample {
-        labels: Labels::from_pairs(&pairs),
-        value: SampleValue::Float(v),
-        timestamp: None,
-        exemplars: Vec::new(),
-        created_timestamp: None,
-    }
-}
-
-fn family(name: &str, kind: MetricType, help: &str, samples: Vec<FamilySample>) -> MetricFamily {
-    MetricFamily {
-        name: name.to_string(),
-        kind,
-        help: Some(help.to_string()),
-        unit: None,
-        samples,
-    }
-}
-
 /// Turns the TSDB's metric list into families (samples of one name
 /// together, in first-seen order).
 fn tsdb_families(metrics: Vec<Metric>) -> Vec<MetricFamily> {
     let mut out: Vec<MetricFamily> = Vec::new();
     for m in metrics {
-        let s = sample(m.name, &m.labels, m.value);
+        let s = FamilySample::float(m.name, &m.labels, m.value);
         match out.iter_mut().find(|f| f.name == m.name) {
             Some(f) => f.samples.push(s),
             None => {
@@ -153,7 +131,7 @@ fn tsdb_families(metrics: Vec<Metric>) -> Vec<MetricFamily> {
                     MetricKind::Counter => MetricType::Counter,
                     MetricKind::Gauge => MetricType::Gauge,
                 };
-                out.push(family(m.name, kind, m.help, vec![s]));
+                out.push(MetricFamily::with_samples(m.name, kind, m.help, vec![s]));
             }
         }
     }
@@ -175,7 +153,12 @@ const CLOCK_TICKS: f64 = 100.0;
 /// `/proc` is missing).
 fn process_families(start: SystemTime) -> Vec<MetricFamily> {
     let g = |name: &str, help: &str, v: f64| {
-        family(name, MetricType::Gauge, help, vec![sample(name, &[], v)])
+        MetricFamily::with_samples(
+            name,
+            MetricType::Gauge,
+            help,
+            vec![FamilySample::float(name, &[], v)],
+        )
     };
     let mut out = vec![g(
         "process_start_time_seconds",
@@ -192,11 +175,11 @@ fn process_families(start: SystemTime) -> Vec<MetricFamily> {
         // utime and stime are fields 14 and 15 (1-based), 11 and 12 here.
         if let (Some(u), Some(s)) = (field(11), field(12)) {
             let name = "process_cpu_seconds_total";
-            out.push(family(
+            out.push(MetricFamily::with_samples(
                 name,
                 MetricType::Counter,
                 "Total user and system CPU time spent in seconds.",
-                vec![sample(name, &[], (u + s) / CLOCK_TICKS)],
+                vec![FamilySample::float(name, &[], (u + s) / CLOCK_TICKS)],
             ));
         }
         if let Some(v) = field(20) {
@@ -248,11 +231,11 @@ pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
     all.extend(tsdb_families(state.db.metrics()));
     all.extend(state.metrics.families());
     let ready = f64::from(u8::from(state.readiness() == Readiness::Ready));
-    all.push(family(
+    all.push(MetricFamily::with_samples(
         "prometheus_ready",
         MetricType::Gauge,
         "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
-        vec![sample("prometheus_ready", &[], ready)],
+        vec![FamilySample::float("prometheus_ready", &[], ready)],
     ));
     all.extend(process_families(state.start_time));
     let mut merged: BTreeMap<String, MetricFamily> = BTreeMap::new();

@@ -371,22 +371,28 @@ fn external_url_path(url: &str) -> anyhow::Result<String> {
         .map_or(String::new(), |i| rest[i..].to_string()))
 }
 
+/// `vigil server` arguments parsed from `argv` (tests of this module and
+/// its siblings).
 #[cfg(test)]
-mod tests {
+pub(crate) fn parse_for_tests(argv: &[&str]) -> Result<ServerArgs, clap::Error> {
     use clap::Parser;
-
-    use super::*;
 
     #[derive(Debug, Parser)]
     struct Wrap {
         #[command(flatten)]
         args: ServerArgs,
     }
+    let mut all = vec!["server"];
+    all.extend_from_slice(argv);
+    Wrap::try_parse_from(all).map(|w| w.args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     fn parse(argv: &[&str]) -> ServerArgs {
-        let mut all = vec!["server"];
-        all.extend_from_slice(argv);
-        Wrap::try_parse_from(all).unwrap().args
+        parse_for_tests(argv).unwrap()
     }
 
     #[test]
@@ -414,7 +420,7 @@ mod tests {
         let sized = parse(&["--storage.tsdb.retention.size=1GB"]);
         assert_eq!(sized.retention_ms(), 0);
         assert_eq!(sized.retention_size, Some(1 << 30));
-        assert!(Wrap::try_parse_from(["s", "--storage.tsdb.retention.time=5x"]).is_err());
+        assert!(parse_for_tests(&["--storage.tsdb.retention.time=5x"]).is_err());
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use vigil_config::Config;
-use vigil_exposition::{FamilySample, MetricFamily, SampleValue};
-use vigil_model::{Labels, MetricType};
+use vigil_exposition::{FamilySample, MetricFamily};
+use vigil_model::MetricType;
 
 /// The embedded configuration, with `@PORT@` standing for the listen port.
 const DEFAULT_CONFIG: &str = include_str!("default.yml");
@@ -115,25 +115,18 @@ pub(crate) fn gauge_with(
     labels: &[(&str, &str)],
     value: f64,
 ) -> MetricFamily {
-    let mut pairs = vec![("__name__", name)];
-    pairs.extend_from_slice(labels);
-    MetricFamily {
-        name: name.to_string(),
-        kind: MetricType::Gauge,
-        help: Some(help.to_string()),
-        unit: None,
-        samples: vec![FamilySample {
-            labels: Labels::from_pairs(&pairs),
-            value: SampleValue::Float(value),
-            timestamp: None,
-            exemplars: Vec::new(),
-            created_timestamp: None,
-        }],
-    }
+    MetricFamily::with_samples(
+        name,
+        MetricType::Gauge,
+        help,
+        vec![FamilySample::float(name, labels, value)],
+    )
 }
 
 #[cfg(test)]
 mod tests {
+    use vigil_exposition::SampleValue;
+
     use super::*;
 
     #[test]

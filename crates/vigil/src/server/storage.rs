@@ -134,20 +134,10 @@ pub(crate) async fn compactor(db: Arc<Db>, mut stop: tokio::sync::watch::Receive
 
 #[cfg(test)]
 mod tests {
-    use clap::Parser;
-
     use super::*;
 
-    #[derive(Debug, Parser)]
-    struct Wrap {
-        #[command(flatten)]
-        args: ServerArgs,
-    }
-
     fn args(argv: &[&str]) -> ServerArgs {
-        let mut all = vec!["server"];
-        all.extend_from_slice(argv);
-        Wrap::try_parse_from(all).unwrap().args
+        super::super::args::parse_for_tests(argv).unwrap()
     }
 
     #[test]
