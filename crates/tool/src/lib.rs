@@ -3,6 +3,8 @@
 //!
 //! - [`check_config`] and [`check_rules`]: `vigil tool check config|rules`,
 //!   promtool's configuration and rule-file checks with its lints.
+//! - [`check_server`]: `vigil tool check healthy|ready` over the small
+//!   [`http_client`].
 //! - [`check_metrics`]: `vigil tool check metrics`, linting an exposition
 //!   with the rules of [`promlint`] and counting series per family.
 //! - [`tsdb`]: `vigil tool tsdb` (`list`, `dump`, `dump-openmetrics`,
@@ -15,8 +17,10 @@
 pub mod check_config;
 pub mod check_metrics;
 pub mod check_rules;
+pub mod check_server;
 pub mod error;
 pub mod go_format;
+pub mod http_client;
 pub mod promlint;
 pub mod test_promql;
 pub mod test_rules;

@@ -109,3 +109,28 @@ pub(crate) fn run_rules(a: CheckRulesArgs) -> anyhow::Result<ExitCode> {
     };
     Ok(ExitCode::from(verdict.exit_code(lint.fatal)))
 }
+
+/// Arguments of `vigil tool check healthy|ready`.
+#[derive(Debug, Args)]
+pub(crate) struct ServerArgs {
+    /// The URL for the Prometheus server.
+    #[arg(long, default_value = "http://localhost:9090")]
+    url: String,
+}
+
+/// Runs `check healthy` or `check ready`.
+pub(crate) fn run_server(
+    a: ServerArgs,
+    what: vigil_tool::check_server::ServerCheck,
+) -> anyhow::Result<ExitCode> {
+    match vigil_tool::check_server::check_server(&a.url, what) {
+        Ok(body) => {
+            eprintln!("  SUCCESS:  {body}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Ok(ExitCode::from(super::FAILURE))
+        }
+    }
+}

@@ -86,6 +86,10 @@ enum CheckCommand {
     Config(check::CheckConfigArgs),
     /// Check if the rule files are valid or not.
     Rules(check::CheckRulesArgs),
+    /// Check if the Prometheus server is healthy.
+    Healthy(check::ServerArgs),
+    /// Check if the Prometheus server is ready.
+    Ready(check::ServerArgs),
 }
 
 /// Runs a `vigil tool` command and returns its exit code.
@@ -94,6 +98,12 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
         ToolCommand::Check(CheckCommand::Metrics(a)) => check_metrics::run(a),
         ToolCommand::Check(CheckCommand::Config(a)) => check::run_config(a),
         ToolCommand::Check(CheckCommand::Rules(a)) => check::run_rules(a),
+        ToolCommand::Check(CheckCommand::Healthy(a)) => {
+            check::run_server(a, vigil_tool::check_server::ServerCheck::Healthy)
+        }
+        ToolCommand::Check(CheckCommand::Ready(a)) => {
+            check::run_server(a, vigil_tool::check_server::ServerCheck::Ready)
+        }
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Test(TestCommand::Rules(a)) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
