@@ -18,7 +18,7 @@ use crate::snapshot::{
 };
 
 /// Settings of a [`ScrapeManager`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ScrapeOptions {
     /// Mixed into every target's hash to place its scrapes in the
     /// interval (Prometheus uses the external labels and the host name),
@@ -26,6 +26,22 @@ pub struct ScrapeOptions {
     pub offset_seed: u64,
     /// For `globalUrl`; unset shows the scrape URL.
     pub global_url: GlobalUrlOptions,
+    /// `--scrape.adjust-timestamps` with `--scrape.timestamp-tolerance`:
+    /// a scrape that starts at most this long after its scheduled moment
+    /// is stamped with the schedule (clamped to 1 % of the interval), so
+    /// timestamps stay evenly spaced and compress to one bit each; `None`
+    /// stamps scrapes with the clock as it is.
+    pub align_tolerance: Option<std::time::Duration>,
+}
+
+impl Default for ScrapeOptions {
+    fn default() -> ScrapeOptions {
+        ScrapeOptions {
+            offset_seed: 0,
+            global_url: GlobalUrlOptions::default(),
+            align_tolerance: Some(std::time::Duration::from_millis(2)),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +73,7 @@ impl ScrapeManager {
                 db,
                 metrics: Arc::new(ScrapeMetrics::default()),
                 seed: opts.offset_seed,
+                align_tolerance: opts.align_tolerance,
             },
             opts,
             state: Mutex::new(State::default()),

@@ -59,6 +59,9 @@ pub(crate) struct PoolEnv {
     pub(crate) db: Arc<Db>,
     pub(crate) metrics: Arc<ScrapeMetrics>,
     pub(crate) seed: u64,
+    /// Largest distance from the schedule a scrape's timestamp is pulled
+    /// back by (`None`: timestamps are never aligned).
+    pub(crate) align_tolerance: Option<std::time::Duration>,
 }
 
 /// One job's targets; see the module docs.
@@ -133,6 +136,7 @@ impl Pool {
             forced: self.forced.clone(),
             metrics: self.env.metrics.clone(),
             seed: self.env.seed,
+            align_tolerance: self.env.align_tolerance,
             stop: rx,
             wait_for,
             inherited,

@@ -63,6 +63,8 @@ pub(crate) struct LoopCtx {
     pub(crate) forced: ForcedError,
     pub(crate) metrics: Arc<ScrapeMetrics>,
     pub(crate) seed: u64,
+    /// See `ScrapeOptions::align_tolerance`.
+    pub(crate) align_tolerance: Option<Duration>,
     pub(crate) stop: watch::Receiver<Stop>,
     /// The loop this one takes over from; it must have ended first.
     pub(crate) wait_for: Option<JoinHandle<()>>,
@@ -99,6 +101,53 @@ async fn shutdown(rx: &mut watch::Receiver<Stop>) {
     }
 }
 
+/// The timestamps a loop gives its scrapes. Timers fire a little late by
+/// varying amounts; stamping samples with the clock would make every
+/// timestamp delta differ and cost the chunk encoder bits per sample. Like
+/// Prometheus, a scrape that starts within the tolerance after its
+/// scheduled moment gets the scheduled moment instead.
+#[derive(Debug)]
+struct Schedule {
+    interval: Duration,
+    tolerance: Option<Duration>,
+    next: Option<SystemTime>,
+}
+
+impl Schedule {
+    fn new(interval: Duration, tolerance: Option<Duration>) -> Schedule {
+        // Never more than 1 % of the interval, as Prometheus clamps it.
+        let tolerance = tolerance.map(|t| t.min(interval / 100));
+        Schedule {
+            interval,
+            tolerance,
+            next: None,
+        }
+    }
+
+    /// The timestamp of a scrape starting at `now`.
+    fn stamp(&mut self, now: SystemTime) -> SystemTime {
+        let Some(tolerance) = self.tolerance else {
+            return now;
+        };
+        if self.interval.is_zero() {
+            return now;
+        }
+        let mut aligned = *self.next.get_or_insert(now);
+        // Skip the moments of ticks that were missed.
+        while now
+            .duration_since(aligned)
+            .is_ok_and(|d| d >= self.interval)
+        {
+            aligned += self.interval;
+        }
+        self.next = Some(aligned);
+        match now.duration_since(aligned) {
+            Ok(late) if late <= tolerance => aligned,
+            _ => now,
+        }
+    }
+}
+
 /// Runs a loop to its end.
 pub(crate) async fn run(mut ctx: LoopCtx) {
     if let Some(prev) = ctx.wait_for.take() {
@@ -113,6 +162,7 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut body = Vec::new();
     let mut last_tick: Option<Instant> = None;
+    let mut schedule = Schedule::new(target.interval, ctx.align_tolerance);
     let how = loop {
         tokio::select! {
             biased;
@@ -130,7 +180,7 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
         tokio::select! {
             biased;
             how = stopped(&mut stop) => break how,
-            fetched = fetch(&ctx, &mut body) => {
+            fetched = fetch(&ctx, &mut body, schedule.stamp(SystemTime::now())) => {
                 scrape_and_report(&ctx, fetched, &body);
                 scraped = true;
             }
@@ -145,8 +195,8 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
 async fn fetch(
     ctx: &LoopCtx,
     body: &mut Vec<u8>,
+    wall: SystemTime,
 ) -> (SystemTime, Instant, Result<Option<String>, ScrapeError>) {
-    let wall = SystemTime::now();
     let start = Instant::now();
     let forced = ctx
         .forced

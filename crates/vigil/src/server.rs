@@ -184,6 +184,9 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
         Arc::clone(&db),
         ScrapeOptions {
             offset_seed: offset_seed(&config),
+            align_tolerance: args
+                .scrape_adjust_timestamps
+                .then(|| args.scrape_timestamp_tolerance.to_std()),
             ..ScrapeOptions::default()
         },
     ));
