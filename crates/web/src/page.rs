@@ -1,196 +1,196 @@
-//! The query page at `<prefix>/query`: one self-contained HTML document
-//! (no external assets) with an expression box, a table of the instant
-//! result and an SVG line graph of a range query, both fetched from the
-//! API with relative URLs so the route prefix needs no templating. Every
-//! value from the server is put in the page as text, never as markup.
+//! The web UI: plain ES modules and a stylesheet under `crates/web/ui/`,
+//! embedded in the binary at compile time and served as they are (no
+//! build step, nothing fetched from elsewhere at run time).
+//!
+//! Every UI page (`/query`, `/alerts`, `/rules`, `/targets`,
+//! `/service-discovery`, `/status`, `/flags`, `/config`, `/tsdb-status`)
+//! is the same small HTML shell; `app.js` reads the page from the path.
+//! Assets live at `assets/<hash>/<file>`, where `<hash>` is a content hash
+//! of all embedded files: they are cached for a year as immutable, and a
+//! new binary with other assets gets other URLs. The shell is revalidated
+//! on every load (`no-cache` with an `ETag`). All URLs in the shell and
+//! the scripts are relative, and every page sits one level under the
+//! route prefix, so the prefix needs no templating. The scripts put every
+//! value from the server in the page as text, never as markup; a
+//! `Content-Security-Policy` keeps the browser on this origin.
 
-use axum::http::{HeaderValue, header};
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 
-const PAGE: &str = r##"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Vigil</title>
-<style>
-body { font-family: sans-serif; margin: 1em 2em; }
-textarea { width: 100%; font-family: monospace; }
-table { border-collapse: collapse; margin-top: 1em; }
-td, th { border: 1px solid #ccc; padding: 2px 6px; font-family: monospace; text-align: left; }
-#error { color: #b00; white-space: pre-wrap; }
-#warnings { color: #a60; white-space: pre-wrap; }
-svg { border: 1px solid #ccc; margin-top: 1em; }
-</style>
-</head>
-<body>
-<h1>Vigil</h1>
-<form id="form">
-<textarea id="expr" name="g0.expr" rows="3" placeholder="Expression (press Shift+Enter for newlines)"></textarea><br>
-<label>Range <input id="range" value="1h" size="6"></label>
-<button type="submit">Execute</button>
-<label><input type="radio" name="tab" value="table" checked> Table</label>
-<label><input type="radio" name="tab" value="graph"> Graph</label>
-</form>
-<div id="error"></div>
-<div id="warnings"></div>
-<div id="out"></div>
-<script>
-"use strict";
-const $ = (id) => document.getElementById(id);
-const units = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800, y: 31536000 };
-function seconds(d) {
-  let total = 0, m, re = /(\d+)(ms|s|m|h|d|w|y)/g, seen = "";
-  while ((m = re.exec(d)) !== null) { total += Number(m[1]) * units[m[2]]; seen += m[0]; }
-  return seen === d && total > 0 ? total : 3600;
+/// One embedded file: its name under `assets/<hash>/`, its bytes and its
+/// content type.
+struct Asset {
+    name: &'static str,
+    body: &'static [u8],
+    content_type: &'static str,
 }
-function labels(metric) {
-  const name = metric.__name__ || "";
-  const rest = Object.keys(metric).filter((k) => k !== "__name__")
-    .map((k) => k + "=" + JSON.stringify(metric[k]));
-  return name + (rest.length || !name ? "{" + rest.join(", ") + "}" : "");
+
+macro_rules! asset {
+    ($name:literal, $ct:expr) => {
+        Asset {
+            name: $name,
+            body: include_bytes!(concat!("../ui/", $name)),
+            content_type: $ct,
+        }
+    };
 }
-function cell(row, text, tag) {
-  const c = document.createElement(tag || "td");
-  c.textContent = text;
-  row.appendChild(c);
-}
-async function api(path, params) {
-  const resp = await fetch(path, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(params),
-  });
-  const body = await resp.json();
-  if (body.status !== "success") { throw new Error(body.errorType + ": " + body.error); }
-  $("warnings").textContent = (body.warnings || []).concat(body.infos || []).join("\n");
-  return body.data;
-}
-function histText(h) { return "count=" + h.count + " sum=" + h.sum; }
-function showTable(data) {
-  const t = document.createElement("table");
-  const head = t.insertRow();
-  cell(head, "Series", "th");
-  cell(head, "Value", "th");
-  const r = data.result;
-  if (data.resultType === "scalar" || data.resultType === "string") {
-    const row = t.insertRow();
-    cell(row, data.resultType);
-    cell(row, r[1]);
-  } else if (data.resultType === "vector") {
-    for (const s of r) {
-      const row = t.insertRow();
-      cell(row, labels(s.metric));
-      cell(row, s.value ? s.value[1] : histText(s.histogram[1]));
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+static ASSETS: &[Asset] = &[
+    asset!("style.css", "text/css; charset=utf-8"),
+    asset!("favicon.svg", "image/svg+xml"),
+    asset!("app.js", JS),
+    asset!("util.js", JS),
+    asset!("query.js", JS),
+    asset!("graph.js", JS),
+    asset!("complete.js", JS),
+    asset!("pages.js", JS),
+];
+
+const SHELL: &str = include_str!("../ui/index.html");
+
+/// The pages served by the shell, relative to the route prefix.
+pub(crate) const PAGES: &[&str] = &[
+    "/query",
+    "/alerts",
+    "/rules",
+    "/targets",
+    "/service-discovery",
+    "/status",
+    "/flags",
+    "/config",
+    "/tsdb-status",
+];
+
+const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+                   img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+                   form-action 'self'; frame-ancestors 'self'";
+
+/// FNV-1a (64 bits) over every asset's name and bytes: stable across
+/// builds of the same files, different when any file changes.
+static HASH: LazyLock<String> = LazyLock::new(|| {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for a in ASSETS {
+        eat(a.name.as_bytes());
+        eat(&[0]);
+        eat(a.body);
     }
-  } else {
-    for (const s of r) {
-      const row = t.insertRow();
-      cell(row, labels(s.metric));
-      cell(row, (s.values || []).map((v) => v[1] + " @" + v[0]).join("\n"));
-    }
-  }
-  if (r.length === 0) { const row = t.insertRow(); cell(row, "Empty query result"); cell(row, ""); }
-  $("out").appendChild(t);
-}
-const SVG = "http://www.w3.org/2000/svg";
-function svgEl(name, attrs) {
-  const e = document.createElementNS(SVG, name);
-  for (const k in attrs) { e.setAttribute(k, attrs[k]); }
-  return e;
-}
-function showGraph(data, start, end) {
-  const W = 900, H = 320, P = 50;
-  const series = data.result.filter((s) => s.values && s.values.length);
-  let lo = Infinity, hi = -Infinity;
-  for (const s of series) {
-    for (const v of s.values) {
-      const f = Number(v[1]);
-      if (isFinite(f)) { lo = Math.min(lo, f); hi = Math.max(hi, f); }
-    }
-  }
-  if (lo === Infinity) { $("out").textContent = "No datapoints found."; return; }
-  if (lo === hi) { lo -= 1; hi += 1; }
-  const x = (t) => P + (t - start) / (end - start) * (W - 2 * P);
-  const y = (f) => H - P - (f - lo) / (hi - lo) * (H - 2 * P);
-  const svg = svgEl("svg", { width: W, height: H, viewBox: "0 0 " + W + " " + H });
-  svg.appendChild(svgEl("line", { x1: P, y1: H - P, x2: W - P, y2: H - P, stroke: "#888" }));
-  svg.appendChild(svgEl("line", { x1: P, y1: P, x2: P, y2: H - P, stroke: "#888" }));
-  const label = (text, ax, ay, anchor) => {
-    const t = svgEl("text", { x: ax, y: ay, "font-size": 11, "text-anchor": anchor });
-    t.textContent = text;
-    svg.appendChild(t);
-  };
-  label(String(hi), P - 4, P + 4, "end");
-  label(String(lo), P - 4, H - P, "end");
-  label(new Date(start * 1000).toISOString(), P, H - P + 16, "start");
-  label(new Date(end * 1000).toISOString(), W - P, H - P + 16, "end");
-  const legend = document.createElement("ul");
-  series.forEach((s, i) => {
-    const color = "hsl(" + (i * 137 % 360) + ",70%,40%)";
-    // Gaps (missing steps, NaN) break the line.
-    let d = "", pen = "M";
-    let prev = null;
-    for (const v of s.values) {
-      const f = Number(v[1]);
-      if (!isFinite(f) || (prev !== null && v[0] - prev > data.step * 1.5)) { pen = "M"; }
-      if (isFinite(f)) { d += pen + x(v[0]).toFixed(1) + "," + y(f).toFixed(1) + " "; pen = "L"; }
-      prev = v[0];
-    }
-    svg.appendChild(svgEl("path", { d: d, fill: "none", stroke: color, "stroke-width": 1.5 }));
-    const li = document.createElement("li");
-    li.style.color = color;
-    li.textContent = labels(s.metric);
-    legend.appendChild(li);
-  });
-  $("out").appendChild(svg);
-  $("out").appendChild(legend);
-}
-async function run() {
-  const expr = $("expr").value;
-  $("error").textContent = "";
-  $("warnings").textContent = "";
-  $("out").textContent = "";
-  const params = new URLSearchParams(location.search);
-  params.set("g0.expr", expr);
-  const tab = document.querySelector("input[name=tab]:checked").value;
-  params.set("g0.tab", tab);
-  history.replaceState(null, "", "?" + params.toString());
-  if (!expr.trim()) { return; }
-  try {
-    if (tab === "table") {
-      showTable(await api("api/v1/query", { query: expr }));
-    } else {
-      const end = Date.now() / 1000, start = end - seconds($("range").value);
-      const step = Math.max(1, Math.ceil((end - start) / 250));
-      const data = await api("api/v1/query_range", { query: expr, start: start, end: end, step: step });
-      data.step = step;
-      showGraph(data, start, end);
-    }
-  } catch (e) {
-    $("error").textContent = e.message;
-  }
-}
-$("form").addEventListener("submit", (e) => { e.preventDefault(); run(); });
-$("expr").addEventListener("keydown", (e) => {
-  if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); run(); }
+    eat(SHELL.as_bytes());
+    format!("{h:016x}")
 });
-const initial = new URLSearchParams(location.search);
-if (initial.get("g0.expr")) {
-  $("expr").value = initial.get("g0.expr");
-  if (initial.get("g0.tab") === "graph") { document.querySelector("input[value=graph]").checked = true; }
-  run();
-}
-</script>
-</body>
-</html>
-"##;
 
-/// `GET /query`: the page.
-pub(crate) async fn page() -> Response {
-    let mut r = PAGE.into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+/// The shell with its asset URLs filled in.
+static PAGE: LazyLock<String> =
+    LazyLock::new(|| SHELL.replace("{{ASSETS}}", &format!("assets/{}", *HASH)));
+
+/// The UI's routes, to merge into the router under the prefix.
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let mut r = Router::new().route("/assets/{version}/{file}", get(asset));
+    for p in PAGES {
+        r = r.route(p, get(page));
+    }
     r
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+fn with_headers(mut r: Response, pairs: &[(header::HeaderName, &str)]) -> Response {
+    for (k, v) in pairs {
+        if let Ok(v) = HeaderValue::from_str(v) {
+            r.headers_mut().insert(k.clone(), v);
+        }
+    }
+    r
+}
+
+/// `GET /query` and the other pages: the shell.
+pub(crate) async fn page(headers: HeaderMap) -> Response {
+    let etag = format!("\"{}\"", *HASH);
+    let common = [
+        (header::ETAG, etag.as_str()),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    if etag_matches(&headers, &etag) {
+        return with_headers(StatusCode::NOT_MODIFIED.into_response(), &common);
+    }
+    let r = with_headers(PAGE.as_str().into_response(), &common);
+    with_headers(r, &[(header::CONTENT_TYPE, "text/html; charset=utf-8")])
+}
+
+/// `GET /assets/<version>/<file>`: an embedded file; immutable when
+/// `<version>` is the current hash, revalidated otherwise (a page of an
+/// older binary still gets today's files, but does not keep them).
+async fn asset(Path((version, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
+    let Some(a) = ASSETS.iter().find(|a| a.name == file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{}-{}\"", *HASH, a.name);
+    let cache = if version == *HASH {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let common = [
+        (header::ETAG, etag.as_str()),
+        (header::CACHE_CONTROL, cache),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    if etag_matches(&headers, &etag) {
+        return with_headers(StatusCode::NOT_MODIFIED.into_response(), &common);
+    }
+    let r = with_headers(a.body.into_response(), &common);
+    with_headers(r, &[(header::CONTENT_TYPE, a.content_type)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_points_at_hashed_assets_that_exist() {
+        assert!(!PAGE.contains("{{ASSETS}}"));
+        let needle = format!("assets/{}/", *HASH);
+        let mut refs = 0;
+        for part in PAGE.split(needle.as_str()).skip(1) {
+            let name = part.split('"').next().unwrap_or("");
+            assert!(ASSETS.iter().any(|a| a.name == name), "{name}");
+            refs += 1;
+        }
+        assert!(refs >= 3);
+    }
+
+    #[test]
+    fn every_module_import_is_embedded() {
+        for a in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
+            let text = std::str::from_utf8(a.body).unwrap();
+            let names: Vec<&str> = text
+                .split("from \"./")
+                .skip(1)
+                .filter_map(|r| r.split('"').next())
+                .collect();
+            assert!(a.name == "util.js" || !names.is_empty(), "{}", a.name);
+            for name in names {
+                assert!(ASSETS.iter().any(|b| b.name == name), "{}: {name}", a.name);
+            }
+        }
+    }
 }

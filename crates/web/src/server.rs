@@ -4,8 +4,8 @@
 //!
 //! Routes (relative to `--web.route-prefix`): `/api/v1/*` (see
 //! [`crate::api`]), `/federate`, `/metrics`, `/-/healthy`, `/-/ready`,
-//! `/-/reload`, `/-/quit`, `/` (redirect to the query page), `/query` and
-//! `/graph` (the page). With a prefix, `/` outside it redirects into it.
+//! `/-/reload`, `/-/quit`, `/` (redirect to the query page), the UI pages
+//! and assets of [`crate::page`], and `/graph` (redirect to `/query`). With a prefix, `/` outside it redirects into it.
 
 use std::future::Future;
 use std::io::Write as _;
@@ -99,7 +99,7 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/-/reload", post(reload).put(reload).get(lifecycle_get))
         .route("/-/quit", post(quit).put(quit).get(lifecycle_get))
         .route("/", get(home))
-        .route("/query", get(crate::page::page))
+        .merge(crate::page::routes())
         .route("/graph", get(graph));
     let prefix = state.options.route_prefix.clone();
     let router = if prefix.is_empty() {
