@@ -518,8 +518,34 @@ fn query_page_table_graph_completion_and_errors() {
         b.js("return document.querySelectorAll('.panel').length"),
         json!(2)
     );
+    // 100 series of 1,000 points: set and drawn three times (lines,
+    // stacked, lines) well within a second.
+    let ms = b.js(HUNDRED_BY_THOUSAND);
+    eprintln!("100 series x 1000 points, three draws: {ms} ms");
+    assert!(ms.as_f64().is_some_and(|ms| ms < 1500.0), "{ms}");
+    b.screenshot("graph-100-series");
     b.assert_no_console_errors();
 }
+
+/// Draws 100 synthetic series of 1,000 points with the page's own chart
+/// module and returns the milliseconds it took.
+const HUNDRED_BY_THOUSAND: &str = "\
+    const src = document.querySelector('script[type=module]').src.replace('app.js', 'graph.js');\
+    return import(src).then(({ Chart }) => {\
+      const c = new Chart();\
+      document.querySelector('main').prepend(c.el);\
+      const result = [];\
+      for (let i = 0; i < 100; i++) {\
+        const values = [];\
+        for (let k = 0; k < 1000; k++) values.push([k, String(Math.sin(k / 50 + i) + i / 10)]);\
+        result.push({ metric: { __name__: 'synthetic', i: String(i) }, values });\
+      }\
+      const t0 = performance.now();\
+      c.setData(result, 0, 999, 1);\
+      c.setStacked(true);\
+      c.setStacked(false);\
+      return performance.now() - t0;\
+    });";
 
 #[test]
 fn status_pages_show_alerts_targets_rules_and_tsdb() {

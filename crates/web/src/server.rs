@@ -5,7 +5,8 @@
 //! Routes (relative to `--web.route-prefix`): `/api/v1/*` (see
 //! [`crate::api`]), `/federate`, `/metrics`, `/-/healthy`, `/-/ready`,
 //! `/-/reload`, `/-/quit`, `/` (redirect to the query page), the UI pages
-//! and assets of [`crate::page`], and `/graph` (redirect to `/query`). With a prefix, `/` outside it redirects into it.
+//! and assets of [`crate::page`], and `/graph` (redirect to `/query`). With
+//! a prefix, `/` outside it redirects into it.
 
 use std::future::Future;
 use std::io::Write as _;
