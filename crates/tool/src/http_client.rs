@@ -1,5 +1,6 @@
 //! A minimal blocking HTTP client for promtool's server commands
-//! (`check healthy|ready`): plain `http://` over `std::net::TcpStream`.
+//! (`check healthy|ready`, `query …`, `push metrics`): plain `http://` over
+//! `std::net::TcpStream`.
 //! Requests are HTTP/1.0 so that servers answer with a plain body closed
 //! by end of stream (no chunked encoding to undo).
 
@@ -19,8 +20,10 @@ pub enum HttpError {
         reason: String,
     },
     /// Connecting, sending or receiving failed.
-    #[error("Get {url:?}: {reason}")]
+    #[error("{method} {url:?}: {reason}")]
     Transport {
+        /// The method, as Go's client capitalises it in errors (`Get`, `Post`).
+        method: &'static str,
         /// The URL requested.
         url: String,
         /// The failure.
@@ -90,8 +93,51 @@ pub struct Response {
 
 /// `GET` `endpoint` under `base`, giving up after `timeout`.
 pub fn get(base: &HttpUrl, endpoint: &str, timeout: Duration) -> Result<Response, HttpError> {
-    let url = base.join(endpoint);
+    send(base, &Request::get(endpoint), timeout)
+}
+
+/// A request to send with [`send`].
+#[derive(Debug, Clone, Default)]
+pub struct Request<'a> {
+    /// `GET` or `POST`.
+    pub method: &'a str,
+    /// The endpoint under the base URL, starting with `/`, query string
+    /// included.
+    pub endpoint: &'a str,
+    /// Extra header lines.
+    pub headers: Vec<(String, String)>,
+    /// The body (sent with a `Content-Length` when not empty or a `POST`).
+    pub body: Vec<u8>,
+}
+
+impl<'a> Request<'a> {
+    /// A `GET` of `endpoint`.
+    pub fn get(endpoint: &'a str) -> Request<'a> {
+        Request {
+            method: "GET",
+            endpoint,
+            ..Request::default()
+        }
+    }
+
+    /// A `POST` of `body` with `content_type` to `endpoint`.
+    pub fn post(endpoint: &'a str, content_type: &str, body: Vec<u8>) -> Request<'a> {
+        Request {
+            method: "POST",
+            endpoint,
+            headers: vec![("Content-Type".to_string(), content_type.to_string())],
+            body,
+        }
+    }
+}
+
+/// Sends `req` to `base`, giving up after `timeout`.
+pub fn send(base: &HttpUrl, req: &Request<'_>, timeout: Duration) -> Result<Response, HttpError> {
+    // Go's errors name the URL without its query string.
+    let url = base.join(req.endpoint.split('?').next().unwrap_or_default());
+    let method = if req.method == "POST" { "Post" } else { "Get" };
     let fail = |reason: String| HttpError::Transport {
+        method,
         url: url.clone(),
         reason,
     };
@@ -113,12 +159,20 @@ pub fn get(base: &HttpUrl, endpoint: &str, timeout: Duration) -> Result<Response
         .map_err(|e| fail(e.to_string()))?;
     s.set_write_timeout(Some(timeout))
         .map_err(|e| fail(e.to_string()))?;
-    let req = format!(
-        "GET {}{endpoint} HTTP/1.0\r\nHost: {}\r\nUser-Agent: vigil-tool\r\nAccept: */*\r\n\r\n",
-        base.path, base.authority
+    let mut head = format!(
+        "{} {}{} HTTP/1.0\r\nHost: {}\r\nUser-Agent: vigil-tool\r\nAccept: */*\r\n",
+        req.method, base.path, req.endpoint, base.authority
     );
-    s.write_all(req.as_bytes())
-        .map_err(|e| fail(e.to_string()))?;
+    for (k, v) in &req.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !req.body.is_empty() || req.method == "POST" {
+        head.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(&req.body);
+    s.write_all(&out).map_err(|e| fail(e.to_string()))?;
     let mut resp = Vec::new();
     s.read_to_end(&mut resp).map_err(|e| fail(e.to_string()))?;
     let split = resp
@@ -137,6 +191,33 @@ pub fn get(base: &HttpUrl, endpoint: &str, timeout: Duration) -> Result<Response
     })
 }
 
+/// Percent-encodes `pairs` as an `application/x-www-form-urlencoded`
+/// string, as Go's `url.Values.Encode` does (keys in the given order).
+pub fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        escape_into(&mut out, k);
+        out.push('=');
+        escape_into(&mut out, v);
+    }
+    out
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +229,9 @@ mod tests {
         let u = HttpUrl::parse("example.org").expect("valid");
         assert_eq!(u.authority, "example.org:80");
         assert!(HttpUrl::parse("https://x").is_err());
+        assert_eq!(
+            form_encode(&[("query", "up{a=\"b c\"}"), ("time", "1.5")]),
+            "query=up%7Ba%3D%22b+c%22%7D&time=1.5"
+        );
     }
 }

@@ -12,6 +12,8 @@
 //!   `bench write`).
 //! - [`test_promql`]: `vigil tool test promql`, running PromQL test scripts.
 //! - [`test_rules`]: `vigil tool test rules`, promtool's rule unit tests.
+//! - [`query`]: `vigil tool query instant|range|series|labels|analyze`
+//!   against a Prometheus HTTP API, printed as promtool prints.
 //! - [`go_format`]: Go's printing of floats and durations in messages.
 
 pub mod check_config;
@@ -22,6 +24,7 @@ pub mod error;
 pub mod go_format;
 pub mod http_client;
 pub mod promlint;
+pub mod query;
 pub mod test_promql;
 pub mod test_rules;
 pub mod tsdb;

@@ -3,6 +3,7 @@
 
 mod check;
 mod check_metrics;
+mod query;
 mod tsdb;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum ToolCommand {
     /// Unit testing.
     #[command(subcommand)]
     Test(TestCommand),
+    /// Run query against a Prometheus server.
+    Query(query::QueryArgs),
 }
 
 /// `vigil tool test` subcommands.
@@ -105,6 +108,7 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
             check::run_server(a, vigil_tool::check_server::ServerCheck::Ready)
         }
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
+        ToolCommand::Query(a) => query::run(a),
         ToolCommand::Test(TestCommand::Rules(a)) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
                 run: a.run,
