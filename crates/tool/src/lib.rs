@@ -14,6 +14,8 @@
 //! - [`test_rules`]: `vigil tool test rules`, promtool's rule unit tests.
 //! - [`query`]: `vigil tool query instant|range|series|labels|analyze`
 //!   against a Prometheus HTTP API, printed as promtool prints.
+//! - [`push`]: `vigil tool push metrics`, remote write 1.0 of text
+//!   expositions.
 //! - [`go_format`]: Go's printing of floats and durations in messages.
 
 pub mod check_config;
@@ -24,6 +26,7 @@ pub mod error;
 pub mod go_format;
 pub mod http_client;
 pub mod promlint;
+pub mod push;
 pub mod query;
 pub mod test_promql;
 pub mod test_rules;

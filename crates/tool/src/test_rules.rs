@@ -64,7 +64,7 @@ pub fn test_rules(
 }
 
 /// Go's wording of a failed `os.ReadFile`.
-fn read_error(path: &str, e: &std::io::Error) -> String {
+pub(crate) fn read_error(path: &str, e: &std::io::Error) -> String {
     let what = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -3,6 +3,7 @@
 
 mod check;
 mod check_metrics;
+mod push;
 mod query;
 mod tsdb;
 
@@ -36,6 +37,9 @@ enum ToolCommand {
     Test(TestCommand),
     /// Run query against a Prometheus server.
     Query(query::QueryArgs),
+    /// Push to a Prometheus server.
+    #[command(subcommand)]
+    Push(push::PushCommand),
 }
 
 /// `vigil tool test` subcommands.
@@ -109,6 +113,7 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
         }
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Query(a) => query::run(a),
+        ToolCommand::Push(cmd) => push::run(cmd),
         ToolCommand::Test(TestCommand::Rules(a)) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
                 run: a.run,

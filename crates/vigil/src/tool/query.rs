@@ -45,13 +45,13 @@ enum QueryCommand {
 }
 
 /// `KEY=VALUE`, as kingpin's string maps take it.
-fn key_value(s: &str) -> Result<(String, String), String> {
+pub(super) fn key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| format!("expected KEY=VALUE got '{s}'"))
 }
 
-fn duration(s: &str) -> Result<std::time::Duration, String> {
+pub(super) fn duration(s: &str) -> Result<std::time::Duration, String> {
     query::time::parse_go_duration(s)
 }
 
