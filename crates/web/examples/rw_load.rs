@@ -82,7 +82,10 @@ struct Series {
 }
 
 fn label(name: &str, value: &str) -> Label {
-    Label { name: name.to_owned(), value: value.to_owned() }
+    Label {
+        name: name.to_owned(),
+        value: value.to_owned(),
+    }
 }
 
 fn make_series(n: usize, rng: &mut Rng) -> Vec<Series> {
@@ -92,18 +95,31 @@ fn make_series(n: usize, rng: &mut Rng) -> Vec<Series> {
         let job = JOBS[i % JOBS.len()];
         let inst = format!("10.0.{}.{}:9100", i / 250, i % 250);
         let base = |name: &str| {
-            vec![label("__name__", name), label("instance", &inst), label("job", job)]
+            vec![
+                label("__name__", name),
+                label("instance", &inst),
+                label("job", job),
+            ]
         };
         let mut push = |mut labels: Vec<Label>, kind: Kind| {
             labels.sort_by(|a, b| a.name.cmp(&b.name));
-            out.push(Series { labels, kind, instance: i, value: 0.0 });
+            out.push(Series {
+                labels,
+                kind,
+                instance: i,
+                value: 0.0,
+            });
         };
         for m in METHODS {
             for c in CODES {
                 let mut l = base("http_requests_total");
                 l.push(label("method", m));
                 l.push(label("code", c));
-                let rate = if c.starts_with('2') { 5.0 + 20.0 * rng.unit() } else { 0.5 * rng.unit() };
+                let rate = if c.starts_with('2') {
+                    5.0 + 20.0 * rng.unit()
+                } else {
+                    0.5 * rng.unit()
+                };
                 push(l, Kind::Counter { rate });
             }
         }
@@ -113,7 +129,11 @@ fn make_series(n: usize, rng: &mut Rng) -> Vec<Series> {
                 let mut l = base("http_request_duration_seconds_bucket");
                 l.push(label("handler", &handler));
                 l.push(label("le", le));
-                let frac = if k + 1 == LES.len() { 1.0 } else { 1.0 - (-(k as f64 + 1.0) / 3.0).exp() };
+                let frac = if k + 1 == LES.len() {
+                    1.0
+                } else {
+                    1.0 - (-(k as f64 + 1.0) / 3.0).exp()
+                };
                 push(l, Kind::Bucket { handler: h, frac });
             }
             let mut l = base("http_request_duration_seconds_sum");
@@ -126,9 +146,21 @@ fn make_series(n: usize, rng: &mut Rng) -> Vec<Series> {
         for q in 0..54 {
             let mut l = base("queue_depth");
             l.push(label("queue", &format!("q{q}")));
-            push(l, Kind::Gauge { base: 100.0 * rng.unit(), amp: 10.0 });
+            push(
+                l,
+                Kind::Gauge {
+                    base: 100.0 * rng.unit(),
+                    amp: 10.0,
+                },
+            );
         }
-        push(base("node_load"), Kind::Gauge { base: 4.0 * rng.unit(), amp: 0.5 });
+        push(
+            base("node_load"),
+            Kind::Gauge {
+                base: 4.0 * rng.unit(),
+                amp: 0.5,
+            },
+        );
         push(base("up"), Kind::One);
     }
     out.truncate(n);
@@ -152,11 +184,11 @@ fn generate(dir: &Path, end_ms: i64, n: usize, hours: i64, shards: usize) -> std
     for step in 0..steps {
         let t = start + step * STEP_MS;
         // Advance the histograms of every instance first.
-        for i in 0..instances {
-            for h in 0..2 {
+        for (counts, sums) in hist_count.iter_mut().zip(hist_sum.iter_mut()) {
+            for (count, sum) in counts.iter_mut().zip(sums.iter_mut()) {
                 let reqs = (50.0 + 50.0 * rng.unit()).floor();
-                hist_count[i][h] += reqs;
-                hist_sum[i][h] += reqs * (0.02 + 0.1 * rng.unit());
+                *count += reqs;
+                *sum += reqs * (0.02 + 0.1 * rng.unit());
             }
         }
         let mut reqs: Vec<WriteRequest> = (0..shards).map(|_| WriteRequest::default()).collect();
@@ -185,7 +217,10 @@ fn generate(dir: &Path, end_ms: i64, n: usize, hours: i64, shards: usize) -> std
             let shard = idx * 2654435761 % 1_000_003 % shards;
             reqs[shard].timeseries.push(TimeSeries {
                 labels: s.labels.clone(),
-                samples: vec![Sample { value: s.value, timestamp: t + jitter }],
+                samples: vec![Sample {
+                    value: s.value,
+                    timestamp: t + jitter,
+                }],
                 exemplars: vec![],
                 histograms: vec![],
             });
@@ -229,7 +264,9 @@ fn load_shard(path: &Path) -> std::io::Result<Vec<Vec<u8>>> {
 }
 
 fn samples_in(body: &[u8]) -> u64 {
-    let raw = snap::raw::Decoder::new().decompress_vec(body).expect("snappy");
+    let raw = snap::raw::Decoder::new()
+        .decompress_vec(body)
+        .expect("snappy");
     let req = WriteRequest::decode(raw.as_slice()).expect("protobuf");
     req.timeseries.iter().map(|t| t.samples.len() as u64).sum()
 }
@@ -252,7 +289,9 @@ async fn send(dir: &Path, url: &str, max_lead: usize) -> Result<(), Box<dyn std:
     let mut tasks = Vec::new();
     for (s, reqs) in shards.into_iter().enumerate() {
         // One client (one keep-alive connection) per shard.
-        let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(1)
+            .build()?;
         let url = url.to_owned();
         let progress = progress.clone();
         let errors = errors.clone();
@@ -261,7 +300,11 @@ async fn send(dir: &Path, url: &str, max_lead: usize) -> Result<(), Box<dyn std:
             for (i, body) in reqs.into_iter().enumerate() {
                 // Bounded wait for the slowest shard (at most ~10 min).
                 for _ in 0..600_000 {
-                    let slowest = progress.iter().map(|p| p.load(Ordering::Acquire)).min().unwrap_or(0);
+                    let slowest = progress
+                        .iter()
+                        .map(|p| p.load(Ordering::Acquire))
+                        .min()
+                        .unwrap_or(0);
                     if i <= slowest + max_lead {
                         break;
                     }
@@ -327,7 +370,9 @@ async fn send(dir: &Path, url: &str, max_lead: usize) -> Result<(), Box<dyn std:
 }
 
 fn usage() -> ! {
-    eprintln!("usage: rw_load gen DIR END_MS [SERIES] [HOURS] [SHARDS] | rw_load send DIR URL [MAX_LEAD]");
+    eprintln!(
+        "usage: rw_load gen DIR END_MS [SERIES] [HOURS] [SHARDS] | rw_load send DIR URL [MAX_LEAD]"
+    );
     std::process::exit(2)
 }
 
@@ -339,7 +384,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("gen") if args.len() >= 4 => {
             let dir = Path::new(&args[2]);
             fs::create_dir_all(dir)?;
-            generate(dir, args[3].parse()?, arg(4, "10000").parse()?, arg(5, "2").parse()?, arg(6, "4").parse()?)?;
+            generate(
+                dir,
+                args[3].parse()?,
+                arg(4, "10000").parse()?,
+                arg(5, "2").parse()?,
+                arg(6, "4").parse()?,
+            )?;
         }
         Some("send") if args.len() >= 4 => {
             send(Path::new(&args[2]), &args[3], arg(4, "10").parse()?).await?;
