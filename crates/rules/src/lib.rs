@@ -47,5 +47,5 @@ pub use group::{Group, NotifyFn};
 pub use manager::{ManagerOptions, RuleManager, RulesConfig};
 pub use rule::{Health, Rule};
 pub use snapshot::{AlertSnapshot, GroupSnapshot, RuleSnapshot};
-pub use storage::Appendable;
+pub use storage::{Appendable, head_appender};
 pub use vigil_template as template;

@@ -5,7 +5,7 @@
 
 use vigil_model::{FloatHistogram, Labels};
 use vigil_tsdb::db::Db;
-use vigil_tsdb::head::{AppendError, Appender};
+use vigil_tsdb::head::{AppendError, Appender, Head};
 
 /// Why one sample was not appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,9 +73,16 @@ pub trait Appendable: Send + Sync {
     fn appender(&self) -> Box<dyn RuleAppender + '_>;
 }
 
-struct DbAppender<'a>(Appender<'a>);
+/// A batch over a TSDB head's appender: how rule results reach [`Db`],
+/// and any other storage built on a [`Head`] (promtool's rule unit tests
+/// write into an in-memory head).
+pub fn head_appender(head: &Head) -> Box<dyn RuleAppender + '_> {
+    Box::new(HeadAppender(head.appender()))
+}
 
-impl RuleAppender for DbAppender<'_> {
+struct HeadAppender<'a>(Appender<'a>);
+
+impl RuleAppender for HeadAppender<'_> {
     fn append(&mut self, labels: &Labels, t: i64, v: f64) -> Result<(), AppendRefusal> {
         self.0.append(labels, t, v).map(|_| ()).map_err(Into::into)
     }
@@ -99,6 +106,6 @@ impl RuleAppender for DbAppender<'_> {
 
 impl Appendable for Db {
     fn appender(&self) -> Box<dyn RuleAppender + '_> {
-        Box::new(DbAppender(self.head().appender()))
+        head_appender(self.head())
     }
 }

@@ -11,8 +11,8 @@ use vigil_model::{FloatHistogram, Labels};
 use vigil_promql::promqltest::SequenceValue;
 use vigil_promql::storage::{Queryable, SelectHints, StorageError};
 use vigil_promql::value::Series;
-use vigil_rules::storage::{AppendRefusal, Appendable, RuleAppender};
-use vigil_tsdb::head::{Appender, Head, HeadOptions};
+use vigil_rules::storage::{Appendable, RuleAppender};
+use vigil_tsdb::head::{Head, HeadOptions};
 
 /// One input sample.
 #[derive(Debug, Clone)]
@@ -102,33 +102,9 @@ impl Queryable for TestStorage {
     }
 }
 
-struct HeadAppender<'a>(Appender<'a>);
-
-impl RuleAppender for HeadAppender<'_> {
-    fn append(&mut self, labels: &Labels, t: i64, v: f64) -> Result<(), AppendRefusal> {
-        self.0.append(labels, t, v).map(|_| ()).map_err(Into::into)
-    }
-
-    fn append_histogram(
-        &mut self,
-        labels: &Labels,
-        t: i64,
-        h: &FloatHistogram,
-    ) -> Result<(), AppendRefusal> {
-        self.0
-            .append_float_histogram(labels, t, h)
-            .map(|_| ())
-            .map_err(Into::into)
-    }
-
-    fn commit(self: Box<Self>) -> Result<(), String> {
-        self.0.commit().map_err(|e| e.to_string())
-    }
-}
-
 /// Rule results go into the same head the inputs are in.
 impl Appendable for TestStorage {
     fn appender(&self) -> Box<dyn RuleAppender + '_> {
-        Box::new(HeadAppender(self.head.appender()))
+        vigil_rules::storage::head_appender(&self.head)
     }
 }
