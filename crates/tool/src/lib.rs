@@ -3,6 +3,8 @@
 //!
 //! - [`check_config`] and [`check_rules`]: `vigil tool check config|rules`,
 //!   promtool's configuration and rule-file checks with its lints.
+//! - [`check_sd`]: `vigil tool check service-discovery`, a job's targets
+//!   before and after relabeling.
 //! - [`check_server`]: `vigil tool check healthy|ready` over the small
 //!   [`http_client`].
 //! - [`check_metrics`]: `vigil tool check metrics`, linting an exposition
@@ -21,6 +23,7 @@
 pub mod check_config;
 pub mod check_metrics;
 pub mod check_rules;
+pub mod check_sd;
 pub mod check_server;
 pub mod error;
 pub mod go_format;

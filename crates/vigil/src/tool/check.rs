@@ -134,3 +134,32 @@ pub(crate) fn run_server(
         }
     }
 }
+
+/// Arguments of `vigil tool check service-discovery`.
+#[derive(Debug, Args)]
+pub(crate) struct ServiceDiscoveryArgs {
+    /// The prometheus config file.
+    #[arg(value_name = "config-file")]
+    config: String,
+    /// The job to run service discovery for.
+    job: String,
+    /// The time to wait for discovery results. Accepted for promtool's
+    /// command line; static and file SD answer at once.
+    #[arg(long, default_value = "30s", value_parser = super::query::duration)]
+    timeout: std::time::Duration,
+}
+
+/// Runs `check service-discovery`.
+pub(crate) fn run_sd(a: ServiceDiscoveryArgs) -> anyhow::Result<ExitCode> {
+    if let Some(code) = require_files(std::slice::from_ref(&a.config)) {
+        return Ok(code);
+    }
+    let _ = a.timeout;
+    let code = vigil_tool::check_sd::check_sd(
+        &a.config,
+        &a.job,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )?;
+    Ok(ExitCode::from(code))
+}

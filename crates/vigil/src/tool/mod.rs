@@ -97,6 +97,10 @@ enum CheckCommand {
     Healthy(check::ServerArgs),
     /// Check if the Prometheus server is ready.
     Ready(check::ServerArgs),
+    /// Perform service discovery for the given job name and report the
+    /// results, including relabeling.
+    #[command(name = "service-discovery")]
+    ServiceDiscovery(check::ServiceDiscoveryArgs),
 }
 
 /// Runs a `vigil tool` command and returns its exit code.
@@ -111,6 +115,7 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
         ToolCommand::Check(CheckCommand::Ready(a)) => {
             check::run_server(a, vigil_tool::check_server::ServerCheck::Ready)
         }
+        ToolCommand::Check(CheckCommand::ServiceDiscovery(a)) => check::run_sd(a),
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Query(a) => query::run(a),
         ToolCommand::Push(cmd) => push::run(cmd),
