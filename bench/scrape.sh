@@ -21,7 +21,7 @@
 # given per million samples appended. Ratios are against Prometheus; the
 # goal: <= 0.25x Prometheus' CPU and memory.
 #
-# Measured 2026-11-26 on the shared 2-core development machine (release
+# Measured 2026-12-07 on the shared 2-core development machine (release
 # build; Debian's prometheus 2.42.0):
 # short mode only (DURATION=120, 500 targets x 1000 series; the machine
 # busy with other builds, load average 4-6):
