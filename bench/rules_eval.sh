@@ -47,30 +47,38 @@
 # Vigil / Prometheus for CPU and memory.
 #
 # Measured 2026-11-26 on the shared 2-core development machine (other builds
-# running, load ~2; release build; Debian's prometheus 2.42.0), DURATION=180:
-#   group    vigil ms  prom ms  speed-up     (median of 10-11 evaluations)
-#   job-0      330.0    329.0    1.00x
-#   job-1      313.7    587.9    1.87x
-#   job-2      294.6    421.1    1.43x
-#   job-3      318.0    294.4    0.93x
-#   job-4      304.7    610.1    2.00x
-#   job-5      285.4   1100.4    3.86x
-#   job-6      270.5    356.5    1.32x
-#   job-7      307.1    496.7    1.62x
-#   job-8      287.0    692.1    2.41x
-#   job-9      300.9    949.7    3.16x
-#   total     3011.9   5837.9    1.94x   (goal >= 2x: not quite)
-#   CPU s over 180 s: vigil 35.4, prometheus 55.4 (0.64x; per group
-#     evaluation 293 vs 450 ms, i.e. 1.54x less CPU);
-#   peak RSS: whole run 437 vs 414 MiB (1.06x: Vigil's WAL replay peak),
-#     evaluation phase 105 vs 414 MiB (0.25x); ready after 6.0 vs 4.1 s;
-#   iterations 121 vs 123, none missed, no evaluation failures, no rule
-#     with lastError; recorded series 2690 vs 2690, same count for all 16
-#     rule names.
-# Vigil's times are even across groups (270-330 ms); Prometheus' spread
-# (294-1100 ms, same groups slow on every evaluation) is its groups
-# overlapping at their fixed offsets on 2 shared cores (GC, contention), so
-# the per-group ratio is noisy and the total is the figure to read.
+# running, load ~2-3; release build; Debian's prometheus 2.42.0).
+# DURATION=120 (6-7 evaluations per group, medians):
+#   group    vigil ms  prom ms  speed-up
+#   job-0      243.2    410.0    1.69x
+#   job-1      276.8   1119.6    4.04x
+#   job-2      294.0    429.6    1.46x
+#   job-3      271.3   1144.2    4.22x
+#   job-4      201.6    432.4    2.14x
+#   job-5      243.4    404.0    1.66x
+#   job-6      236.6    787.7    3.33x
+#   job-7      217.5    466.6    2.14x
+#   job-8      234.6    910.3    3.88x
+#   job-9      233.9    379.4    1.62x
+#   total     2452.7   6483.8    2.64x   (goal >= 2x: met)
+#   CPU s over 120 s: vigil 14.8, prometheus 43.6 (0.34x); CPU per group
+#     evaluation 186 vs 539 ms (2.9x less);
+#   peak RSS: whole run 431 vs 389 MiB (1.11x: Vigil's WAL replay peak),
+#     evaluation phase 107 vs 389 MiB (0.27x); ready after 8.1 vs 7.2 s;
+#   iterations 80 vs 81, none missed, no evaluation failures, no rule with
+#     lastError; recorded series 2690 vs 2690, same count for all 16 rule
+#     names; all 269 series of group job-0 recorded by Vigil equal
+#     Prometheus' evaluation of the same expressions at the same timestamps.
+# An earlier run, DURATION=180 (10-11 evaluations per group, before the
+# value check was added): total 3011.9 vs 5837.9 ms (1.94x), per-group
+# speed-ups 0.93x-3.86x; CPU 35.4 vs 55.4 s (0.64x; 293 vs 450 ms per group
+# evaluation); peak RSS 437 vs 414 MiB, evaluation phase 105 vs 414 MiB;
+# same counts, no errors, nothing missed. The spread between runs is the
+# shared machine: read the total, and several runs.
+# Vigil's times are even across groups; Prometheus' spread (294-1144 ms,
+# some groups slow on most evaluations) comes from its groups overlapping at
+# their fixed offsets on 2 shared cores (GC, contention), so per-group
+# ratios are noisy.
 # (promtool's lint reports "duplicate rules": the same record name in every
 # group; the output series differ by their job label, so this is harmless.)
 set -euo pipefail
@@ -185,8 +193,34 @@ for line in metrics.splitlines():
         iters += v
 q = urllib.parse.urlencode({"query": 'count by (__name__) ({__name__=~".+:.+"})'})
 counts = {r["metric"]["__name__"]: int(r["value"][1]) for r in get("/api/v1/query?" + q)["data"]["result"]}
+# The last recorded sample of each of group job-0's output series.
+q = urllib.parse.urlencode({"query": '{__name__=~".+:.+",job="job-0"}[1m]'})
+recorded = [(r["metric"], r["values"][-1][0], r["values"][-1][1]) for r in get("/api/v1/query?" + q)["data"]["result"]]
+# With a run's results and the rule file: evaluate each job-0 rule's
+# expression here at the time that run recorded it, and compare.
+checked, mismatches = 0, []
+if len(sys.argv) > 6:
+    import yaml
+    other = json.load(open(sys.argv[5]))["recorded"]
+    rules = [r for g in yaml.safe_load(open(sys.argv[6]))["groups"] if g["name"] == "job-0" for r in g["rules"]]
+    cache = {}
+    for metric, t, v in other:
+        key = {k: x for k, x in metric.items() if k != "__name__"}
+        found = None
+        for r in (r for r in rules if r["record"] == metric["__name__"]):
+            if (r["expr"], t) not in cache:
+                qq = urllib.parse.urlencode({"query": r["expr"], "time": t})
+                cache[(r["expr"], t)] = get("/api/v1/query?" + qq)["data"]["result"]
+            for e in cache[(r["expr"], t)]:
+                if e["metric"] == key:
+                    found = e["value"][1]
+        checked += 1
+        a, b = float(v), float(found) if found is not None else None
+        if b is None or not (a == b or (a != a and b != b) or abs(a - b) <= 1e-9 * max(abs(a), abs(b))):
+            mismatches.append((metric, t, v, found))
 json.dump(dict(evals={g: sorted(e.items()) for g, e in evals.items()}, errors=errors, last=last,
-               missed=missed, failures=failures, iterations=iters, counts=counts), open(out, "w"))
+               missed=missed, failures=failures, iterations=iters, counts=counts, recorded=recorded,
+               checked=checked, mismatches=mismatches), open(out, "w"))
 PY
 
 wait_ready() {
@@ -215,7 +249,7 @@ run() {
     echo 5 > "/proc/$pid/clear_refs"
     local c0; c0=$(cpu_ticks "$pid")
     echo "$name: ready after ${ready}s (replay), evaluating for ${duration}s" >&2
-    python3 "$tmp/poll.py" "$port" "$pid" "$duration" "$tmp/$name.json" ||
+    python3 "$tmp/poll.py" "$port" "$pid" "$duration" "$tmp/$name.json" ${CHECK_AGAINST:+"$CHECK_AGAINST" "$tmp/rules.yml"} ||
         { tail -20 "$tmp/$name.log" >&2; exit 1; }
     local c1; c1=$(cpu_ticks "$pid")
     local hwm_eval; hwm_eval=$(hwm_kb "$pid")
@@ -227,7 +261,7 @@ run() {
 
 run vigil "$vigil" server --config.file="$tmp/prometheus.yml" --storage.tsdb.path=DATA \
     --storage.tsdb.retention.time=10y --web.listen-address=127.0.0.1:PORT
-run prometheus "$prom_bin" --config.file="$tmp/prometheus.yml" --storage.tsdb.path=DATA \
+CHECK_AGAINST=$tmp/vigil.json run prometheus "$prom_bin" --config.file="$tmp/prometheus.yml" --storage.tsdb.path=DATA \
     --storage.tsdb.retention.time=10y --web.listen-address=127.0.0.1:PORT
 
 python3 - "$tmp" "$tck" "$duration" <<'PY'
@@ -271,6 +305,13 @@ diff = {n: (v["counts"].get(n), p["counts"].get(n)) for n in set(v["counts"]) | 
         if v["counts"].get(n) != p["counts"].get(n)}
 print("recorded series: " + ("same count for every one of the %d rule names" % len(p["counts"]) if not diff
                              else "DIFFER: " + ", ".join(f"{n} vigil={a} prom={b}" for n, (a, b) in sorted(diff.items()))))
+print(f"{'CPU ms per group evaluation':34}{pv['cpu'] / v['iterations'] * 1e3:12.0f}{pp['cpu'] / p['iterations'] * 1e3:12.0f}"
+      f"{pv['cpu'] / v['iterations'] / (pp['cpu'] / p['iterations']):11.2f}x")
+print(f"values: Vigil's last recorded sample of each of group job-0's {p['checked']} output series, "
+      f"against Prometheus evaluating the rule's expression at that timestamp on the same data: "
+      + ("all equal" if p["checked"] and not p["mismatches"] else f"{len(p['mismatches'])} differ"))
+for m in p["mismatches"][:10]:
+    print(f"  differs: {m}")
 for name, r in (("vigil", v), ("prometheus", p)):
     for rule, (health, err) in list(r["errors"].items())[:10]:
         print(f"{name}: rule {rule}: health={health} lastError={err}")
