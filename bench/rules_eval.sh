@@ -42,7 +42,12 @@
 #                 mark of the evaluation phase alone (reset at ready through
 #                 /proc/PID/clear_refs);
 #   results       count by (__name__) of the recorded series, compared;
-#                 every rule's health/lastError; missed iterations.
+#                 every rule's health/lastError; missed iterations; and
+#                 Vigil's last recorded sample of each output series of
+#                 group job-0, against Prometheus evaluating that rule's
+#                 expression at the same timestamp (/api/v1/query?time=).
+#   CPU per eval  CPU s / rule group iterations (less sensitive to the
+#                 machine's contention than wall-clock times).
 # Ratios are Prometheus / Vigil for time (the speed-up; goal >= 2x) and
 # Vigil / Prometheus for CPU and memory.
 #
