@@ -51,7 +51,7 @@
 # Ratios are Prometheus / Vigil for time (the speed-up; goal >= 2x) and
 # Vigil / Prometheus for CPU and memory.
 #
-# Measured 2026-11-26 on the shared 2-core development machine (other builds
+# Measured 2026-12-07 on the shared 2-core development machine (other builds
 # running, load ~2-3; release build; Debian's prometheus 2.42.0).
 # DURATION=120 (6-7 evaluations per group, medians):
 #   group    vigil ms  prom ms  speed-up
