@@ -298,9 +298,14 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     );
     let router = vigil_web::router(Arc::clone(&web));
     let mut web_stop = stop_rx.clone();
-    let server = tokio::spawn(vigil_web::serve(listener, router, async move {
-        let _ = web_stop.changed().await;
-    }));
+    let server = tokio::spawn(vigil_web::serve_limited(
+        listener,
+        args.max_connections,
+        router,
+        async move {
+            let _ = web_stop.changed().await;
+        },
+    ));
     web.set_ready();
     log::info!("Server is ready to receive web requests.");
 

@@ -24,6 +24,7 @@ mod api;
 pub mod error;
 mod federate;
 pub mod json;
+pub mod listener;
 mod page;
 pub mod params;
 pub mod providers;
@@ -39,7 +40,7 @@ pub use providers::{
     TargetsProvider,
 };
 pub use selfmetrics::HttpMetrics;
-pub use server::{router, serve};
+pub use server::{router, serve, serve_limited};
 pub use state::{
     BuildInfo, Collector, ConfigSource, QuitHook, Readiness, ReloadHook, WalReplayStatus,
     WebOptions, WebState, normalize_prefix,

@@ -124,6 +124,18 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_limited(listener, 0, router, shutdown).await
+}
+
+/// Like [`serve`], holding at most `max_connections` connections open at
+/// once (`--web.max-connections`; 0 for no limit).
+pub async fn serve_limited(
+    listener: TcpListener,
+    max_connections: usize,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = crate::listener::LimitedListener::new(listener, max_connections);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
