@@ -255,6 +255,11 @@ async fn targets_rules_and_status() {
     let (_, body) = get(&s, "/api/v1/status/tsdb?limit=2").await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["data"]["headStats"]["numSeries"], 5);
+    // Every series has at least its open chunk.
+    assert!(
+        v["data"]["headStats"]["chunkCount"].as_i64().unwrap() >= 5,
+        "{v}"
+    );
     assert_eq!(
         v["data"]["seriesCountByMetricName"],
         serde_json::json!([{"name":"up","value":2},{"name":"hist","value":1}])

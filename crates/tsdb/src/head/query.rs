@@ -137,6 +137,20 @@ impl Head {
             .map(|s| s.lock().num_samples(self.chunks.as_ref()))
     }
 
+    /// Number of chunks the head holds: every series' closed chunks (in
+    /// memory or in `chunks_head/`) plus its open one. Counted on demand by
+    /// visiting every series, so meant for status pages, not hot paths.
+    pub fn num_chunks(&self) -> usize {
+        self.series
+            .all()
+            .iter()
+            .map(|(_, s)| {
+                let st = s.lock();
+                st.cut.len() + usize::from(st.open.is_some()) + usize::from(st.hist.is_some())
+            })
+            .sum()
+    }
+
     /// All label names in the head, sorted.
     pub fn label_names(&self) -> Vec<String> {
         self.postings().names()
@@ -153,6 +167,24 @@ mod tests {
     use super::super::{AppendError, HeadOptions};
     use super::*;
     use vigil_model::{MatchType, is_stale_nan, stale_nan};
+
+    #[test]
+    fn chunks_are_counted_open_and_closed() {
+        let head = Head::in_memory(HeadOptions::default());
+        assert_eq!(head.num_chunks(), 0);
+        let a = Labels::from_pairs(&[("__name__", "a")]);
+        let b = Labels::from_pairs(&[("__name__", "b")]);
+        for i in 0..130 {
+            let mut app = head.appender();
+            app.append(&a, i * 1000, 1.0).unwrap();
+            if i < 3 {
+                app.append(&b, i * 1000, 1.0).unwrap();
+            }
+            app.commit().unwrap();
+        }
+        // a: one chunk cut at 120 samples plus the open one; b: one open.
+        assert_eq!(head.num_chunks(), 3);
+    }
 
     fn l(pairs: &[(&str, &str)]) -> Labels {
         Labels::from_pairs(pairs)

@@ -193,11 +193,10 @@ fn push_stats(out: &mut String, key: &str, v: &[(String, u64)]) {
     out.push(']');
 }
 
-/// The head's chunk count as Prometheus reads it from its
-/// `prometheus_tsdb_head_chunks` gauge; Go turns a missing gauge (NaN)
-/// into the smallest int64.
+/// The number of chunks in the head (Prometheus reads its
+/// `prometheus_tsdb_head_chunks` gauge; Vigil counts on demand).
 fn chunk_count(st: &WebState) -> i64 {
-    value_of(&st.gather(), "prometheus_tsdb_head_chunks").map_or(i64::MIN, |v| v as i64)
+    i64::try_from(st.db.head().num_chunks()).unwrap_or(i64::MAX)
 }
 
 /// `GET /api/v1/status/tsdb`.
