@@ -21,6 +21,7 @@ mod lex;
 pub mod negotiate;
 pub mod openmetrics;
 pub mod parser;
+pub mod process;
 pub mod protobuf;
 pub mod text;
 

@@ -96,7 +96,9 @@ impl SelfMetrics {
     /// The gateway's own families, sorted by name.
     pub fn gather(&self) -> Vec<MetricFamily> {
         let mut out = Vec::new();
-        out.extend(process_families(self.start));
+        out.extend(vigil_exposition::process::families(crate::store::seconds(
+            Some(self.start),
+        )));
         out.push(MetricFamily::with_samples(
             "pushgateway_build_info",
             MetricType::Gauge,
@@ -168,82 +170,6 @@ impl SelfMetrics {
         out.sort_by(|a, b| a.name.cmp(&b.name));
         out
     }
-}
-
-/// `process_*` metrics from `/proc/self` (empty where `/proc` is missing).
-fn process_families(start: SystemTime) -> Vec<MetricFamily> {
-    let mut out = Vec::new();
-    let start_secs = crate::store::seconds(Some(start));
-    let g = |name: &str, help: &str, v: f64| {
-        MetricFamily::with_samples(
-            name,
-            MetricType::Gauge,
-            help,
-            vec![FamilySample::float(name, &[], v)],
-        )
-    };
-    out.push(g(
-        "process_start_time_seconds",
-        "Start time of the process since unix epoch in seconds.",
-        start_secs,
-    ));
-    if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
-        // Fields after the parenthesised command name, which may hold spaces.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-        // utime and stime (fields 14 and 15, 1-based; 11 and 12 here) in clock ticks.
-        if let (Some(u), Some(s)) = (field(11), field(12)) {
-            out.push(MetricFamily::with_samples(
-                "process_cpu_seconds_total",
-                MetricType::Counter,
-                "Total user and system CPU time spent in seconds.",
-                vec![FamilySample::float(
-                    "process_cpu_seconds_total",
-                    &[],
-                    (u + s) / 100.0,
-                )],
-            ));
-        }
-        if let Some(v) = field(20) {
-            out.push(g(
-                "process_virtual_memory_bytes",
-                "Virtual memory size in bytes.",
-                v,
-            ));
-        }
-        if let Some(rss) = field(21) {
-            out.push(g(
-                "process_resident_memory_bytes",
-                "Resident memory size in bytes.",
-                rss * 4096.0,
-            ));
-        }
-    }
-    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
-        out.push(g(
-            "process_open_fds",
-            "Number of open file descriptors.",
-            dir.count() as f64,
-        ));
-    }
-    if let Ok(limits) = std::fs::read_to_string("/proc/self/limits") {
-        let max = limits
-            .lines()
-            .find(|l| l.starts_with("Max open files"))
-            .and_then(|l| l.split_whitespace().nth(3))
-            .and_then(|v| v.parse::<f64>().ok());
-        if let Some(max) = max {
-            out.push(g(
-                "process_max_fds",
-                "Maximum number of open file descriptors.",
-                max,
-            ));
-        }
-    }
-    out
 }
 
 /// Labels of a self-metric sample, for tests and callers that filter.

@@ -143,84 +143,6 @@ fn unix_seconds(t: SystemTime) -> f64 {
         .map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Page size assumed for `/proc/self/stat`'s resident set (4 KiB on every
-/// Linux platform Vigil targets).
-const PAGE_SIZE: f64 = 4096.0;
-/// Clock ticks per second of `/proc/self/stat`'s CPU times (`USER_HZ`).
-const CLOCK_TICKS: f64 = 100.0;
-
-/// `process_*` metrics from `/proc/self` (only the start time where
-/// `/proc` is missing).
-fn process_families(start: SystemTime) -> Vec<MetricFamily> {
-    let g = |name: &str, help: &str, v: f64| {
-        MetricFamily::with_samples(
-            name,
-            MetricType::Gauge,
-            help,
-            vec![FamilySample::float(name, &[], v)],
-        )
-    };
-    let mut out = vec![g(
-        "process_start_time_seconds",
-        "Start time of the process since unix epoch in seconds.",
-        unix_seconds(start).floor(),
-    )];
-    if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
-        // Fields after the parenthesised command name, which may hold spaces.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let field = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
-        // utime and stime are fields 14 and 15 (1-based), 11 and 12 here.
-        if let (Some(u), Some(s)) = (field(11), field(12)) {
-            let name = "process_cpu_seconds_total";
-            out.push(MetricFamily::with_samples(
-                name,
-                MetricType::Counter,
-                "Total user and system CPU time spent in seconds.",
-                vec![FamilySample::float(name, &[], (u + s) / CLOCK_TICKS)],
-            ));
-        }
-        if let Some(v) = field(20) {
-            out.push(g(
-                "process_virtual_memory_bytes",
-                "Virtual memory size in bytes.",
-                v,
-            ));
-        }
-        if let Some(rss) = field(21) {
-            out.push(g(
-                "process_resident_memory_bytes",
-                "Resident memory size in bytes.",
-                rss * PAGE_SIZE,
-            ));
-        }
-    }
-    if let Ok(dir) = std::fs::read_dir("/proc/self/fd") {
-        out.push(g(
-            "process_open_fds",
-            "Number of open file descriptors.",
-            dir.count() as f64,
-        ));
-    }
-    if let Ok(limits) = std::fs::read_to_string("/proc/self/limits") {
-        let max = limits
-            .lines()
-            .find(|l| l.starts_with("Max open files"))
-            .and_then(|l| l.split_whitespace().nth(3))
-            .and_then(|v| v.parse::<f64>().ok());
-        if let Some(max) = max {
-            out.push(g(
-                "process_max_fds",
-                "Maximum number of open file descriptors.",
-                max,
-            ));
-        }
-    }
-    out
-}
-
 /// Every family `/metrics` serves, sorted by name; families of the same
 /// name from different sources are merged.
 pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
@@ -237,7 +159,9 @@ pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
         "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
         vec![FamilySample::float("prometheus_ready", &[], ready)],
     ));
-    all.extend(process_families(state.start_time));
+    all.extend(vigil_exposition::process::families(
+        unix_seconds(state.start_time).floor(),
+    ));
     let mut merged: BTreeMap<String, MetricFamily> = BTreeMap::new();
     for f in all {
         match merged.get_mut(&f.name) {
@@ -298,7 +222,7 @@ mod tests {
 
     #[test]
     fn process_metrics_from_proc() {
-        let fams = process_families(SystemTime::now());
+        let fams = vigil_exposition::process::families(unix_seconds(SystemTime::now()));
         let names: Vec<&str> = fams.iter().map(|f| f.name.as_str()).collect();
         assert!(names.contains(&"process_start_time_seconds"));
         if std::path::Path::new("/proc/self/stat").exists() {
