@@ -266,30 +266,6 @@ fn condensed(labels: &Labels) -> String {
     s
 }
 
-/// Appends `s` as Go's `encoding/json` writes a string: quoted, with `<`,
-/// `>`, `&`, U+2028 and U+2029 escaped as `\u` sequences too.
-fn push_json_string(out: &mut String, s: &str) {
-    use std::fmt::Write as _;
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// The labels as a JSON object with sorted keys (Go's `json.Marshal` of
 /// `labels.Labels`), on one line.
 fn write_json(out: &mut String, labels: &Labels) {
@@ -298,9 +274,9 @@ fn write_json(out: &mut String, labels: &Labels) {
         if i > 0 {
             out.push(',');
         }
-        push_json_string(out, l.name);
+        vigil_web::json::push_str(out, l.name);
         out.push(':');
-        push_json_string(out, l.value);
+        vigil_web::json::push_str(out, l.value);
     }
     out.push_str("}\n");
 }
