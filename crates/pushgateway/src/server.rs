@@ -286,7 +286,7 @@ impl Gateway {
             .route("/-/healthy", get(healthy))
             .route("/-/ready", get(healthy))
             .route("/-/quit", any(quit))
-            .route("/", get(status_page))
+            .route("/", get(metrics_page))
             .route("/status", get(status_page))
             .fallback(fallback);
         let router = if o.route_prefix.is_empty() {
@@ -579,9 +579,24 @@ async fn quit(State(gw): State<Arc<Gateway>>, method: Method) -> Response {
     text(StatusCode::OK, "Requesting termination... Goodbye!")
 }
 
+async fn metrics_page(State(gw): State<Arc<Gateway>>) -> Response {
+    ui_page(&gw, page::View::Metrics)
+}
+
 async fn status_page(State(gw): State<Arc<Gateway>>) -> Response {
+    ui_page(&gw, page::View::Status)
+}
+
+fn ui_page(gw: &Gateway, view: page::View) -> Response {
     gw.metrics.request(200, "status", "get");
-    let html = gw.read(|s| page::render(s.groups()));
+    let o = &gw.options;
+    let ctx = page::PageContext {
+        route_prefix: &o.route_prefix,
+        admin_api: o.enable_admin_api,
+        flags: &o.flags,
+        start: gw.start,
+    };
+    let html = gw.read(|s| page::render(s.groups(), &ctx, view));
     let mut r = html.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
