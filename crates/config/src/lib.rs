@@ -33,6 +33,9 @@
 //! # Ok::<(), vigil_config::ConfigError>(())
 //! ```
 //!
+//! [`web_config::WebConfig`] is the separate `--web.config.file` schema
+//! (TLS, HTTP headers, basic-auth users) shared by every server.
+//!
 //! Main types: [`Config`], [`GlobalConfig`], [`ScrapeConfig`],
 //! [`HttpClientConfig`], [`discovery::ServiceDiscoveryConfigs`],
 //! [`RemoteWriteConfig`], [`AlertingConfig`]; [`relabel::RelabelConfig`] and
@@ -51,6 +54,7 @@ pub mod relabel;
 pub mod remote;
 pub mod scrape;
 pub mod types;
+pub mod web_config;
 mod yaml;
 
 use std::path::{Path, PathBuf};

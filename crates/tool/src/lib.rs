@@ -3,6 +3,8 @@
 //!
 //! - [`check_config`] and [`check_rules`]: `vigil tool check config|rules`,
 //!   promtool's configuration and rule-file checks with its lints.
+//! - [`check_web_config`]: `vigil tool check web-config`, the web
+//!   configuration files' check (TLS material, headers, bcrypt hashes).
 //! - [`check_sd`]: `vigil tool check service-discovery`, a job's targets
 //!   before and after relabeling.
 //! - [`check_server`]: `vigil tool check healthy|ready` over the small
@@ -25,6 +27,7 @@ pub mod check_metrics;
 pub mod check_rules;
 pub mod check_sd;
 pub mod check_server;
+pub mod check_web_config;
 pub mod error;
 pub mod go_format;
 pub mod http_client;
