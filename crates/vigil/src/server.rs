@@ -298,9 +298,13 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     );
     let router = vigil_web::router(Arc::clone(&web));
     let mut web_stop = stop_rx.clone();
-    let server = tokio::spawn(vigil_web::serve_limited(
+    let serve_opts = vigil_web::ServeOptions {
+        max_connections: args.max_connections,
+        read_timeout: Some(args.read_timeout.to_std()),
+    };
+    let server = tokio::spawn(vigil_web::serve_with(
         listener,
-        args.max_connections,
+        serve_opts,
         router,
         async move {
             let _ = web_stop.changed().await;

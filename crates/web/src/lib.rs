@@ -40,7 +40,7 @@ pub use providers::{
     TargetsProvider,
 };
 pub use selfmetrics::HttpMetrics;
-pub use server::{router, serve, serve_limited};
+pub use server::{ServeOptions, router, serve, serve_limited, serve_with};
 pub use state::{
     BuildInfo, Collector, ConfigSource, QuitHook, Readiness, ReloadHook, WalReplayStatus,
     WebOptions, WebState, normalize_prefix,

@@ -127,6 +127,17 @@ pub async fn serve(
     serve_limited(listener, 0, router, shutdown).await
 }
 
+/// Connection limits of [`serve_with`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// At most this many connections open at once
+    /// (`--web.max-connections`; 0 for no limit).
+    pub max_connections: usize,
+    /// Reading a request (headers and body) must finish within this
+    /// (`--web.read-timeout`; `None` for no limit).
+    pub read_timeout: Option<std::time::Duration>,
+}
+
 /// Like [`serve`], holding at most `max_connections` connections open at
 /// once (`--web.max-connections`; 0 for no limit).
 pub async fn serve_limited(
@@ -135,7 +146,22 @@ pub async fn serve_limited(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = crate::listener::LimitedListener::new(listener, max_connections);
+    let opts = ServeOptions {
+        max_connections,
+        read_timeout: None,
+    };
+    serve_with(listener, opts, router, shutdown).await
+}
+
+/// Like [`serve`], with the connection limits of `opts`.
+pub async fn serve_with(
+    listener: TcpListener,
+    opts: ServeOptions,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = crate::listener::LimitedListener::new(listener, opts.max_connections)
+        .with_read_timeout(opts.read_timeout);
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
