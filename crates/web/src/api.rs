@@ -4,12 +4,13 @@
 //! CORS, the envelope, status codes) and runs them on a blocking thread,
 //! since queries and index reads are CPU and I/O bound.
 //!
-//! Layout: `query` (query, query_range, format_query), `series` (series,
+//! Layout: `query` (query, query_range, format_query), `parse_query`, `series` (series,
 //! labels, label values, exemplars), `targets` (targets, metadata, scrape
 //! pools), `rules` (rules, alerts, alertmanagers), `status` (config,
 //! flags, runtime and build info, TSDB stats, WAL replay), `admin`.
 
 pub(crate) mod admin;
+pub(crate) mod parse_query;
 pub(crate) mod query;
 pub(crate) mod rules;
 pub(crate) mod series;

@@ -276,6 +276,19 @@ fn atoi(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("strconv.Atoi: parsing {}: value out of range", quote(s)))
 }
 
+/// Go's `strconv.ParseInt(s, 10, 32)`, with its error text.
+pub fn go_parse_int32(s: &str) -> Result<i32, String> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            quote(s)
+        ));
+    }
+    s.parse::<i32>()
+        .map_err(|_| format!("strconv.ParseInt: parsing {}: value out of range", quote(s)))
+}
+
 /// The `limit` parameter (`parseLimitParam`): 0 means none.
 pub fn limit_param(p: &Params) -> Result<usize, ApiError> {
     let s = p.get("limit");

@@ -35,7 +35,7 @@ macro_rules! api_route {
 
 /// Builds the router serving `state`.
 pub fn router(state: Arc<WebState>) -> Router {
-    use crate::api::{admin, query, rules, series, status, targets};
+    use crate::api::{admin, parse_query, query, rules, series, status, targets};
     let api = Router::new()
         .route(
             "/query",
@@ -48,6 +48,10 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route(
             "/format_query",
             get(api_route!(query::format_query)).post(api_route!(query::format_query)),
+        )
+        .route(
+            "/parse_query",
+            get(api_route!(parse_query::parse_query)).post(api_route!(parse_query::parse_query)),
         )
         .route(
             "/query_exemplars",

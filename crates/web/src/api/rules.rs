@@ -118,8 +118,54 @@ fn push_rule(out: &mut String, rule: &Rule, exclude_alerts: bool) {
     }
 }
 
+/// The token naming a group for `group_next_token`: the hex SHA-256 of
+/// `<file>;<group>`, as Prometheus 3.x makes it, so a client can page
+/// through either server the same way.
+fn group_token(file: &str, group: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{file};{group}").as_bytes());
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// `group_limit` and `group_next_token` (Prometheus 3.x pagination):
+/// the page size, and the token of the first group of the page.
+fn pagination(ctx: &Ctx<'_>) -> Result<Option<(usize, String)>, ApiError> {
+    let limit = ctx.params.get("group_limit");
+    let token = ctx.params.get("group_next_token");
+    if !token.is_empty() && limit.is_empty() {
+        return Err(ApiError::invalid_param(
+            "group_next_token",
+            "group_limit needs to be present in order to paginate over the groups",
+        ));
+    }
+    if limit.is_empty() {
+        return Ok(None);
+    }
+    let n = crate::params::go_parse_int32(limit).map_err(|e| {
+        ApiError::invalid_param(
+            "group_limit",
+            format!("group_limit needs to be a valid number: {e}"),
+        )
+    })?;
+    if n <= 0 {
+        return Err(ApiError::invalid_param(
+            "group_limit",
+            "group_limit needs to be greater than 0",
+        ));
+    }
+    Ok(Some((
+        usize::try_from(n).unwrap_or(usize::MAX),
+        token.to_string(),
+    )))
+}
+
 /// `GET /api/v1/rules` with the `type`, `rule_name[]`, `rule_group[]`,
-/// `file[]`, `match[]` and `exclude_alerts` filters.
+/// `file[]`, `match[]` and `exclude_alerts` filters, paginated by
+/// `group_limit` and `group_next_token`.
 pub(crate) fn rules(ctx: &Ctx<'_>) -> ApiResult {
     let p = ctx.params;
     let set = |k: &str| p.all(k).into_iter().collect::<BTreeSet<&str>>();
@@ -141,6 +187,7 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> ApiResult {
             )
         })?,
     };
+    let page = pagination(ctx)?;
     let all = ctx
         .state
         .rules
@@ -149,7 +196,17 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> ApiResult {
         .unwrap_or_default();
     let mut out = String::from("{\"groups\":[");
     let mut first_group = true;
+    let mut listed = 0usize;
+    let mut next_token = None;
+    // Without a token the page starts at the first group.
+    let mut found_token = page.as_ref().is_none_or(|(_, t)| t.is_empty());
     for g in &all {
+        if !found_token {
+            match &page {
+                Some((_, t)) if *t == group_token(&g.file, &g.name) => found_token = true,
+                _ => continue,
+            }
+        }
         if (!groups.is_empty() && !groups.contains(g.name.as_str()))
             || (!files.is_empty() && !files.contains(g.file.as_str()))
         {
@@ -176,6 +233,15 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> ApiResult {
         if rules.is_empty() {
             continue;
         }
+        if let Some((limit, _)) = &page {
+            if listed == *limit {
+                // One group beyond the page: there is a next page, and
+                // it starts here.
+                next_token = Some(group_token(&g.file, &g.name));
+                break;
+            }
+        }
+        listed += 1;
         if !first_group {
             out.push(',');
         }
@@ -194,7 +260,19 @@ pub(crate) fn rules(ctx: &Ctx<'_>) -> ApiResult {
         json::push_time(&mut out, g.last_evaluation);
         out.push('}');
     }
-    out.push_str("]}");
+    if !found_token {
+        let token = page.map(|(_, t)| t).unwrap_or_default();
+        return Err(ApiError::invalid_param(
+            "group_next_token",
+            format!("invalid group_next_token '{token}'. were rule groups changed?"),
+        ));
+    }
+    out.push(']');
+    if let Some(t) = next_token {
+        out.push_str(",\"groupNextToken\":");
+        json::push_str(&mut out, &t);
+    }
+    out.push('}');
     Ok(Output::data(out))
 }
 
