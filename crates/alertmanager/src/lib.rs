@@ -1,0 +1,23 @@
+//! Vigil's Alertmanager: a drop-in replacement for Prometheus' Alertmanager.
+//!
+//! So far this crate holds what the server and `vigil tool am` share:
+//! [`config`] loads `alertmanager.yml` with Alertmanager's schema, defaults
+//! and validation messages (every receiver type, the route tree, inhibit
+//! rules, time intervals, secrets printed as `<secret>`); [`matcher`]
+//! parses and prints Alertmanager's matcher syntax; [`routing`] resolves
+//! the route tree and finds the routes an alert takes, and draws it as
+//! amtool does.
+//!
+//! Loading never panics on bad input: every problem becomes a
+//! [`ConfigError`] or [`MatcherError`] whose message names the field or the
+//! position, in Alertmanager's words where it has them.
+
+pub mod config;
+pub mod error;
+pub mod matcher;
+pub mod routing;
+
+pub use config::Config;
+pub use error::{ConfigError, MatcherError};
+pub use matcher::{LabelSet, Matcher, Matchers, parse_matcher, parse_matchers};
+pub use routing::Route;
