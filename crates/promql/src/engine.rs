@@ -16,6 +16,7 @@
 //! (native-histogram arithmetic), `numeric` (Kahan sums, quantiles),
 //! `annotations` (warning/info texts), `labels` (label-set helpers).
 
+mod agg_stream;
 mod aggregate;
 mod annotations;
 mod binary;

@@ -5,6 +5,7 @@
 //! or a head); the script runner uses an in-memory implementation.
 
 mod tsdb;
+mod tsdb_stream;
 
 use vigil_model::Matcher;
 
@@ -39,6 +40,13 @@ pub struct StartTimes {
     pub histograms: Vec<i64>,
 }
 
+/// The series of a select handed over one at a time, each with its
+/// samples (and start timestamps when asked for), in label order. Storage
+/// may decode a series only when it is reached, so the engine holds one
+/// series' samples at a time instead of all of them.
+pub type SeriesStream<'s> =
+    Box<dyn Iterator<Item = Result<(Series, StartTimes), StorageError>> + 's>;
+
 /// Something the engine can select series from.
 pub trait Queryable: Send + Sync {
     /// Every series all `matchers` select, with the samples in
@@ -69,5 +77,28 @@ pub trait Queryable: Send + Sync {
             .into_iter()
             .map(|s| (s, StartTimes::default()))
             .collect())
+    }
+
+    /// Like [`Queryable::select`] (or, with `start_times`,
+    /// [`Queryable::select_with_start_times`]), handing series over one at
+    /// a time. The default selects everything first; storages that can
+    /// decode lazily should override it.
+    fn select_stream(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        hints: &SelectHints,
+        start_times: bool,
+    ) -> Result<SeriesStream<'_>, StorageError> {
+        if start_times {
+            let got = self.select_with_start_times(mint, maxt, matchers, hints)?;
+            Ok(Box::new(got.into_iter().map(Ok)))
+        } else {
+            let got = self.select(mint, maxt, matchers, hints)?;
+            Ok(Box::new(
+                got.into_iter().map(|s| Ok((s, StartTimes::default()))),
+            ))
+        }
     }
 }

@@ -15,12 +15,14 @@ use crate::ast::{AggregateExpr, AggregateOp, Expr};
 use crate::value::{FPoint, HPoint, Sample, Series, Vector};
 
 #[derive(Default)]
-struct AggGroup {
+pub(super) struct AggGroup {
     f: f64,
     mean: f64,
     c: f64,
-    hsum: Option<HistSum>,
-    hmean: Option<HistMean>,
+    // Boxed: most groups hold floats, and streamed aggregations keep a
+    // group per step.
+    hsum: Option<Box<HistSum>>,
+    hmean: Option<Box<HistMean>>,
     count: f64,
     has_float: bool,
     has_hist: bool,
@@ -70,7 +72,15 @@ fn eval_agg(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val>
         Some(p) if a.op.has_param() => Some(ev.eval_scalar(p, r)?),
         _ => None,
     };
-    let input = ev.eval(&a.expr, r)?;
+    let streaming = super::agg_stream::can_stream(a, r);
+    if streaming {
+        let sink = super::agg_stream::StreamAgg::new(a, &grouping, r, params.as_deref());
+        ev.agg_sink = Some(Box::new(sink));
+    }
+    let input = ev.eval(&a.expr, r);
+    // Taken back whatever happened, so no other node ever sees it.
+    let sink = ev.agg_sink.take().filter(|s| s.used);
+    let input = input?;
     let pos = a.expr.pos();
     let q = ev.query;
     let param_pos = a.param.as_ref().map(|p| p.pos()).unwrap_or(a.pos);
@@ -169,6 +179,14 @@ fn eval_agg(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val>
             .and_then(|p| p.get(i).copied())
             .unwrap_or(f64::NAN)
     };
+    if let Some(sink) = sink {
+        let (steps, labels, ctx) = sink.into_parts();
+        for (i, st) in steps.into_iter().enumerate() {
+            let res = st.finish(ev, ctx, param_at(i), pos);
+            out.push(res, r.ts(i));
+        }
+        return Ok(out.finish(labels));
+    }
     match input {
         Val::Series(m) => {
             // Series-major input: each series' group is computed once, and
@@ -223,7 +241,7 @@ fn eval_agg(ev: &mut Evaluator<'_>, a: &AggregateExpr, r: Range) -> EResult<Val>
 /// Gathers an aggregation's per-step results: `topk` and friends keep the
 /// input's series (one vector per step); the others produce one series per
 /// group, built series-major so group labels are not copied per step.
-struct Collect {
+pub(super) struct Collect {
     k_op: bool,
     steps: Vec<Vector>,
     series: Vec<Series>,
@@ -275,7 +293,7 @@ impl Collect {
 }
 
 /// One input element of an aggregation at one step.
-struct Item<'a> {
+pub(super) struct Item<'a> {
     group: usize,
     metric: &'a Labels,
     f: f64,
@@ -284,7 +302,7 @@ struct Item<'a> {
 }
 
 impl<'a> Item<'a> {
-    fn new(
+    pub(super) fn new(
         group: usize,
         metric: &'a Labels,
         f: f64,
@@ -374,33 +392,101 @@ fn aggregate_step(
     param: f64,
     pos: crate::ast::PosRange,
 ) -> EResult<Vec<(usize, Sample)>> {
-    use AggregateOp::*;
-    let q = ev.query;
-    let op = a.op;
-    let mut groups: Vec<AggGroup> = Vec::new();
-    groups.resize_with(n_groups, AggGroup::default);
-    let k = match op {
-        Topk | Bottomk | Limitk => {
-            let k = (param as i64).min(total as i64);
-            if k < 1 {
-                return Ok(Vec::new());
-            }
-            k as usize
-        }
-        _ => 0,
-    };
-    let ratio = param.clamp(-1.0, 1.0);
-    if op == LimitRatio && param == 0.0 {
-        return Ok(Vec::new());
-    }
-    let ignored = |ev: &mut Evaluator<'_>, name: &str, p| {
-        ev.annos
-            .info(q, p, format!("ignored histogram in {name} aggregation"));
-    };
+    let ctx = AggCtx::of(a);
+    let mut st = StepAgg::new(a.op, n_groups, Some(total), param);
     for s in items {
+        st.add(ev, ctx, &s, pos);
+    }
+    Ok(st.finish(ev, ctx, param, pos))
+}
+
+/// What a step of an aggregation needs of its expression.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AggCtx {
+    pub(super) op: AggregateOp,
+    /// The whole aggregation's position (some annotations point at it).
+    pub(super) pos: crate::ast::PosRange,
+}
+
+impl AggCtx {
+    pub(super) fn of(a: &AggregateExpr) -> AggCtx {
+        AggCtx {
+            op: a.op,
+            pos: a.pos,
+        }
+    }
+}
+
+/// One step of an aggregation, fed one element at a time: the groups'
+/// running state, and `topk`'s `k` / `limit_ratio`'s ratio.
+pub(super) struct StepAgg {
+    groups: Vec<AggGroup>,
+    k: usize,
+    ratio: f64,
+    /// The parameter selects nothing at this step.
+    nothing: bool,
+}
+
+impl StepAgg {
+    /// A step with `n_groups` groups known so far (more are added as
+    /// elements name them); `total`, when known, caps `topk`'s `k` at the
+    /// number of inputs (which changes nothing but the heap's capacity).
+    pub(super) fn new(
+        op: AggregateOp,
+        n_groups: usize,
+        total: Option<usize>,
+        param: f64,
+    ) -> StepAgg {
+        use AggregateOp::*;
+        let mut groups: Vec<AggGroup> = Vec::new();
+        groups.resize_with(n_groups, AggGroup::default);
+        let mut nothing = op == LimitRatio && param == 0.0;
+        let k = match op {
+            Topk | Bottomk | Limitk => {
+                let k = match total {
+                    Some(t) => (param as i64).min(t as i64),
+                    None => param as i64,
+                };
+                if k < 1 {
+                    nothing = true;
+                }
+                usize::try_from(k).unwrap_or(0)
+            }
+            _ => 0,
+        };
+        StepAgg {
+            groups,
+            k,
+            ratio: param.clamp(-1.0, 1.0),
+            nothing,
+        }
+    }
+
+    /// Adds one element.
+    pub(super) fn add(
+        &mut self,
+        ev: &mut Evaluator<'_>,
+        a: AggCtx,
+        s: &Item<'_>,
+        pos: crate::ast::PosRange,
+    ) {
+        use AggregateOp::*;
+        if self.nothing {
+            return;
+        }
+        let q = ev.query;
+        let op = a.op;
+        let (k, ratio) = (self.k, self.ratio);
+        let ignored = |ev: &mut Evaluator<'_>, name: &str, p| {
+            ev.annos
+                .info(q, p, format!("ignored histogram in {name} aggregation"));
+        };
         let gi = s.group;
-        let Some(g) = groups.get_mut(gi) else {
-            continue;
+        if self.groups.len() <= gi {
+            self.groups.resize_with(gi + 1, AggGroup::default);
+        }
+        let Some(g) = self.groups.get_mut(gi) else {
+            return;
         };
         let f = s.f;
         if !g.seen {
@@ -416,9 +502,9 @@ fn aggregate_step(
                         g.has_hist = true;
                         note_hint(g, h);
                         if op == Sum {
-                            g.hsum = Some(HistSum::new(h));
+                            g.hsum = Some(Box::new(HistSum::new(h)));
                         } else {
-                            g.hmean = Some(HistMean::new(h));
+                            g.hmean = Some(Box::new(HistMean::new(h)));
                         }
                     }
                 },
@@ -462,10 +548,10 @@ fn aggregate_step(
                 }
                 Count | CountValues => {}
             }
-            continue;
+            return;
         }
         if g.incompatible {
-            continue;
+            return;
         }
         if s.drop_name {
             g.drop_name = true;
@@ -512,7 +598,7 @@ fn aggregate_step(
                             let (nv, nc) = kahan_inc(f, g.f, g.c);
                             if !nv.is_infinite() {
                                 (g.f, g.c) = (nv, nc);
-                                continue;
+                                return;
                             }
                             g.incremental = true;
                             g.mean = g.f / (g.count - 1.0);
@@ -592,88 +678,105 @@ fn aggregate_step(
             CountValues => {}
         }
     }
-    let mut out = Vec::with_capacity(groups.len());
-    for (gi, mut g) in groups.into_iter().enumerate() {
-        if !g.seen {
-            continue;
+
+    /// The step's results: `(group, sample)` in group order.
+    pub(super) fn finish(
+        self,
+        ev: &mut Evaluator<'_>,
+        a: AggCtx,
+        param: f64,
+        pos: crate::ast::PosRange,
+    ) -> Vec<(usize, Sample)> {
+        use AggregateOp::*;
+        if self.nothing {
+            return Vec::new();
         }
-        let mut h = None;
-        match op {
-            Topk | Bottomk => {
-                let less: fn(&Sample, &Sample) -> bool =
-                    if op == Topk { less_top } else { less_bottom };
-                // Largest first for topk, smallest first for bottomk.
-                g.samples.sort_by(|x, y| {
-                    if less(y, x) {
-                        std::cmp::Ordering::Less
-                    } else if less(x, y) {
-                        std::cmp::Ordering::Greater
+        let q = ev.query;
+        let op = a.op;
+        let groups = self.groups;
+        let mut out = Vec::with_capacity(groups.len());
+        for (gi, mut g) in groups.into_iter().enumerate() {
+            if !g.seen {
+                continue;
+            }
+            let mut h = None;
+            match op {
+                Topk | Bottomk => {
+                    let less: fn(&Sample, &Sample) -> bool =
+                        if op == Topk { less_top } else { less_bottom };
+                    // Largest first for topk, smallest first for bottomk.
+                    g.samples.sort_by(|x, y| {
+                        if less(y, x) {
+                            std::cmp::Ordering::Less
+                        } else if less(x, y) {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Equal
+                        }
+                    });
+                    out.extend(g.samples.into_iter().map(|s| (gi, s)));
+                    continue;
+                }
+                Limitk | LimitRatio => {
+                    out.extend(g.samples.into_iter().map(|s| (gi, s)));
+                    continue;
+                }
+                Avg | Sum => {
+                    if g.has_float && g.has_hist {
+                        ev.annos.warn(
+                            q,
+                            pos,
+                            "encountered a mix of histograms and floats for aggregation",
+                        );
+                        continue;
+                    }
+                    if g.incompatible {
+                        continue;
+                    }
+                    if g.has_hist {
+                        let acc = match (g.hsum.take(), g.hmean.take()) {
+                            (Some(s), _) => Some((*s).finish()),
+                            (None, Some(m)) => (*m).finish(),
+                            (None, None) => None,
+                        };
+                        if let Some(mut acc) = acc {
+                            acc.compact(0);
+                            h = Some(Arc::new(acc));
+                        }
+                    } else if op == Sum {
+                        g.f += g.c;
+                    } else if g.incremental {
+                        g.f = g.mean + g.c;
                     } else {
-                        std::cmp::Ordering::Equal
+                        g.f = g.f / g.count + g.c / g.count;
                     }
-                });
-                out.extend(g.samples.into_iter().map(|s| (gi, s)));
-                continue;
-            }
-            Limitk | LimitRatio => {
-                out.extend(g.samples.into_iter().map(|s| (gi, s)));
-                continue;
-            }
-            Avg | Sum => {
-                if g.has_float && g.has_hist {
-                    ev.annos.warn(
-                        q,
-                        pos,
-                        "encountered a mix of histograms and floats for aggregation",
-                    );
-                    continue;
-                }
-                if g.incompatible {
-                    continue;
-                }
-                if g.has_hist {
-                    let acc = match (g.hsum.take(), g.hmean.take()) {
-                        (Some(s), _) => Some(s.finish()),
-                        (None, Some(m)) => m.finish(),
-                        (None, None) => None,
-                    };
-                    if let Some(mut acc) = acc {
-                        acc.compact(0);
-                        h = Some(Arc::new(acc));
+                    if g.reset_seen && g.not_reset_seen {
+                        ev.annos.warn(
+                            q,
+                            pos,
+                            "conflicting counter resets during histogram aggregation",
+                        );
                     }
-                } else if op == Sum {
-                    g.f += g.c;
-                } else if g.incremental {
-                    g.f = g.mean + g.c;
-                } else {
-                    g.f = g.f / g.count + g.c / g.count;
                 }
-                if g.reset_seen && g.not_reset_seen {
-                    ev.annos.warn(
-                        q,
-                        pos,
-                        "conflicting counter resets during histogram aggregation",
-                    );
-                }
+                Count => g.f = g.count,
+                Stdvar => g.f /= g.count,
+                Stddev => g.f = (g.f / g.count).sqrt(),
+                Quantile => g.f = quantile(param, &mut g.values),
+                _ => {}
             }
-            Count => g.f = g.count,
-            Stdvar => g.f /= g.count,
-            Stddev => g.f = (g.f / g.count).sqrt(),
-            Quantile => g.f = quantile(param, &mut g.values),
-            _ => {}
+            out.push((
+                gi,
+                Sample {
+                    metric: Labels::empty(),
+                    t: 0,
+                    f: g.f,
+                    h,
+                    drop_name: g.drop_name,
+                },
+            ));
         }
-        out.push((
-            gi,
-            Sample {
-                metric: Labels::empty(),
-                t: 0,
-                f: g.f,
-                h,
-                drop_name: g.drop_name,
-            },
-        ));
+        out
     }
-    Ok(out)
 }
 
 fn ratio_keep(ratio: f64, l: &Labels) -> bool {

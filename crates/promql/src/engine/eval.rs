@@ -92,6 +92,9 @@ pub(crate) struct Evaluator<'a> {
     /// evaluated (none past a binary operator): Prometheus' `Func` select
     /// hint, which lets storage skip work (e.g. only series for `count`).
     pub(crate) hint_func: Option<&'static str>,
+    /// An aggregation waiting for its range-function argument's series
+    /// (see `agg_stream.rs`); taken by the first range function reached.
+    pub(crate) agg_sink: Option<Box<super::agg_stream::StreamAgg>>,
 }
 
 pub(crate) type EResult<T> = Result<T, QueryError>;
@@ -132,6 +135,7 @@ pub(crate) fn run(
         samples: 0,
         stats_decoding: false,
         hint_func: None,
+        agg_sink: None,
     };
     let r = Range {
         start,
@@ -426,6 +430,12 @@ impl Evaluator<'_> {
             return err(TOO_MANY_SAMPLES);
         }
         self.check_limits()
+    }
+
+    /// Gives back `n` samples accounted by [`Evaluator::add_samples`] that
+    /// are no longer held (a series streamed into an aggregation).
+    pub(crate) fn release_samples(&mut self, n: usize) {
+        self.samples = self.samples.saturating_sub(n);
     }
 
     /// Stops the query when it was canceled or ran out of time.

@@ -12,6 +12,11 @@ use crate::ast::{Expr, VectorSelector};
 use crate::storage::SelectHints;
 use crate::value::{FPoint, HPoint, Matrix, Sample, Series, Vector};
 
+/// The series of a range-vector argument, one at a time, each with its
+/// samples' start timestamps (empty lists when unknown).
+pub(crate) type InputStream<'s> =
+    Box<dyn Iterator<Item = EResult<(Series, crate::storage::StartTimes)>> + 's>;
+
 /// A range-vector argument: series plus how to cut each step's window.
 #[derive(Debug, Default)]
 pub(crate) struct RangeInput {
@@ -118,7 +123,7 @@ impl WindowCursor {
     }
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
     /// Reads the series `matchers` select, with samples in `mint..=maxt`.
     pub(crate) fn select_matchers(
         &mut self,
@@ -329,10 +334,35 @@ impl Evaluator<'_> {
         Ok(out)
     }
 
-    /// A range-vector argument (matrix selector or subquery).
+    /// A range-vector argument (matrix selector or subquery), all series
+    /// read.
     pub(crate) fn range_input(&mut self, e: &Expr, r: Range) -> EResult<RangeInput> {
+        let (mut input, stream) = self.range_input_stream(e, r)?;
+        for item in stream {
+            let (s, st) = item?;
+            input.series.push(s);
+            input.starts.push(st);
+        }
+        if input
+            .starts
+            .iter()
+            .all(|st| st.floats.is_empty() && st.histograms.is_empty())
+        {
+            input.starts.clear();
+        }
+        Ok(input)
+    }
+
+    /// A range-vector argument whose series are handed over one at a time
+    /// (the returned input's `series` is empty): a matrix selector reads
+    /// storage lazily, so only the series being evaluated is held.
+    pub(crate) fn range_input_stream(
+        &mut self,
+        e: &Expr,
+        r: Range,
+    ) -> EResult<(RangeInput, InputStream<'a>)> {
         match e {
-            Expr::Paren(p) => self.range_input(&p.expr, r),
+            Expr::Paren(p) => self.range_input_stream(&p.expr, r),
             Expr::MatrixSelector(ms) => {
                 let Expr::VectorSelector(vs) = ms.vector.as_ref() else {
                     return err("matrix selector must wrap a vector selector");
@@ -358,44 +388,44 @@ impl Evaluator<'_> {
                         self.hint_func,
                         Some("rate" | "increase" | "irate" | "resets")
                     );
-                let (mut series, mut starts) = if wants_starts {
-                    let hints = SelectHints {
-                        start: mint,
-                        end: maxt,
-                        step: r.step,
-                        func: self.hint_func.map(str::to_string),
-                    };
-                    let got =
-                        self.storage
-                            .select_with_start_times(mint, maxt, &vs.matchers, &hints)?;
-                    got.into_iter().unzip()
-                } else {
-                    (self.select(vs, mint, maxt, r.step, None)?, Vec::new())
+                let hints = SelectHints {
+                    start: mint,
+                    end: maxt,
+                    step: r.step,
+                    func: self.hint_func.map(str::to_string),
                 };
-                for (k, s) in series.iter_mut().enumerate() {
-                    let st = starts.get_mut(k).map(|x| &mut x.floats);
-                    match st {
-                        Some(st) if st.len() == s.floats.len() => {
-                            let mut keep = s.floats.iter().map(|p| !is_stale_nan(p.f));
-                            st.retain(|_| keep.next().unwrap_or(false));
-                            s.floats.retain(|p| !is_stale_nan(p.f));
-                        }
-                        _ => s.floats.retain(|p| !is_stale_nan(p.f)),
+                let raw =
+                    self.storage
+                        .select_stream(mint, maxt, &vs.matchers, &hints, wants_starts)?;
+                let stats = self.stats_decoding;
+                let stream = raw.map(move |item| {
+                    let (mut s, mut st) = item?;
+                    if stats {
+                        stats_decode(&mut s.histograms);
                     }
-                }
+                    if st.floats.len() == s.floats.len() && !st.floats.is_empty() {
+                        let mut keep = s.floats.iter().map(|p| !is_stale_nan(p.f));
+                        st.floats.retain(|_| keep.next().unwrap_or(false));
+                    }
+                    s.floats.retain(|p| !is_stale_nan(p.f));
+                    Ok((s, st))
+                });
                 // Like Prometheus, only what functions produce counts towards
                 // `max_samples`, not the raw points read for their windows
                 // (a day of raw samples is fine for a `rate` range query).
-                Ok(RangeInput {
-                    series,
-                    starts,
-                    range,
-                    offset,
-                    at,
-                    anchored: vs.anchored,
-                    smoothed: vs.smoothed,
-                    lookback,
-                })
+                Ok((
+                    RangeInput {
+                        series: Vec::new(),
+                        starts: Vec::new(),
+                        range,
+                        offset,
+                        at,
+                        anchored: vs.anchored,
+                        smoothed: vs.smoothed,
+                        lookback,
+                    },
+                    Box::new(stream),
+                ))
             }
             Expr::Subquery(sq) => {
                 let range = self.duration_ms(sq.range, sq.range_expr.as_deref(), false)?;
@@ -458,13 +488,18 @@ impl Evaluator<'_> {
                         _ => return err("subquery of a non-vector"),
                     },
                 };
-                Ok(RangeInput {
-                    series,
-                    range,
-                    offset,
-                    at,
-                    ..Default::default()
-                })
+                let stream = series
+                    .into_iter()
+                    .map(|s| Ok((s, crate::storage::StartTimes::default())));
+                Ok((
+                    RangeInput {
+                        range,
+                        offset,
+                        at,
+                        ..Default::default()
+                    },
+                    Box::new(stream),
+                ))
             }
             _ => err(format!(
                 "expected range vector, got {}",

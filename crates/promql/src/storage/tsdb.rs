@@ -1,5 +1,10 @@
 //! [`Queryable`] over Vigil's TSDB: a whole database (blocks and head) or
 //! a head alone. Histograms are handed to the engine in float form.
+//!
+//! A database also streams selects (`tsdb_stream.rs`): series are planned
+//! from the block indexes up front and their chunks decoded one series at
+//! a time, on a worker thread for large selects, so that decoding overlaps
+//! evaluation and only a few series' samples are held at once.
 
 use std::sync::Arc;
 
@@ -8,10 +13,10 @@ use vigil_tsdb::db::Db;
 use vigil_tsdb::head::Head;
 use vigil_tsdb::series_data::SeriesData;
 
-use super::{Queryable, SelectHints, StorageError};
+use super::{Queryable, SelectHints, SeriesStream, StorageError};
 use crate::value::{FPoint, HPoint, Series};
 
-fn to_series(metric: vigil_model::Labels, d: SeriesData) -> Series {
+pub(super) fn to_series(metric: vigil_model::Labels, d: SeriesData) -> Series {
     Series {
         metric,
         floats: d.floats.into_iter().map(|(t, f)| FPoint { t, f }).collect(),
@@ -39,6 +44,18 @@ impl Queryable for Db {
             .select_data(mint, maxt, matchers)
             .map_err(|e| StorageError(e.to_string()))?;
         Ok(data.into_iter().map(|(l, d)| to_series(l, d)).collect())
+    }
+
+    fn select_stream(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        _hints: &SelectHints,
+        _start_times: bool,
+    ) -> Result<SeriesStream<'_>, StorageError> {
+        // The TSDB keeps no start timestamps, so there are none to add.
+        super::tsdb_stream::stream(self, mint, maxt, matchers)
     }
 }
 
@@ -99,5 +116,97 @@ mod tests {
         app.commit().unwrap();
         let got = Queryable::select(&db, 0, 2000, &[m], &SelectHints::default()).unwrap();
         assert_eq!(got.len(), 1);
+    }
+
+    /// Streams a database of one block and a head that overlap in series:
+    /// the same series and samples as `select`, small selects (decoded
+    /// inline) and large ones (on the worker) alike.
+    #[test]
+    fn db_stream_equals_select() {
+        use vigil_tsdb::block::{BlockWriter, encoded_xor, xor_chunks};
+        let dir = tempfile::tempdir().unwrap();
+        let series = |i: usize| Labels::from_pairs(&[("__name__", "m"), ("i", &format!("{i:03}"))]);
+        let mut w = BlockWriter::new(dir.path()).unwrap();
+        // Every other series in the block, in label order.
+        for i in (0..200).step_by(2) {
+            let samples: Vec<(i64, f64)> = (0..300)
+                .map(|k| (k * 1000, (i * 1000 + k as usize) as f64))
+                .collect();
+            let chunks = xor_chunks(&samples).unwrap();
+            w.add_series(series(i), &encoded_xor(&chunks)).unwrap();
+        }
+        w.finish(0, 300_000).unwrap();
+        let (db, _) = Db::open(dir.path(), vigil_tsdb::db::DbOptions::with_retention(0)).unwrap();
+        let mut app = db.head().appender();
+        // The head holds later samples of all series.
+        for i in 0..200 {
+            for t in [300_000, 301_000, 302_000] {
+                app.append(&series(i), t, -1.0).unwrap();
+            }
+        }
+        app.commit().unwrap();
+        for (matchers, mint, maxt) in [
+            (
+                vec![Matcher::new(MatchType::Equal, "__name__", "m").unwrap()],
+                0,
+                400_000,
+            ),
+            (
+                vec![Matcher::new(MatchType::Equal, "__name__", "m").unwrap()],
+                100_500,
+                299_500,
+            ),
+            (
+                vec![Matcher::new(MatchType::Regexp, "i", "00.").unwrap()],
+                0,
+                400_000,
+            ),
+            (
+                vec![Matcher::new(MatchType::Equal, "i", "nope").unwrap()],
+                0,
+                400_000,
+            ),
+        ] {
+            let hints = SelectHints::default();
+            let want = Queryable::select(&db, mint, maxt, &matchers, &hints).unwrap();
+            let got: Vec<Series> = db
+                .select_stream(mint, maxt, &matchers, &hints, false)
+                .unwrap()
+                .map(|r| r.unwrap().0)
+                .collect();
+            assert_eq!(got, want, "{matchers:?} {mint}..={maxt}");
+        }
+        let all = Queryable::select(
+            &db,
+            0,
+            400_000,
+            &[Matcher::new(MatchType::Equal, "__name__", "m").unwrap()],
+            &SelectHints::default(),
+        )
+        .unwrap();
+        assert_eq!(all.len(), 200);
+        assert_eq!(all[0].floats.len(), 303);
+        assert_eq!(all[1].floats.len(), 3);
+        assert_eq!(all[0].floats[299].f, 299.0);
+    }
+
+    /// A reader that stops early ends the worker (no hang, no panic).
+    #[test]
+    fn dropping_a_stream_early_is_fine() {
+        let head_series =
+            |i: usize| Labels::from_pairs(&[("__name__", "m"), ("i", &i.to_string())]);
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path(), vigil_tsdb::db::DbOptions::default()).unwrap();
+        let mut app = db.head().appender();
+        for i in 0..500 {
+            app.append(&head_series(i), 1000, 1.0).unwrap();
+        }
+        app.commit().unwrap();
+        let m = [Matcher::new(MatchType::Equal, "__name__", "m").unwrap()];
+        let mut s = db
+            .select_stream(0, 2000, &m, &SelectHints::default(), false)
+            .unwrap();
+        assert!(s.next().is_some());
+        drop(s);
     }
 }

@@ -187,6 +187,12 @@ pub(crate) fn range_fn(
     keep_name: bool,
     f: &mut RangeFn<'_>,
 ) -> EResult<Matrix> {
+    // An aggregation right above may take the output series one by one
+    // (taken first: the arguments below may hold aggregations of their own).
+    let mut sink = ev
+        .agg_sink
+        .take()
+        .filter(|s| s.range.start == r.start && s.range.end == r.end && s.range.step == r.step);
     let mut scalars: Vec<Vec<f64>> = Vec::new();
     for (i, a) in c.args.iter().enumerate() {
         if i != matrix_arg && a.type_of() == crate::ValueType::Scalar {
@@ -196,7 +202,7 @@ pub(crate) fn range_fn(
     let Some(arg) = c.args.get(matrix_arg) else {
         return err("missing range argument");
     };
-    let input = ev.range_input(arg, r)?;
+    let (input, stream) = ev.range_input_stream(arg, r)?;
     let name = c.func.name;
     if input.anchored && !matches!(name, "changes" | "delta" | "increase" | "rate" | "resets") {
         return err(format!(
@@ -210,23 +216,20 @@ pub(crate) fn range_fn(
     }
     let delayed = ev.opts.enable_delayed_name_removal;
     let n = r.len();
-    let mut out: Matrix = Vec::with_capacity(input.series.len());
+    let mut out: Matrix = Vec::new();
     let mut fx = FnCtx {
         ev,
         arg_pos: arg.pos(),
     };
     let mut sv = vec![0.0; scalars.len()];
-    for (si, s) in input.series.iter().enumerate() {
-        let st_floats: &[i64] = input
-            .starts
-            .get(si)
-            .map(|x| x.floats.as_slice())
+    let mut seen = SeenSteps::default();
+    for item in stream {
+        let (s, starts) = item?;
+        let s = &s;
+        let st_floats: &[i64] = Some(starts.floats.as_slice())
             .filter(|x| x.len() == s.floats.len())
             .unwrap_or_default();
-        let st_hists: &[i64] = input
-            .starts
-            .get(si)
-            .map(|x| x.histograms.as_slice())
+        let st_hists: &[i64] = Some(starts.histograms.as_slice())
             .filter(|x| x.len() == s.histograms.len())
             .unwrap_or_default();
         let drop = !keep_name || s.drop_name;
@@ -277,18 +280,66 @@ pub(crate) fn range_fn(
         } else {
             s.metric.clone()
         };
-        out.push(Series {
+        let series = Series {
             metric,
             floats,
             histograms,
             drop_name: drop && delayed,
-        });
+        };
+        match sink.as_mut() {
+            Some(agg) => {
+                if !delayed {
+                    seen.check(&series, r)?;
+                }
+                agg.push(fx.ev, &series);
+                fx.ev
+                    .release_samples(series.floats.len() + series.histograms.len());
+            }
+            None => out.push(series),
+        }
+    }
+    if let Some(agg) = sink {
+        fx.ev.agg_sink = Some(agg);
+        return Ok(out);
     }
     // absent_over_time only looks at presence, so Prometheus skips the check.
     if !delayed && name != "absent_over_time" {
         check_unique_series(&out)?;
     }
     Ok(out)
+}
+
+/// The steps at which each output label set of a streamed range function
+/// had a value: the streaming form of [`check_unique_series`].
+#[derive(Default)]
+struct SeenSteps(super::labels::FastMap<Labels, Vec<u64>>);
+
+impl SeenSteps {
+    fn check(&mut self, s: &Series, r: Range) -> EResult<()> {
+        let words = r.len().div_ceil(64);
+        let bits = self
+            .0
+            .entry(s.metric.clone())
+            .or_insert_with(|| vec![0; words]);
+        let times = s
+            .floats
+            .iter()
+            .map(|p| p.t)
+            .chain(s.histograms.iter().map(|p| p.t));
+        for t in times {
+            let Ok(i) = usize::try_from((t - r.start) / r.step) else {
+                continue;
+            };
+            if let Some(w) = bits.get_mut(i / 64) {
+                let bit = 1u64 << (i % 64);
+                if *w & bit != 0 {
+                    return err("vector cannot contain metrics with the same labelset");
+                }
+                *w |= bit;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Errors if two series share a label set at some step (the series-major

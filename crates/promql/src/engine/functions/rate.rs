@@ -154,7 +154,16 @@ pub(crate) fn extrapolated_rate(
         first_hc = 0.0;
         result_h = None;
         result_f = w.floats.last()?.f - first_f;
-        if counter {
+        if counter && w.st_floats.is_empty() {
+            // No start timestamps: a reset is a drop in value.
+            let mut prev = first_f;
+            for p in w.floats.iter().skip(1) {
+                if p.f < prev {
+                    result_f += prev;
+                }
+                prev = p.f;
+            }
+        } else if counter {
             let sts = w.st_floats;
             let mut overlap = false;
             for (i, p) in w.floats.windows(2).enumerate() {

@@ -1,0 +1,224 @@
+//! Streaming selects over a [`Db`]: the series a select names are found in
+//! every overlapping block's index (and the head) first, keeping only
+//! their labels and chunk references; each series' chunks are decoded when
+//! the engine reaches it. Large selects decode on a worker thread a few
+//! series ahead of the engine, so decoding overlaps evaluation on a second
+//! core while memory stays bounded by the channel.
+//!
+//! The result equals [`Db::select_data`]'s: label order, samples of one
+//! series merged across sources with the earliest source winning equal
+//! timestamps (blocks by min time, then the head), tombstones applied,
+//! series without samples in the range left out.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::mpsc::sync_channel;
+
+use vigil_model::{Labels, LabelsBuilder, Matcher};
+use vigil_tsdb::block::Block;
+use vigil_tsdb::db::Db;
+use vigil_tsdb::index::ChunkMeta;
+use vigil_tsdb::querier::block_postings;
+use vigil_tsdb::series_data::{SeriesData, decode_chunk};
+
+use super::tsdb::to_series;
+use super::{SeriesStream, StartTimes, StorageError};
+use crate::value::Series;
+
+/// Selects with at least this many series decode on a worker thread;
+/// smaller ones (rule evaluation, most instant queries) decode inline and
+/// save the thread start.
+const WORKER_MIN_SERIES: usize = 64;
+
+/// Decoded series the worker may run ahead of the engine.
+const WORKER_AHEAD: usize = 32;
+
+/// Where part of one series' samples come from.
+enum Part {
+    /// Chunks of block `block` (an index into [`Plan::blocks`]) that
+    /// overlap the range, and the block's deleted intervals of the series.
+    Block {
+        block: usize,
+        chunks: Vec<ChunkMeta>,
+        stones: Vec<(i64, i64)>,
+    },
+    /// Samples already copied out of the head.
+    Head(SeriesData),
+}
+
+/// What a select reads: the blocks involved and, in label order, each
+/// series with its sources in merge order.
+struct Plan {
+    blocks: Vec<Arc<Block>>,
+    series: std::vec::IntoIter<(Labels, Vec<Part>)>,
+    mint: i64,
+    maxt: i64,
+}
+
+fn block_error(block: &Block, e: impl std::fmt::Display) -> StorageError {
+    StorageError(format!("block {}: {e}", block.dir().display()))
+}
+
+impl Plan {
+    fn new(db: &Db, mint: i64, maxt: i64, matchers: &[Matcher]) -> Result<Plan, StorageError> {
+        let blocks: Vec<Arc<Block>> = db
+            .blocks()
+            .into_iter()
+            .filter(|b| b.meta().max_time > mint && b.meta().min_time <= maxt)
+            .collect();
+        let mut sources: Vec<Vec<(Labels, Part)>> = Vec::new();
+        let mut b = LabelsBuilder::new();
+        let mut chunks = Vec::new();
+        for (bi, block) in blocks.iter().enumerate() {
+            let idx = block.index();
+            let ids = block_postings(idx, matchers).map_err(|e| block_error(block, e))?;
+            let mut list = Vec::with_capacity(ids.len());
+            for id in ids {
+                let labels = idx
+                    .series(id, &mut b, &mut chunks)
+                    .map_err(|e| block_error(block, e))?;
+                let overlapping: Vec<ChunkMeta> = chunks
+                    .iter()
+                    .filter(|c| c.maxt >= mint && c.mint <= maxt)
+                    .cloned()
+                    .collect();
+                if overlapping.is_empty() {
+                    continue;
+                }
+                let stones = block.tombstones().get(&id).cloned().unwrap_or_default();
+                list.push((
+                    labels,
+                    Part::Block {
+                        block: bi,
+                        chunks: overlapping,
+                        stones,
+                    },
+                ));
+            }
+            sources.push(list);
+        }
+        let head: Vec<(Labels, Part)> = db
+            .head()
+            .select_data(mint, maxt, matchers)
+            .into_iter()
+            .map(|(l, d)| (l, Part::Head(d)))
+            .collect();
+        sources.push(head);
+        sources.retain(|s| !s.is_empty());
+        let series: Vec<(Labels, Vec<Part>)> = if sources.len() <= 1 {
+            let mut one: Vec<(Labels, Vec<Part>)> = sources
+                .pop()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(l, p)| (l, vec![p]))
+                .collect();
+            if !one.is_sorted_by(|a, b| a.0 <= b.0) {
+                one.sort_by(|a, b| a.0.cmp(&b.0));
+            }
+            one
+        } else {
+            let mut merged: BTreeMap<Labels, Vec<Part>> = BTreeMap::new();
+            for (l, p) in sources.into_iter().flatten() {
+                merged.entry(l).or_default().push(p);
+            }
+            merged.into_iter().collect()
+        };
+        Ok(Plan {
+            blocks,
+            series: series.into_iter(),
+            mint,
+            maxt,
+        })
+    }
+
+    /// Decodes the samples of one series from its sources.
+    fn load(&self, parts: Vec<Part>) -> Result<SeriesData, StorageError> {
+        let mut acc: Option<SeriesData> = None;
+        for part in parts {
+            let data = match part {
+                Part::Head(d) => d,
+                Part::Block {
+                    block,
+                    chunks,
+                    stones,
+                } => {
+                    let Some(block) = self.blocks.get(block) else {
+                        continue;
+                    };
+                    let mut d = SeriesData::default();
+                    for c in &chunks {
+                        let rec = block
+                            .chunk(c.reference)
+                            .map_err(|e| block_error(block, e))?;
+                        decode_chunk(rec.encoding, rec.data, self.mint, self.maxt, &mut d)
+                            .map_err(|e| block_error(block, e))?;
+                    }
+                    d.apply_tombstones(&stones);
+                    // Overlapping chunks (a damaged block, or one from a
+                    // peer) must still give strictly increasing samples.
+                    if d.floats.windows(2).any(|w| w[0].0 >= w[1].0) {
+                        d.floats.sort_by_key(|s| s.0);
+                        d.floats.dedup_by_key(|s| s.0);
+                    }
+                    if d.histograms.windows(2).any(|w| w[0].0 >= w[1].0) {
+                        d.histograms.sort_by_key(|s| s.0);
+                        d.histograms.dedup_by_key(|s| s.0);
+                    }
+                    d
+                }
+            };
+            match &mut acc {
+                Some(a) => a.merge(data),
+                None => acc = Some(data),
+            }
+        }
+        Ok(acc.unwrap_or_default())
+    }
+
+    /// The next series with samples, decoded.
+    fn next_series(&mut self) -> Option<Result<Series, StorageError>> {
+        while let Some((labels, parts)) = self.series.next() {
+            match self.load(parts) {
+                Ok(d) if d.is_empty() => continue,
+                Ok(d) => return Some(Ok(to_series(labels, d))),
+                Err(e) => {
+                    // Nothing more after an error.
+                    self.series = Vec::new().into_iter();
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Streams the series `matchers` select in `mint..=maxt` from `db`.
+pub(super) fn stream(
+    db: &Db,
+    mint: i64,
+    maxt: i64,
+    matchers: &[Matcher],
+) -> Result<SeriesStream<'static>, StorageError> {
+    let mut plan = Plan::new(db, mint, maxt, matchers)?;
+    let with_st = |r: Result<Series, StorageError>| r.map(|s| (s, StartTimes::default()));
+    if plan.series.len() < WORKER_MIN_SERIES {
+        return Ok(Box::new(
+            std::iter::from_fn(move || plan.next_series()).map(with_st),
+        ));
+    }
+    let (tx, rx) = sync_channel(WORKER_AHEAD);
+    let worker = std::thread::Builder::new()
+        .name("promql-decode".into())
+        .spawn(move || {
+            // A closed channel means the engine stopped reading: stop too.
+            while let Some(s) = plan.next_series() {
+                if tx.send(s).is_err() {
+                    return;
+                }
+            }
+        });
+    match worker {
+        Ok(_) => Ok(Box::new(rx.into_iter().map(with_st))),
+        Err(e) => Err(StorageError(format!("starting a decode thread: {e}"))),
+    }
+}
