@@ -1,5 +1,6 @@
 // Autocompletion for the expression box: metric names, label names (inside
-// `{…}` and `by (…)`), PromQL functions and keywords, in a plain listbox
+// `{…}` and `by (…)`), label values (after `name=`, limited to the selector's
+// metric when it has one), PromQL functions and keywords, in a plain listbox
 // under the textarea (ARIA combobox pattern, keyboard driven).
 
 import { h, api } from "./util.js";
@@ -22,6 +23,7 @@ atan2`.split(/\s+/);
 
 let metricNames = null;
 let labelNames = null;
+const labelValues = new Map();
 
 function load(which) {
   if (which === "metric") {
@@ -32,13 +34,35 @@ function load(which) {
   return labelNames;
 }
 
+/** Values of label `name`, of the series of `metric` when it is known. */
+function loadValues(name, metric) {
+  const key = `${name}\u0000${metric || ""}`;
+  if (!labelValues.has(key)) {
+    // GET only: the label values endpoint takes no form body.
+    const match = metric ? `?match[]=${encodeURIComponent(metric)}` : "";
+    labelValues.set(key, api(`label/${encodeURIComponent(name)}/values${match}`)
+      .then((b) => b.data, () => []));
+  }
+  return labelValues.get(key);
+}
+
+/** A label value typed so far inside `{…}`: `name op "partial` (or just
+ * `name op`), with the metric name written before the brace. */
+const VALUE = /([A-Za-z_][\w]*)\s*(?:=~|!~|!=|=)\s*(["'`]?)((?:[^"'`\\]|\\.)*)$/;
+
 /** What the text before the cursor asks for: `{token, kind}`, kind being
- * "label", "expr" or null (inside a string: nothing to offer). */
+ * "label", "value" (with `label`, `quote` and `metric`), "expr" or null
+ * (nothing to offer). */
 function context(before) {
   const token = (/[A-Za-z_:][\w:]*$/.exec(before) || [""])[0];
   const open = before.lastIndexOf("{");
   if (open > before.lastIndexOf("}")) {
     const inside = before.slice(open);
+    const v = VALUE.exec(inside);
+    if (v && (v[2] || !v[3])) {
+      const metric = (/([A-Za-z_:][\w:]*)\s*$/.exec(before.slice(0, open)) || [])[1];
+      return { token: v[3], kind: "value", label: v[1], quote: v[2], metric };
+    }
     const quotes = (inside.match(/(?<!\\)["'`]/g) || []).length;
     if (quotes % 2) return { token, kind: null };
     // After a label name and its operator comes a value, not a name.
@@ -73,7 +97,7 @@ export function attachCompletion(textarea, onInput) {
   textarea.setAttribute("aria-autocomplete", "list");
   textarea.setAttribute("aria-controls", list.id);
   textarea.setAttribute("aria-expanded", "false");
-  let items = [], selected = -1, token = "", seq = 0;
+  let items = [], selected = -1, token = "", quote = "", seq = 0;
 
   const close = () => {
     list.hidden = true;
@@ -97,8 +121,20 @@ export function attachCompletion(textarea, onInput) {
     const pos = textarea.selectionStart;
     const value = textarea.value;
     const start = pos - token.length;
-    const insert = it.kind === "function" ? it.text + "()" : it.text;
-    textarea.value = value.slice(0, start) + insert + value.slice(pos);
+    let insert = it.kind === "function" ? it.text + "()" : it.text;
+    let after = value.slice(pos);
+    if (it.kind === "value") {
+      // Quote the value as a PromQL string, closing the quote once.
+      const q = quote || '"';
+      let body = it.text;
+      if (q !== "`") {
+        body = JSON.stringify(body).slice(1, -1);
+        if (q === "'") body = body.replace(/'/g, "\\'");
+      }
+      insert = (quote ? "" : q) + body + q;
+      if (after.startsWith(q)) after = after.slice(1);
+    }
+    textarea.value = value.slice(0, start) + insert + after;
     const caret = start + insert.length - (it.kind === "function" ? 1 : 0);
     textarea.setSelectionRange(caret, caret);
     close();
@@ -114,6 +150,8 @@ export function attachCompletion(textarea, onInput) {
     let pool;
     if (ctx.kind === "label") {
       pool = (await load("label")).map((text) => ({ text, kind: "label" }));
+    } else if (ctx.kind === "value") {
+      pool = (await loadValues(ctx.label, ctx.metric)).map((text) => ({ text, kind: "value" }));
     } else {
       const metrics = await load("metric");
       pool = [
@@ -125,6 +163,7 @@ export function attachCompletion(textarea, onInput) {
     }
     if (mine !== seq || document.activeElement !== textarea) return;
     token = ctx.token;
+    quote = ctx.quote || "";
     items = rank(pool, token);
     if (items.length === 0) return close();
     list.replaceChildren(...items.map((it, i) => h("li", {
