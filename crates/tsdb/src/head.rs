@@ -240,7 +240,8 @@ impl Head {
     }
 
     /// As [`Head::get_or_create`], creating a new series under reference
-    /// `want` when it is free (WAL replay).
+    /// `want` when it is free (WAL replay). A new series is not added to
+    /// the postings: the caller does that ([`Head::add_postings`]).
     fn get_or_create_with_ref(
         &self,
         labels: &Labels,
@@ -249,12 +250,16 @@ impl Head {
         let c = self.series.get_or_create_with_ref(labels, want)?;
         if c.created {
             self.counters.series_created.fetch_add(1, Ordering::Relaxed);
-            self.postings
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .add(c.series_ref, labels);
         }
         Ok(c)
+    }
+
+    /// Adds new series to the postings in one go.
+    fn add_postings(&self, created: &[(u32, series::SeriesHandle)]) {
+        let mut p = self.postings.write().unwrap_or_else(|e| e.into_inner());
+        for (r, h) in created {
+            p.add(*r, &h.labels);
+        }
     }
 
     fn take_buffers(&self) -> appender::Buffers {

@@ -39,22 +39,32 @@ impl BitWriter {
     }
 
     /// Writes the low `n` bits of `v` (n ≤ 64), most significant first.
-    pub(crate) fn write_bits(&mut self, v: u64, mut n: u32) {
+    pub(crate) fn write_bits(&mut self, v: u64, n: u32) {
         debug_assert!(n <= 64);
-        let mut v = if n == 64 { v } else { v << (64 - n) };
-        while n > 0 {
-            if self.free == 0 {
-                self.bytes.push(0);
-                self.free = 8;
-            }
-            let take = n.min(self.free as u32);
-            let chunk = (v >> (64 - take)) as u8;
+        if n == 0 {
+            return;
+        }
+        let mut n = n.min(64);
+        let v = if n == 64 { v } else { v & ((1u64 << n) - 1) };
+        // Fill the free low bits of the last byte, then whole bytes, then
+        // the top of one more byte.
+        if self.free > 0 {
+            let take = n.min(u32::from(self.free));
+            let chunk = ((v >> (n - take)) & ((1u64 << take) - 1)) as u8;
             if let Some(last) = self.bytes.last_mut() {
-                *last |= chunk << (self.free as u32 - take);
+                *last |= chunk << (u32::from(self.free) - take);
             }
             self.free -= take as u8;
             n -= take;
-            v = if take == 64 { 0 } else { v << take };
+        }
+        self.bytes.reserve(9);
+        while n >= 8 {
+            n -= 8;
+            self.bytes.push((v >> n) as u8);
+        }
+        if n > 0 {
+            self.bytes.push((v as u8) << (8 - n));
+            self.free = (8 - n) as u8;
         }
     }
 
@@ -220,6 +230,15 @@ mod tests {
             };
             assert_eq!(got, v, "width {n}");
         }
+    }
+
+    #[test]
+    fn bits_above_the_width_are_ignored() {
+        let mut w = BitWriter::default();
+        w.write_bit(true);
+        w.write_bits(u64::MAX, 3);
+        w.write_bits(0xf0f0, 12);
+        assert_eq!(w.bytes(), &[0b1111_0000, 0b1111_0000]);
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod kinds;
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::Ordering;
 
 use vigil_model::Labels;
 
@@ -131,8 +132,11 @@ pub(super) struct Buffers {
     /// Per sample, its series' index into `touched`.
     slots: Vec<u32>,
     touched: Vec<Touched>,
-    /// Series reference → index into `touched`.
+    /// Series reference → index into `touched`, built only when a series
+    /// turns out to be held by another appender too (each series otherwise
+    /// remembers which batch touched it, see [`SeriesState::batch`]).
     by_ref: RefMap<u32>,
+    by_ref_built: bool,
     series_rec: Vec<u8>,
     samples_rec: Vec<u8>,
     compressed: [Vec<u8>; 2],
@@ -163,6 +167,7 @@ impl Buffers {
         self.slots.clear();
         self.touched.clear();
         self.by_ref.clear();
+        self.by_ref_built = false;
         self.hists.clear();
         self.hist_slots.clear();
         self.fhists.clear();
@@ -183,22 +188,26 @@ impl Buffers {
 pub struct Appender<'a> {
     head: &'a Head,
     min_valid: i64,
+    /// This batch's number (see [`SeriesState::batch`]).
+    id: u32,
     b: Buffers,
+}
+
+/// Numbers batches; 0 is never handed out (a series' "no batch").
+static NEXT_BATCH: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn next_batch() -> u32 {
+    match NEXT_BATCH.fetch_add(1, Ordering::Relaxed) {
+        0 => NEXT_BATCH.fetch_add(1, Ordering::Relaxed),
+        n => n,
+    }
 }
 
 impl Drop for Appender<'_> {
     fn drop(&mut self) {
         // Series a commit did not already give back (rollback, rejected
         // samples, an error, unwinding).
-        for t in &self.b.touched {
-            if t.hold != Hold::Released {
-                let mut st = t.handle.lock();
-                st.pending = st.pending.saturating_sub(1);
-                if t.hold == Hold::Claimed {
-                    st.applying = false;
-                }
-            }
-        }
+        self.release_all();
         let mut b = std::mem::take(&mut self.b);
         if b.samples.capacity() <= Buffers::MAX_POOLED {
             b.clear();
@@ -208,10 +217,26 @@ impl Drop for Appender<'_> {
 }
 
 impl<'a> Appender<'a> {
+    /// Gives back every series the batch still holds.
+    fn release_all(&mut self) {
+        for t in self.b.touched.iter_mut() {
+            if t.hold != Hold::Released {
+                let mut st = t.handle.lock();
+                st.pending = st.pending.saturating_sub(1);
+                drop(st);
+                if t.hold == Hold::Claimed {
+                    t.handle.applying.store(false, Ordering::Release);
+                }
+                t.hold = Hold::Released;
+            }
+        }
+    }
+
     pub(super) fn new(head: &'a Head) -> Appender<'a> {
         Appender {
             head,
             min_valid: head.appendable_min_valid_time(),
+            id: next_batch(),
             b: head.take_buffers(),
         }
     }
@@ -254,7 +279,7 @@ impl<'a> Appender<'a> {
             let c = self.head.get_or_create(labels).map_err(|e| match e {
                 CreateError::RefTooLarge | CreateError::RefTaken => AppendError::TooManySeries,
             })?;
-            if let Some(idx) = self.touch(c.series_ref, Some(c.handle)) {
+            if let Ok(idx) = self.touch(c.series_ref, c.handle)? {
                 return Ok((c.series_ref, idx));
             }
         }
@@ -264,18 +289,15 @@ impl<'a> Appender<'a> {
     /// The series with reference `r` in this batch (see [`Self::resolve`]).
     fn resolve_ref(&mut self, r: SeriesRef) -> Result<(u32, u32), AppendError> {
         let r32 = u32::try_from(r).map_err(|_| AppendError::UnknownSeriesRef(r))?;
-        if let Some(&idx) = self.b.by_ref.get(&r32) {
-            return Ok((r32, idx));
-        }
         let handle = self
             .head
             .series
             .get(r)
             .ok_or(AppendError::UnknownSeriesRef(r))?;
-        match self.touch(r32, Some(handle.clone())) {
-            Some(idx) => Ok((r32, idx)),
+        match self.touch(r32, handle)? {
+            Ok(idx) => Ok((r32, idx)),
             // Removed meanwhile: the series comes back under a new reference.
-            None => {
+            Err(handle) => {
                 let labels = handle.labels.clone();
                 self.resolve(&labels)
             }
@@ -313,9 +335,12 @@ impl<'a> Appender<'a> {
         }
         let (r, handle) = (t.r, t.handle.clone());
         self.commit_batch()?;
+        // The committed series are given back; what follows is a new batch.
+        self.release_all();
         self.b.clear();
-        self.touch(r, Some(handle))
-            .ok_or(AppendError::UnknownSeriesRef(SeriesRef::from(r)))
+        self.id = next_batch();
+        self.touch(r, handle)?
+            .map_err(|_| AppendError::UnknownSeriesRef(SeriesRef::from(r)))
     }
 
     /// Number of samples in the batch.
@@ -341,23 +366,53 @@ impl<'a> Appender<'a> {
 
     /// The batch's entry for series `r` (an index into `touched`), made on
     /// first touch from `handle` (counting the batch in the series'
-    /// `pending`); `None` if the series was removed from the head meanwhile.
-    fn touch(&mut self, r: u32, handle: Option<SeriesHandle>) -> Option<u32> {
-        if let Some(&idx) = self.b.by_ref.get(&r) {
-            return Some(idx);
-        }
-        let handle = handle?;
+    /// `pending`); `Ok(Err(handle))` if the series was removed from the head
+    /// meanwhile.
+    fn touch(
+        &mut self,
+        r: u32,
+        handle: SeriesHandle,
+    ) -> Result<Result<u32, SeriesHandle>, AppendError> {
+        let idx = u32::try_from(self.b.touched.len()).map_err(|_| AppendError::TooManySeries)?;
         let (last, logged) = {
             let mut st = handle.lock();
             if st.removed {
-                return None;
+                drop(st);
+                return Ok(Err(handle));
+            }
+            if st.batch == self.id
+                && self
+                    .b
+                    .touched
+                    .get(st.batch_idx as usize)
+                    .is_some_and(|t| t.r == r)
+            {
+                return Ok(Ok(st.batch_idx));
+            }
+            if st.pending > 0 {
+                // Another appender holds it too and may have overwritten
+                // this batch's mark: look for it the slow way.
+                let b = &mut self.b;
+                if !b.by_ref_built {
+                    b.by_ref.clear();
+                    for (i, t) in b.touched.iter().enumerate() {
+                        b.by_ref.insert(t.r, i as u32);
+                    }
+                    b.by_ref_built = true;
+                }
+                if let Some(&i) = b.by_ref.get(&r) {
+                    st.batch = self.id;
+                    st.batch_idx = i;
+                    return Ok(Ok(i));
+                }
             }
             // From here until this appender gives it back, garbage
             // collection keeps the series.
             st.pending = st.pending.saturating_add(1);
+            st.batch = self.id;
+            st.batch_idx = idx;
             (st.last(), st.logged)
         };
-        let idx = u32::try_from(self.b.touched.len()).ok()?;
         self.b.touched.push(Touched {
             r,
             handle,
@@ -367,8 +422,10 @@ impl<'a> Appender<'a> {
             hold: Hold::Pending,
             kind: Kind::None,
         });
-        self.b.by_ref.insert(r, idx);
-        Some(idx)
+        if self.b.by_ref_built {
+            self.b.by_ref.insert(r, idx);
+        }
+        Ok(Ok(idx))
     }
 
     fn add(&mut self, r: u32, idx: u32, t: i64, v: f64) -> Result<SeriesRef, AppendError> {
@@ -534,19 +591,23 @@ impl<'a> Appender<'a> {
             if t.unlogged {
                 st.logged = true;
             }
+            // Only a sample that cut a chunk can leave one to persist
+            // (checking the chunk list itself costs a cache miss).
+            let cuts = st.cut.len();
             if st.append(s.t, s.v, range) {
                 floats += 1;
                 mint = mint.min(s.t);
                 maxt = maxt.max(s.t);
                 if let Some(store) = &head.chunks {
-                    if st.has_unpersisted() {
+                    if st.cut.len() != cuts && st.has_unpersisted() {
                         st.persist_cut(s.series, store);
                     }
                 }
             }
             if early && t.last_sample == Some(i as u32) {
                 st.pending = st.pending.saturating_sub(1);
-                st.applying = false;
+                drop(st);
+                t.handle.applying.store(false, Ordering::Release);
                 t.hold = Hold::Released;
             }
         }
@@ -569,12 +630,13 @@ impl<'a> Appender<'a> {
             if touched.unlogged {
                 st.logged = true;
             }
+            let cuts = st.cut.len();
             if st.append_histogram(t, h, range) {
                 hists += 1;
                 mint = mint.min(t);
                 maxt = maxt.max(t);
                 if let Some(store) = &head.chunks {
-                    if st.has_unpersisted() {
+                    if st.cut.len() != cuts && st.has_unpersisted() {
                         st.persist_cut(series, store);
                     }
                 }
@@ -612,7 +674,8 @@ impl<'a> Appender<'a> {
                 st.logged = true;
             }
             st.pending = st.pending.saturating_sub(1);
-            st.applying = false;
+            drop(st);
+            t.handle.applying.store(false, Ordering::Release);
             t.hold = Hold::Released;
         }
         head.note_time_range(mint, maxt);
@@ -625,13 +688,7 @@ impl<'a> Appender<'a> {
 
 /// Marks `h` as being applied to, after any earlier commit finished.
 fn claim(h: &SeriesHandle) {
-    loop {
-        let mut st = h.lock();
-        if !st.applying {
-            st.applying = true;
-            return;
-        }
-        drop(st);
+    while h.applying.swap(true, Ordering::Acquire) {
         // The commit holding it applies without any lock this one holds.
         std::thread::yield_now();
     }

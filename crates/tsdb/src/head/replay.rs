@@ -7,11 +7,13 @@
 //! resolved through that map in WAL order. Series whose new reference
 //! differs from the WAL's get a fresh series record with their next commit.
 //!
-//! Records are read in order in batches. Each batch is decoded on worker
-//! threads (decoding is most of the cost), its series records are then
-//! applied in WAL order, and its samples are applied by the workers, each
-//! owning the series whose `ref % workers` is its number — so every series
-//! sees its samples in WAL order, exactly as the appender applied them.
+//! Records are read in order in batches. Each batch is decoded on
+//! short-lived threads, its series records are then applied in WAL order on
+//! the reading thread, and its samples are routed to long-lived workers
+//! (`replay/workers.rs`), each owning the series whose `ref % workers` is
+//! its number — so every series sees its samples in WAL order, exactly as
+//! the appender applied them — while the reading thread goes on with the
+//! next batch.
 //!
 //! A Prometheus checkpoint (`wal/checkpoint.N/`) is read first, then the
 //! segments after `N`, as Prometheus does.
@@ -21,6 +23,8 @@
 //! prefix is copied to a new file that is renamed over it, as Prometheus'
 //! repair does) and later segments are deleted, so the next start is clean.
 
+mod workers;
+
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
@@ -28,7 +32,6 @@ use std::sync::Mutex;
 
 use super::exemplars::StoredExemplar;
 use super::mmap::{FoundChunk, LoadedChunks};
-use super::series::SeriesHandle;
 use super::{Head, HeadOptions};
 use crate::error::Error;
 use crate::record::{
@@ -38,6 +41,7 @@ use crate::record::{
 };
 use crate::series_data::HistogramValue;
 use crate::wal::{Corruption, SegmentReader, WalWriter, list_segments, segment_name};
+use workers::Workers;
 
 /// Bytes of records decoded per batch.
 const BATCH_BYTES: usize = 16 << 20;
@@ -223,9 +227,9 @@ fn threads(opts: &HeadOptions) -> usize {
     }
 }
 
-struct Replayer<'a> {
+struct Replayer<'a, 's> {
     head: &'a Head,
-    workers: usize,
+    workers: Workers<'s>,
     /// WAL reference → the head's reference, as defined by the latest series
     /// record for it read so far.
     refs: RefTable,
@@ -268,40 +272,51 @@ fn replay(
     wbl_dir: &Path,
     loaded: LoadedChunks,
 ) -> Result<ReplayReport, Error> {
-    let mut rp = Replayer {
-        head,
-        workers: threads(&head.opts),
-        refs: RefTable::default(),
-        report: ReplayReport {
-            skipped_chunks: loaded.skipped,
-            chunks_corruption: loaded.corruption,
-            ..ReplayReport::default()
-        },
-        mmapped: loaded.by_series,
-        last_segment: list_segments(wal_dir)?.last().map_or(0, |(n, _)| *n),
-        batch: Vec::new(),
-        batch_bytes: 0,
-    };
-    // A checkpoint (written by Prometheus when it truncates the WAL) holds
-    // the series and samples of the segments up to its number.
-    let mut first = 0;
-    if let Some((dir, n)) = last_checkpoint(wal_dir)? {
-        if let Some(c) = rp.segments(&dir, 0)? {
-            return Err(Error::Corrupt {
-                what: "WAL checkpoint",
-                message: format!("{}: {c}", dir.display()),
-            });
+    let last_segment = list_segments(wal_dir)?.last().map_or(0, |(n, _)| *n);
+    std::thread::scope(|scope| {
+        let mut rp = Replayer {
+            head,
+            workers: Workers::start(scope, head, threads(&head.opts)),
+            refs: RefTable::default(),
+            report: ReplayReport {
+                skipped_chunks: loaded.skipped,
+                chunks_corruption: loaded.corruption,
+                ..ReplayReport::default()
+            },
+            mmapped: loaded.by_series,
+            last_segment,
+            batch: Vec::new(),
+            batch_bytes: 0,
+        };
+        let mut read = rp.read_wal(wal_dir);
+        rp.workers.drain();
+        if read.is_ok() {
+            rp.mark_logged();
+            if wbl_dir.exists() {
+                match rp.wbl(wbl_dir) {
+                    Ok(c) => rp.report.wbl_corruption = c,
+                    Err(e) => read = Err(e),
+                }
+            }
         }
-        first = n.saturating_add(1);
-    }
-    rp.report.corruption = rp.segments(wal_dir, first)?;
-    rp.flush();
-    rp.mark_logged();
-    if wbl_dir.exists() {
-        rp.report.wbl_corruption = rp.wbl(wbl_dir)?;
-    }
-    rp.report.unattached_chunks += rp.mmapped.values().map(|v| v.len() as u64).sum::<u64>();
-    Ok(rp.report)
+        // Whatever happened, the workers finish what they were handed.
+        let Replayer {
+            workers,
+            mut report,
+            mmapped,
+            ..
+        } = rp;
+        for r in workers.finish() {
+            report.samples += r.applied;
+            report.samples_in_chunks += r.in_chunks;
+            report.unknown_refs += r.unknown;
+            report.rejected_samples += r.rejected;
+            head.note_time_range(r.mint, r.maxt);
+        }
+        read?;
+        report.unattached_chunks += mmapped.values().map(|v| v.len() as u64).sum::<u64>();
+        Ok(report)
+    })
 }
 
 fn decode(rec: &[u8]) -> Decoded {
@@ -362,30 +377,27 @@ fn decode(rec: &[u8]) -> Decoded {
     }
 }
 
-/// A sample queued for a replay worker.
-#[derive(Debug, Clone)]
-enum Item {
-    Float(RefSample),
-    Histogram(u64, i64, HistogramValue),
-}
-
-impl Item {
-    fn series(&self) -> u64 {
-        match self {
-            Item::Float(s) => s.series,
-            Item::Histogram(r, _, _) => *r,
+impl Replayer<'_, '_> {
+    /// Reads the checkpoint, then the segments after it, applying their
+    /// records; the WAL's damage, if any, lands in the report.
+    fn read_wal(&mut self, wal_dir: &Path) -> Result<(), Error> {
+        // A checkpoint (written by Prometheus when it truncates the WAL)
+        // holds the series and samples of the segments up to its number.
+        let mut first = 0;
+        if let Some((dir, n)) = last_checkpoint(wal_dir)? {
+            if let Some(c) = self.segments(&dir, 0)? {
+                return Err(Error::Corrupt {
+                    what: "WAL checkpoint",
+                    message: format!("{}: {c}", dir.display()),
+                });
+            }
+            first = n.saturating_add(1);
         }
+        self.report.corruption = self.segments(wal_dir, first)?;
+        self.flush();
+        Ok(())
     }
 
-    fn t(&self) -> i64 {
-        match self {
-            Item::Float(s) => s.t,
-            Item::Histogram(_, t, _) => *t,
-        }
-    }
-}
-
-impl Replayer<'_> {
     /// Reads the segments numbered `first` and up in `dir`, queueing their
     /// records; stops at damage and returns where it is.
     fn segments(&mut self, dir: &Path, first: u32) -> Result<Option<Corruption>, Error> {
@@ -427,7 +439,8 @@ impl Replayer<'_> {
         self.report.records += records.len() as u64;
         let decoded = self.decode_parallel(&records);
         drop(records);
-        let mut shards: Vec<Vec<Item>> = vec![Vec::new(); self.workers];
+        let mut shards = self.workers.shards();
+        let n = shards.len().max(1);
         for d in decoded {
             match d {
                 Decoded::Series(series) => self.series(series),
@@ -440,7 +453,9 @@ impl Replayer<'_> {
                             continue;
                         };
                         s.series = u64::from(r);
-                        shards[r as usize % self.workers].push(Item::Float(s));
+                        if let Some(shard) = shards.get_mut(r as usize % n) {
+                            shard.floats.push(s);
+                        }
                     }
                 }
                 Decoded::Histograms(hs) => {
@@ -449,7 +464,10 @@ impl Replayer<'_> {
                             self.report.unknown_refs += 1;
                             continue;
                         };
-                        shards[r as usize % self.workers].push(Item::Histogram(u64::from(r), t, h));
+                        if let Some(shard) = shards.get_mut(r as usize % n) {
+                            let at = shard.floats.len();
+                            shard.hists.push((at, u64::from(r), t, h));
+                        }
                     }
                 }
                 Decoded::Exemplars(exemplars) => {
@@ -488,14 +506,15 @@ impl Replayer<'_> {
                 Decoded::Bad => self.report.bad_records += 1,
             }
         }
-        self.apply_parallel(shards);
+        self.workers.send(shards);
     }
 
     fn decode_parallel(&self, records: &[Vec<u8>]) -> Vec<Decoded> {
-        if self.workers <= 1 || records.len() < 2 {
+        let threads = self.workers.len();
+        if threads <= 1 || records.len() < 2 {
             return records.iter().map(|r| decode(r)).collect();
         }
-        let per = records.len().div_ceil(self.workers);
+        let per = records.len().div_ceil(threads);
         std::thread::scope(|s| {
             let jobs: Vec<_> = records
                 .chunks(per)
@@ -546,6 +565,7 @@ impl Replayer<'_> {
     }
 
     fn series(&mut self, series: Vec<RefSeries>) {
+        let mut created = Vec::new();
         for s in series {
             if s.labels.is_empty() {
                 self.report.bad_series += 1;
@@ -555,6 +575,9 @@ impl Replayer<'_> {
                 Ok(c) => {
                     self.report.series += 1;
                     self.refs.insert(s.series, c.series_ref);
+                    if c.created {
+                        created.push((c.series_ref, c.handle.clone()));
+                    }
                     if u64::from(c.series_ref) != s.series {
                         // A second reference for labels the head already
                         // has (a series removed and created again):
@@ -566,7 +589,17 @@ impl Replayer<'_> {
                             .unwrap_or_else(|e| e.into_inner())
                             .insert(s.series, (u64::from(c.series_ref), self.last_segment));
                     }
-                    if let Some(found) = self.mmapped.remove(&s.series) {
+                    // (Most WALs come without `chunks_head/`: skip hashing.)
+                    let found = match self.mmapped.is_empty() {
+                        true => None,
+                        false => self.mmapped.remove(&s.series),
+                    };
+                    if let Some(found) = found {
+                        if !c.created {
+                            // Samples routed earlier may still be on their
+                            // way to this series; they come first.
+                            self.workers.drain();
+                        }
                         let n = found.len() as u64;
                         let mut st = c.handle.lock();
                         match st.attach_disk_chunks(found) {
@@ -583,6 +616,7 @@ impl Replayer<'_> {
                 Err(_) => self.report.bad_series += 1,
             }
         }
+        self.workers.add_postings(created);
     }
 
     /// Marks as logged the series whose own reference the WAL's last series
@@ -597,90 +631,6 @@ impl Replayer<'_> {
             }
         });
     }
-
-    fn apply_parallel(&mut self, shards: Vec<Vec<Item>>) {
-        let head = self.head;
-        let results: Vec<ShardResult> = std::thread::scope(|s| {
-            let jobs: Vec<_> = shards
-                .into_iter()
-                .map(|shard| s.spawn(move || apply_shard(head, &shard)))
-                .collect();
-            jobs.into_iter()
-                .map(|j| j.join().unwrap_or_default())
-                .collect()
-        });
-        for r in results {
-            self.report.samples += r.applied;
-            self.report.samples_in_chunks += r.in_chunks;
-            self.report.unknown_refs += r.unknown;
-            self.report.rejected_samples += r.rejected;
-            head.note_time_range(r.mint, r.maxt);
-        }
-    }
-}
-
-#[derive(Debug)]
-struct ShardResult {
-    applied: u64,
-    in_chunks: u64,
-    unknown: u64,
-    rejected: u64,
-    mint: i64,
-    maxt: i64,
-}
-
-impl Default for ShardResult {
-    fn default() -> ShardResult {
-        ShardResult {
-            applied: 0,
-            in_chunks: 0,
-            unknown: 0,
-            rejected: 0,
-            mint: i64::MAX,
-            maxt: i64::MIN,
-        }
-    }
-}
-
-fn apply_shard(head: &Head, samples: &[Item]) -> ShardResult {
-    let mut res = ShardResult::default();
-    let range = head.opts.chunk_range;
-    let mut cached: Option<(u64, SeriesHandle)> = None;
-    for s in samples {
-        let (series, t) = (s.series(), s.t());
-        let handle = match &cached {
-            Some((r, h)) if *r == series => h,
-            _ => match head.series.get(series) {
-                Some(h) => &cached.insert((series, h)).1,
-                None => {
-                    res.unknown += 1;
-                    continue;
-                }
-            },
-        };
-        let mut st = handle.lock();
-        if st.open.is_none() && st.hist.is_none() && st.cut.last().is_some_and(|c| t <= c.maxt) {
-            res.in_chunks += 1;
-            continue;
-        }
-        let ok = match s {
-            Item::Float(f) => st.append(f.t, f.v, range),
-            Item::Histogram(_, t, h) => st.append_histogram(*t, h.as_ref(), range),
-        };
-        if ok {
-            if let Some(store) = &head.chunks {
-                if st.has_unpersisted() {
-                    st.persist_cut(series, store);
-                }
-            }
-            res.applied += 1;
-            res.mint = res.mint.min(t);
-            res.maxt = res.maxt.max(t);
-        } else {
-            res.rejected += 1;
-        }
-    }
-    res
 }
 
 /// Cuts segment `c.segment` at `c.offset` and deletes the segments after it.
