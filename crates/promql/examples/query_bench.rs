@@ -152,6 +152,16 @@ fn run(dir: &str, end: i64, queries: &[String]) {
             peak = peak.max(peak_rss_kib());
         }
         println!("{best:.1}\t{peak}\t{series}\t{q}");
+        if std::env::var_os("QUERY_BENCH_RSS").is_some() {
+            // Where the resident memory is after the query: heap (anon)
+            // versus mapped block files (file).
+            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+            let rss: Vec<&str> = status
+                .lines()
+                .filter(|l| l.starts_with("RssAnon") || l.starts_with("RssFile"))
+                .collect();
+            eprintln!("  {}", rss.join("  "));
+        }
     }
 }
 

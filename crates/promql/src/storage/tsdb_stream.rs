@@ -30,8 +30,12 @@ use crate::value::Series;
 /// save the thread start.
 const WORKER_MIN_SERIES: usize = 64;
 
-/// Decoded series the worker may run ahead of the engine.
-const WORKER_AHEAD: usize = 32;
+/// Decoded series each worker may run ahead of the engine.
+const WORKER_AHEAD: usize = 16;
+
+/// Decode workers of a large select: two keep up with the engine on a
+/// two-core machine (decoding costs about as much as a `rate`).
+const WORKERS: usize = 2;
 
 /// Where part of one series' samples come from.
 enum Part {
@@ -178,9 +182,9 @@ impl Plan {
     /// The next series with samples, decoded.
     fn next_series(&mut self) -> Option<Result<Series, StorageError>> {
         while let Some((labels, parts)) = self.series.next() {
-            match self.load(parts) {
-                Ok(d) if d.is_empty() => continue,
-                Ok(d) => return Some(Ok(to_series(labels, d))),
+            match self.decode(labels, parts) {
+                Ok(None) => continue,
+                Ok(Some(s)) => return Some(Ok(s)),
                 Err(e) => {
                     // Nothing more after an error.
                     self.series = Vec::new().into_iter();
@@ -189,6 +193,31 @@ impl Plan {
             }
         }
         None
+    }
+
+    /// One series decoded, `None` when it has no samples in the range.
+    fn decode(&self, labels: Labels, parts: Vec<Part>) -> Result<Option<Series>, StorageError> {
+        let d = self.load(parts)?;
+        Ok((!d.is_empty()).then(|| to_series(labels, d)))
+    }
+
+    /// Splits the plan into `n` taking every `n`th series in turn.
+    fn deal(self, n: usize) -> Vec<Plan> {
+        let mut lists: Vec<Vec<(Labels, Vec<Part>)>> = (0..n).map(|_| Vec::new()).collect();
+        for (i, s) in self.series.enumerate() {
+            if let Some(l) = lists.get_mut(i % n) {
+                l.push(s);
+            }
+        }
+        lists
+            .into_iter()
+            .map(|l| Plan {
+                blocks: self.blocks.clone(),
+                series: l.into_iter(),
+                mint: self.mint,
+                maxt: self.maxt,
+            })
+            .collect()
     }
 }
 
@@ -206,19 +235,48 @@ pub(super) fn stream(
             std::iter::from_fn(move || plan.next_series()).map(with_st),
         ));
     }
-    let (tx, rx) = sync_channel(WORKER_AHEAD);
-    let worker = std::thread::Builder::new()
-        .name("promql-decode".into())
-        .spawn(move || {
-            // A closed channel means the engine stopped reading: stop too.
-            while let Some(s) = plan.next_series() {
-                if tx.send(s).is_err() {
-                    return;
+    // Workers take series in turn and answer every one (`None` when it
+    // has no samples), so reading their channels in turn keeps label order.
+    let mut receivers = Vec::with_capacity(WORKERS);
+    for part in plan.deal(WORKERS) {
+        let (tx, rx) = sync_channel(WORKER_AHEAD);
+        let mut part = part;
+        std::thread::Builder::new()
+            .name("promql-decode".into())
+            .spawn(move || {
+                while let Some((labels, parts)) = part.series.next() {
+                    let r = part.decode(labels, parts);
+                    let failed = r.is_err();
+                    // A closed channel means the engine stopped reading.
+                    if tx.send(r).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| StorageError(format!("starting a decode thread: {e}")))?;
+        receivers.push(rx);
+    }
+    let mut turn = 0usize;
+    let mut done = false;
+    Ok(Box::new(
+        std::iter::from_fn(move || {
+            while !done {
+                let rx = receivers.get(turn % receivers.len().max(1))?;
+                turn += 1;
+                match rx.recv() {
+                    Ok(Ok(Some(s))) => return Some(Ok(s)),
+                    Ok(Ok(None)) => continue,
+                    Ok(Err(e)) => {
+                        done = true;
+                        return Some(Err(e));
+                    }
+                    // This worker has no more series: as it was dealt the
+                    // next one, neither has any other.
+                    Err(_) => done = true,
                 }
             }
-        });
-    match worker {
-        Ok(_) => Ok(Box::new(rx.into_iter().map(with_st))),
-        Err(e) => Err(StorageError(format!("starting a decode thread: {e}"))),
-    }
+            None
+        })
+        .map(with_st),
+    ))
 }

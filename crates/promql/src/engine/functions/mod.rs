@@ -10,6 +10,7 @@ mod info;
 mod label;
 mod math;
 mod over_time;
+mod range;
 mod rate;
 mod sort;
 mod time;
@@ -20,7 +21,7 @@ use vigil_model::{FloatHistogram, Labels};
 
 use super::eval::{EResult, Evaluator, Range, Val, err};
 use crate::ast::{Call, Expr, PosRange};
-use crate::value::{FPoint, HPoint, Matrix, Sample, Series};
+use crate::value::{FPoint, HPoint, Matrix, Sample};
 
 /// One step's window of one series of a range-vector argument.
 pub(crate) struct Window<'a> {
@@ -170,177 +171,12 @@ fn dispatch(ev: &mut Evaluator<'_>, c: &Call, r: Range, arg_pos: PosRange) -> ER
 }
 
 pub(crate) use extended::{extend_floats, smoothed_value};
+pub(crate) use range::{BatchFn, range_fn, range_fn_batched};
 
 /// A range function's body: one window (and the scalar arguments) in,
 /// maybe a value out.
 pub(crate) type RangeFn<'f> =
     dyn FnMut(&mut FnCtx<'_, '_>, &Window<'_>, &[f64]) -> Option<Out> + 'f;
-
-/// Applies a range function to every window of its range-vector argument
-/// (`c.args[matrix_arg]`); `scalars` are the other arguments' per-step
-/// values. The metric name is dropped unless `keep_name`.
-pub(crate) fn range_fn(
-    ev: &mut Evaluator<'_>,
-    c: &Call,
-    r: Range,
-    matrix_arg: usize,
-    keep_name: bool,
-    f: &mut RangeFn<'_>,
-) -> EResult<Matrix> {
-    // An aggregation right above may take the output series one by one
-    // (taken first: the arguments below may hold aggregations of their own).
-    let mut sink = ev
-        .agg_sink
-        .take()
-        .filter(|s| s.range.start == r.start && s.range.end == r.end && s.range.step == r.step);
-    let mut scalars: Vec<Vec<f64>> = Vec::new();
-    for (i, a) in c.args.iter().enumerate() {
-        if i != matrix_arg && a.type_of() == crate::ValueType::Scalar {
-            scalars.push(ev.eval_scalar(a, r)?);
-        }
-    }
-    let Some(arg) = c.args.get(matrix_arg) else {
-        return err("missing range argument");
-    };
-    let (input, stream) = ev.range_input_stream(arg, r)?;
-    let name = c.func.name;
-    if input.anchored && !matches!(name, "changes" | "delta" | "increase" | "rate" | "resets") {
-        return err(format!(
-            "anchored modifier can only be used with: changes, delta, increase, rate, resets - not with {name}"
-        ));
-    }
-    if input.smoothed && !matches!(name, "delta" | "increase" | "rate") {
-        return err(format!(
-            "smoothed modifier can only be used with: delta, increase, rate - not with {name}"
-        ));
-    }
-    let delayed = ev.opts.enable_delayed_name_removal;
-    let n = r.len();
-    let mut out: Matrix = Vec::new();
-    let mut fx = FnCtx {
-        ev,
-        arg_pos: arg.pos(),
-    };
-    let mut sv = vec![0.0; scalars.len()];
-    let mut seen = SeenSteps::default();
-    for item in stream {
-        let (s, starts) = item?;
-        let s = &s;
-        let st_floats: &[i64] = Some(starts.floats.as_slice())
-            .filter(|x| x.len() == s.floats.len())
-            .unwrap_or_default();
-        let st_hists: &[i64] = Some(starts.histograms.as_slice())
-            .filter(|x| x.len() == s.histograms.len())
-            .unwrap_or_default();
-        let drop = !keep_name || s.drop_name;
-        let mut floats = Vec::new();
-        let mut histograms = Vec::new();
-        let mut cur = super::selector::WindowCursor::default();
-        for i in 0..n {
-            let ts = r.ts(i);
-            let (lo, hi) = input.window(ts);
-            let (slo, shi) = input.slice_bounds(ts);
-            let (fr, hr) = cur.ranges(s, slo, shi);
-            let wf = s.floats.get(fr.clone()).unwrap_or_default();
-            let wh = s.histograms.get(hr.clone()).unwrap_or_default();
-            if wf.is_empty() && wh.is_empty() {
-                continue;
-            }
-            for (k, v) in scalars.iter().enumerate() {
-                if let (Some(d), Some(x)) = (sv.get_mut(k), v.get(i)) {
-                    *d = *x;
-                }
-            }
-            let w = Window {
-                floats: wf,
-                hists: wh,
-                start: lo,
-                end: hi,
-                range: input.range,
-                ts,
-                anchored: input.anchored,
-                smoothed: input.smoothed,
-                st_floats: st_floats.get(fr).unwrap_or_default(),
-                st_hists: st_hists.get(hr).unwrap_or_default(),
-                metric: &s.metric,
-            };
-            match f(&mut fx, &w, &sv) {
-                Some(Out::F(v)) => floats.push(FPoint { t: ts, f: v }),
-                Some(Out::H(h)) => histograms.push(HPoint { t: ts, h }),
-                None => {}
-            }
-        }
-        if floats.is_empty() && histograms.is_empty() {
-            continue;
-        }
-        // Account as we go so a huge result fails before it is built.
-        fx.ev.add_samples(floats.len() + histograms.len())?;
-        let metric = if drop && !delayed {
-            super::labels::drop_metric_name(&s.metric)
-        } else {
-            s.metric.clone()
-        };
-        let series = Series {
-            metric,
-            floats,
-            histograms,
-            drop_name: drop && delayed,
-        };
-        match sink.as_mut() {
-            Some(agg) => {
-                if !delayed {
-                    seen.check(&series, r)?;
-                }
-                agg.push(fx.ev, &series);
-                fx.ev
-                    .release_samples(series.floats.len() + series.histograms.len());
-            }
-            None => out.push(series),
-        }
-    }
-    if let Some(agg) = sink {
-        fx.ev.agg_sink = Some(agg);
-        return Ok(out);
-    }
-    // absent_over_time only looks at presence, so Prometheus skips the check.
-    if !delayed && name != "absent_over_time" {
-        check_unique_series(&out)?;
-    }
-    Ok(out)
-}
-
-/// The steps at which each output label set of a streamed range function
-/// had a value: the streaming form of [`check_unique_series`].
-#[derive(Default)]
-struct SeenSteps(super::labels::FastMap<Labels, Vec<u64>>);
-
-impl SeenSteps {
-    fn check(&mut self, s: &Series, r: Range) -> EResult<()> {
-        let words = r.len().div_ceil(64);
-        let bits = self
-            .0
-            .entry(s.metric.clone())
-            .or_insert_with(|| vec![0; words]);
-        let times = s
-            .floats
-            .iter()
-            .map(|p| p.t)
-            .chain(s.histograms.iter().map(|p| p.t));
-        for t in times {
-            let Ok(i) = usize::try_from((t - r.start) / r.step) else {
-                continue;
-            };
-            if let Some(w) = bits.get_mut(i / 64) {
-                let bit = 1u64 << (i % 64);
-                if *w & bit != 0 {
-                    return err("vector cannot contain metrics with the same labelset");
-                }
-                *w |= bit;
-            }
-        }
-        Ok(())
-    }
-}
 
 /// Errors if two series share a label set at some step (the series-major
 /// form of "vector cannot contain metrics with the same labelset").

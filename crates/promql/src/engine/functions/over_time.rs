@@ -10,6 +10,7 @@ use crate::engine::aggregate::{kahan_inc, quantile};
 use crate::engine::annotations::fmt_g;
 use crate::engine::eval::{EResult, Evaluator, Range, Val};
 use crate::engine::hist::{HistMean, HistSum};
+use crate::value::FPoint;
 use crate::value::Sample;
 
 /// Dispatches the functions of this family; `None` if `c` is not one.
@@ -40,9 +41,20 @@ pub(super) fn call(
         | "ts_of_min_over_time" => (false, 0),
         _ => return Ok(None),
     };
-    let out = range_fn(ev, c, r, matrix_arg, keep_name, &mut |fx, w, s| {
-        over_time(fx, name, w, s)
-    })?;
+    let batch: Option<&super::BatchFn<'_>> = match name {
+        "avg_over_time" => Some(&|fl, wins, out| kahan_windows(fl, wins, true, out)),
+        "sum_over_time" => Some(&|fl, wins, out| kahan_windows(fl, wins, false, out)),
+        _ => None,
+    };
+    let out = super::range_fn_batched(
+        ev,
+        c,
+        r,
+        matrix_arg,
+        keep_name,
+        &mut |fx, w, s| over_time(fx, name, w, s),
+        batch,
+    )?;
     Ok(Some(Val::Series(out)))
 }
 
@@ -231,6 +243,86 @@ pub(crate) fn avg_floats(vals: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+/// `avg_over_time` (`avg`) or `sum_over_time` of many windows of one
+/// series: the same Kahan sums as the one-window code, four windows at a
+/// time so that their dependency chains overlap. A window whose sum
+/// overflows is redone by the one-window code (the mean then switches to
+/// its incremental form).
+fn kahan_windows(fl: &[FPoint], wins: &[std::ops::Range<usize>], avg: bool, out: &mut Vec<f64>) {
+    const LANES: usize = 4;
+    let one = |w: &std::ops::Range<usize>| {
+        let vals = fl.get(w.clone()).unwrap_or_default();
+        if avg {
+            avg_floats(vals.iter().map(|p| p.f))
+        } else {
+            let (mut sum, mut c) = (0.0, 0.0);
+            for p in vals {
+                (sum, c) = kahan_inc(p.f, sum, c);
+            }
+            if sum.is_infinite() { sum } else { sum + c }
+        }
+    };
+    let mut quads = wins.chunks_exact(LANES);
+    for quad in &mut quads {
+        let mut lane: [&[FPoint]; LANES] = [&[]; LANES];
+        for (l, w) in lane.iter_mut().zip(quad) {
+            *l = fl.get(w.clone()).unwrap_or_default();
+        }
+        // The mean starts from the first value, the sum from zero (which
+        // differs for -0).
+        let skip = usize::from(avg);
+        let mut sum = [0.0f64; LANES];
+        let mut c = [0.0f64; LANES];
+        if avg {
+            for (s, l) in sum.iter_mut().zip(&lane) {
+                *s = l.first().map_or(0.0, |p| p.f);
+            }
+        }
+        let common = lane.iter().map(|l| l.len()).min().unwrap_or(0);
+        let mut overflow = false;
+        // Indexes stay below `common`, the shortest lane's length.
+        #[allow(clippy::needless_range_loop)]
+        for j in skip..common {
+            for k in 0..LANES {
+                let f = lane[k][j].f;
+                let s = sum[k];
+                let t = s + f;
+                overflow |= t.is_infinite();
+                c[k] += if s.abs() >= f.abs() {
+                    (s - t) + f
+                } else {
+                    (f - t) + s
+                };
+                sum[k] = t;
+            }
+        }
+        for k in 0..LANES {
+            let l = lane[k];
+            let mut lane_overflow = overflow;
+            for p in l.iter().skip(common.max(skip)) {
+                let (s, f) = (sum[k], p.f);
+                let t = s + f;
+                lane_overflow |= t.is_infinite();
+                c[k] += if s.abs() >= f.abs() {
+                    (s - t) + f
+                } else {
+                    (f - t) + s
+                };
+                sum[k] = t;
+            }
+            if lane_overflow {
+                out.push(quad.get(k).map_or(f64::NAN, one));
+            } else if avg {
+                let n = l.len() as f64;
+                out.push(sum[k] / n + c[k] / n);
+            } else {
+                out.push(sum[k] + c[k]);
+            }
+        }
+    }
+    out.extend(quads.remainder().iter().map(one));
+}
+
 fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out> {
     let first = w.hists.first()?;
     let mut sum = HistSum::new(&first.h);
@@ -341,4 +433,56 @@ fn absent_over_time(ev: &mut Evaluator<'_>, c: &Call, r: Range) -> EResult<Val> 
             .map(|v| if v { Vec::new() } else { one(&labels) })
             .collect(),
     ))
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+
+    /// The four-lane sums give exactly the one-window results, overflow,
+    /// NaN, infinities and -0 included.
+    #[test]
+    fn kahan_windows_equal_one_window_sums() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut vals = Vec::new();
+        for i in 0..600 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let f = match i % 97 {
+                13 => 1.7e308,
+                29 => -1.7e308,
+                41 if i > 300 => f64::NAN,
+                53 => -0.0,
+                71 if i > 500 => f64::INFINITY,
+                _ => (x % 100_000) as f64 / 7.0 - 5000.0,
+            };
+            vals.push(FPoint { t: i, f });
+        }
+        let mut wins = Vec::new();
+        for start in 0..580 {
+            wins.push(start..(start + 1 + (start * 7) % 19).min(600));
+        }
+        for avg in [true, false] {
+            let mut got = Vec::new();
+            kahan_windows(&vals, &wins, avg, &mut got);
+            assert_eq!(got.len(), wins.len());
+            for (w, g) in wins.iter().zip(&got) {
+                let fl = &vals[w.clone()];
+                let want = if avg {
+                    avg_floats(fl.iter().map(|p| p.f))
+                } else {
+                    let (mut sum, mut c) = (0.0, 0.0);
+                    for p in fl {
+                        (sum, c) = kahan_inc(p.f, sum, c);
+                    }
+                    if sum.is_infinite() { sum } else { sum + c }
+                };
+                assert!(
+                    want.to_bits() == g.to_bits() || (want.is_nan() && g.is_nan()),
+                    "avg {avg} window {w:?}: {g} != {want}"
+                );
+            }
+        }
+    }
 }
