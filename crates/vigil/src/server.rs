@@ -11,6 +11,7 @@
 mod alerting;
 mod args;
 mod config_source;
+mod features;
 mod selfmetrics;
 mod storage;
 mod targets;
@@ -28,6 +29,7 @@ use vigil_promql::engine::{Engine, EngineOptions};
 use vigil_rules::{ManagerOptions, RuleManager};
 use vigil_scrape::{ScrapeManager, ScrapeOptions};
 use vigil_tsdb::db::Db;
+use vigil_web::notifications::{self, Notifications};
 use vigil_web::{BuildInfo, Readiness, WebOptions, WebState};
 
 pub(crate) use args::ServerArgs;
@@ -76,6 +78,8 @@ struct Reloader {
     notifier: Arc<Notifier>,
     am_discovery: Arc<DiscoveryManager>,
     external_url: String,
+    /// Raises and clears the failed-reload notice.
+    notifications: Arc<Notifications>,
     /// One reload at a time, as Prometheus serialises them.
     lock: AsyncMutex<()>,
 }
@@ -96,26 +100,31 @@ impl Reloader {
             .and_then(|r| r.map_err(|e| format!("{e:#}")));
         let config = match loaded {
             Ok(c) => Arc::new(c),
-            Err(e) => {
-                self.state.record(false);
-                log::error!("Error reloading config err={e}");
-                return Err(e);
-            }
+            Err(e) => return Err(self.failed(e)),
         };
         if let Err(e) = self.apply(&config) {
-            self.state.record(false);
-            log::error!("Error reloading config err={e}");
-            return Err(e);
+            return Err(self.failed(e));
         }
         if let Ok(mut cur) = self.current.write() {
             *cur = Arc::clone(&config);
         }
         self.state.record(true);
+        self.notifications
+            .delete(notifications::CONFIGURATION_UNSUCCESSFUL);
         log::info!(
             "Completed loading of configuration file filename={}",
             self.source.describe()
         );
         Ok(())
+    }
+
+    /// Records a failed reload (metrics, log, the UI's notice).
+    fn failed(&self, e: String) -> String {
+        self.state.record(false);
+        self.notifications
+            .add(notifications::CONFIGURATION_UNSUCCESSFUL);
+        log::error!("Error reloading config err={e}");
+        e
     }
 
     /// Applies `config` to every component. Rule files load first: when
@@ -162,6 +171,8 @@ fn engine_options(args: &ServerArgs, config: &Config) -> EngineOptions {
 
 async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow::Result<ExitCode> {
     let start_time = SystemTime::now();
+    let notices = Arc::new(Notifications::new(args.max_notifications_subscribers));
+    notices.add(notifications::STARTING_UP);
     let listener = bind(&args.listen_address).await?;
     let route_prefix = args::route_prefix(&args)?;
 
@@ -223,6 +234,7 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
         notifier: Arc::clone(&notifier),
         am_discovery: Arc::clone(&am_discovery),
         external_url: external_url.clone(),
+        notifications: Arc::clone(&notices),
         lock: AsyncMutex::new(()),
     });
     // A configuration whose rule files do not load stops the start, as in
@@ -294,8 +306,10 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
             .with_collector(Arc::new(move || notifier_metrics.metrics()))
             .with_rules(Arc::new(alerting::Rules(Arc::clone(&rules))))
             .with_alertmanagers(Arc::new(alerting::Alertmanagers(Arc::clone(&notifier))))
-            .with_targets(Arc::new(targets::Targets::new(Arc::clone(&scrape)))),
+            .with_targets(Arc::new(targets::Targets::new(Arc::clone(&scrape))))
+            .with_notifications(Arc::clone(&notices)),
     );
+    features::register(web.features(), &args);
     let router = vigil_web::router(Arc::clone(&web));
     let mut web_stop = stop_rx.clone();
     let serve_opts = vigil_web::ServeOptions {
@@ -311,6 +325,7 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
         },
     ));
     web.set_ready();
+    notices.delete(notifications::STARTING_UP);
     log::info!("Server is ready to receive web requests.");
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -337,6 +352,7 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
         }
     }
 
+    notices.add(notifications::SHUTTING_DOWN);
     web.set_readiness(Readiness::Stopping);
     discovery.stop();
     am_discovery.stop();

@@ -42,6 +42,18 @@ fn pools(port: u16) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Texts of `/api/v1/notifications` (Prometheus 3.x).
+fn notices(port: u16) -> Vec<String> {
+    let r = request(port, "GET", "/api/v1/notifications", &[], b"").unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn config_with_jobs(jobs: &[&str]) -> String {
     let mut s = String::from("global:\n  scrape_interval: 1h\nscrape_configs:\n");
     for j in jobs {
@@ -108,6 +120,8 @@ fn reloads_apply_good_configs_and_keep_the_old_one_on_errors() {
     );
     let status = request(port, "GET", "/api/v1/status/config", &[], b"").unwrap();
     assert!(status.text().contains("job_name: two"), "{}", status.text());
+    // The UI's notice, raised as 3.x raises it.
+    assert_eq!(notices(port), ["Configuration reload has failed."]);
 
     // A rule file that does not load fails the reload as a whole.
     let rules = dir.path().join("rules.yml");
@@ -140,6 +154,8 @@ fn reloads_apply_good_configs_and_keep_the_old_one_on_errors() {
         port,
         "prometheus_config_last_reload_successful"
     ) == Some(1.0)));
+    // A good reload clears the notice.
+    assert!(notices(port).is_empty());
 
     // /-/quit stops the server.
     let r = request(port, "POST", "/-/quit", &[], b"").unwrap();
@@ -148,6 +164,34 @@ fn reloads_apply_good_configs_and_keep_the_old_one_on_errors() {
         server.child.try_wait(),
         Ok(Some(_))
     )));
+}
+
+#[test]
+fn a_client_stalling_past_the_read_timeout_is_disconnected() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, config_with_jobs(&["one"])).unwrap();
+    let port = free_port();
+    let _server = start(
+        &config,
+        &dir.path().join("data"),
+        port,
+        &["--web.read-timeout=1s"],
+    );
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    // Far beyond the read timeout: only a server that ignored it hits this.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    s.write_all(b"GET /-/healthy HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut out = Vec::new();
+    let closed = s.read_to_end(&mut out);
+    assert!(closed.is_ok(), "connection kept open: {closed:?}");
+    assert!(!out.starts_with(b"HTTP/1.1 200"), "{out:?}");
+    // A prompt request is still served.
+    let r = request(port, "GET", "/-/healthy", &[], b"").unwrap();
+    assert_eq!(r.status, 200);
 }
 
 #[test]

@@ -14,7 +14,9 @@
 //! exact number, time and histogram rendering), [`params`] (form values,
 //! time/duration/limit/selector parsing with Prometheus' error texts),
 //! [`error`] ([`ApiError`], one variant per API error type), `federate`,
-//! `remote_write`, `selfmetrics`, `page`, `server` (routes, middleware).
+//! `remote_write`, `selfmetrics`, `page`, `server` (routes, middleware),
+//! [`features`] (`/api/v1/features`), [`notifications`] (the UI's banner
+//! messages, listed and streamed as server-sent events).
 //!
 //! Handlers never panic on input: every parameter problem is a `bad_data`
 //! error, request bodies are bounded, and queries and index reads run on
@@ -22,9 +24,11 @@
 
 mod api;
 pub mod error;
+pub mod features;
 mod federate;
 pub mod json;
 pub mod listener;
+pub mod notifications;
 mod page;
 pub mod params;
 pub mod providers;
@@ -34,6 +38,8 @@ mod server;
 mod state;
 
 pub use error::ApiError;
+pub use features::Features;
+pub use notifications::{Notification, Notifications};
 pub use providers::{
     ActiveTarget, Alert, AlertingRule, AlertmanagersProvider, DroppedTarget, MetricMetadata,
     RecordingRule, Rule, RuleGroup, RuleHealth, RulesProvider, TargetHealth, TargetMetadata,

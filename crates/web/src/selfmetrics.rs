@@ -152,6 +152,7 @@ pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
     }
     all.extend(tsdb_families(state.db.metrics()));
     all.extend(state.metrics.families());
+    all.extend(state.notifications().metrics());
     let ready = f64::from(u8::from(state.readiness() == Readiness::Ready));
     all.push(MetricFamily::with_samples(
         "prometheus_ready",

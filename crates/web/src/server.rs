@@ -82,6 +82,9 @@ pub fn router(state: Arc<WebState>) -> Router {
         .route("/status/buildinfo", get(api_route!(status::build_info)))
         .route("/status/tsdb", get(api_route!(status::tsdb)))
         .route("/status/walreplay", get(wal_replay))
+        .route("/features", get(api_route!(status::features)))
+        .route("/notifications", get(notifications))
+        .route("/notifications/live", get(notifications_live))
         .route(
             "/admin/tsdb/delete_series",
             post(api_route!(admin::delete_series)).put(api_route!(admin::delete_series)),
@@ -258,6 +261,45 @@ async fn wal_replay(State(s): State<Arc<WebState>>, req: Request) -> Response {
         path_name: None,
     };
     let mut resp = api::render(crate::api::status::wal_replay(&ctx));
+    api::set_cors(&mut resp, has_origin);
+    resp
+}
+
+/// `GET /api/v1/notifications`: served before readiness too, since the
+/// start-up notice is what it shows then.
+async fn notifications(State(s): State<Arc<WebState>>, req: Request) -> Response {
+    let mut data = String::from("[");
+    for (i, n) in s.notifications().get().iter().enumerate() {
+        if i > 0 {
+            data.push(',');
+        }
+        data.push_str(&n.to_json());
+    }
+    data.push(']');
+    let mut resp = api::render(Ok(api::Output::data(data)));
+    api::set_cors(&mut resp, req.headers().contains_key(header::ORIGIN));
+    resp
+}
+
+/// `GET /api/v1/notifications/live`: every notification in effect, then
+/// each change, as server-sent events until the client goes away; 204
+/// when the subscriber limit is reached.
+async fn notifications_live(State(s): State<Arc<WebState>>, req: Request) -> Response {
+    let has_origin = req.headers().contains_key(header::ORIGIN);
+    let mut resp = match s.notifications().subscribe() {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(sub) => {
+            let mut r = Response::new(Body::from_stream(sub));
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
+            r
+        }
+    };
     api::set_cors(&mut resp, has_origin);
     resp
 }

@@ -13,6 +13,8 @@ use vigil_exposition::MetricFamily;
 use vigil_promql::engine::Engine;
 use vigil_tsdb::db::Db;
 
+use crate::features::Features;
+use crate::notifications::Notifications;
 use crate::providers::{AlertmanagersProvider, RulesProvider, TargetsProvider};
 use crate::selfmetrics::HttpMetrics;
 
@@ -144,6 +146,8 @@ pub struct WebState {
     ready: AtomicU8,
     wal_replay: Mutex<WalReplayStatus>,
     pub(crate) metrics: HttpMetrics,
+    features: Arc<Features>,
+    notifications: Arc<Notifications>,
 }
 
 impl std::fmt::Debug for WebState {
@@ -160,6 +164,13 @@ impl WebState {
     /// no hooks, no providers, and not ready.
     pub fn new(db: Arc<Db>, engine: Arc<Engine>, options: WebOptions) -> WebState {
         let empty = Arc::new(Config::default());
+        let features = Arc::new(Features::default());
+        features.register_api(&options);
+        let eo = engine.options();
+        features.register_promql(
+            eo.enable_experimental_functions,
+            eo.enable_delayed_name_removal,
+        );
         WebState {
             db,
             engine,
@@ -176,7 +187,27 @@ impl WebState {
             ready: AtomicU8::new(0),
             wal_replay: Mutex::new(WalReplayStatus::default()),
             metrics: HttpMetrics::default(),
+            features,
+            notifications: Arc::new(Notifications::default()),
         }
+    }
+
+    /// The notifications to serve (the binary raises and clears them);
+    /// replaces the default set, which allows 16 live subscribers.
+    pub fn with_notifications(mut self, n: Arc<Notifications>) -> WebState {
+        self.notifications = n;
+        self
+    }
+
+    /// The feature registry of `/api/v1/features`; the binary adds its
+    /// components' features.
+    pub fn features(&self) -> &Arc<Features> {
+        &self.features
+    }
+
+    /// The notifications served by `/api/v1/notifications`.
+    pub fn notifications(&self) -> &Arc<Notifications> {
+        &self.notifications
     }
 
     /// Sets the process start time (reported by runtime info and

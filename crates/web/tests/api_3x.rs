@@ -154,3 +154,80 @@ async fn rule_groups_are_paginated() {
     assert!(d["groupNextToken"].is_string());
     s.stop().await;
 }
+
+#[tokio::test]
+async fn features_list_what_the_server_has() {
+    let s = start(|o| o.enable_admin_api = true, |st| st).await;
+    let (code, body) = get(&s, "/api/v1/features").await;
+    assert_eq!(code, 200, "{body}");
+    // Operators are written unescaped, as Prometheus writes this object.
+    assert!(body.contains(r#"">=":true"#), "{body}");
+    let d = data(&body);
+    assert_eq!(d["api"]["admin"], true);
+    assert_eq!(d["api"]["lifecycle"], false);
+    assert_eq!(d["promql_functions"]["histogram_quantile"], true);
+    assert_eq!(d["promql"]["at_modifier"], true);
+    s.state.features().enable("rules", "keep_firing_for");
+    let (_, body) = get(&s, "/api/v1/features").await;
+    assert_eq!(data(&body)["rules"]["keep_firing_for"], true);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn notifications_are_listed_and_streamed() {
+    use vigil_web::notifications::{CONFIGURATION_UNSUCCESSFUL, STARTING_UP};
+    let s = start(|_| {}, |st| st).await;
+    let (code, body) = get(&s, "/api/v1/notifications").await;
+    assert_eq!(code, 200);
+    assert_eq!(data(&body), serde_json::json!([]));
+
+    s.state.notifications().add(STARTING_UP);
+    let mut live = common::client()
+        .get(s.url("/api/v1/notifications/live"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), 200);
+    assert_eq!(
+        live.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    // Reads one `data: …\n\n` event, across chunks if need be.
+    let mut buf = String::new();
+    let mut next_event = async || -> Value {
+        loop {
+            if let Some(end) = buf.find("\n\n") {
+                let event = buf[..end].to_string();
+                buf.drain(..end + 2);
+                let json = event.strip_prefix("data: ").expect("an SSE data line");
+                return serde_json::from_str(json).unwrap();
+            }
+            let chunk = tokio::time::timeout(std::time::Duration::from_secs(30), live.chunk())
+                .await
+                .expect("no event within 30 s")
+                .unwrap()
+                .expect("stream ended");
+            buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    };
+    let first = next_event().await;
+    assert_eq!(first["text"], STARTING_UP);
+    assert_eq!(first["active"], true);
+    s.state.notifications().add(CONFIGURATION_UNSUCCESSFUL);
+    s.state.notifications().delete(STARTING_UP);
+    let second = next_event().await;
+    assert_eq!(second["text"], CONFIGURATION_UNSUCCESSFUL);
+    let third = next_event().await;
+    assert_eq!(
+        (third["text"].clone(), third["active"].clone()),
+        (Value::from(STARTING_UP), Value::from(false))
+    );
+
+    let (_, body) = get(&s, "/api/v1/notifications").await;
+    let list = data(&body);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["text"], CONFIGURATION_UNSUCCESSFUL);
+    assert!(list[0]["date"].as_str().unwrap().ends_with('Z'));
+    drop(live);
+    s.stop().await;
+}

@@ -42,6 +42,11 @@ pub(crate) struct ServerArgs {
     /// Maximum number of simultaneous connections across all listeners.
     #[arg(long = "web.max-connections", default_value_t = 512)]
     pub(crate) max_connections: usize,
+    /// Limits the maximum number of subscribers that can concurrently
+    /// receive live notifications; further subscriptions are refused until
+    /// existing connections close.
+    #[arg(long = "web.max-notifications-subscribers", default_value_t = 16)]
+    pub(crate) max_notifications_subscribers: usize,
     /// Document title of the web pages.
     #[arg(
         long = "web.page-title",
@@ -257,6 +262,10 @@ impl ServerArgs {
             ),
             ("web.read-timeout", d(&self.read_timeout)),
             ("web.max-connections", self.max_connections.to_string()),
+            (
+                "web.max-notifications-subscribers",
+                self.max_notifications_subscribers.to_string(),
+            ),
             ("web.page-title", self.page_title.clone()),
             ("web.cors.origin", self.cors_origin.clone()),
             ("storage.tsdb.path", self.tsdb_path.display().to_string()),

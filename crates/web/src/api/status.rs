@@ -249,3 +249,8 @@ pub(crate) fn wal_replay(ctx: &Ctx<'_>) -> ApiResult {
         w.min, w.max, w.current
     )))
 }
+
+/// `GET /api/v1/features` (Prometheus 3.x).
+pub(crate) fn features(ctx: &Ctx<'_>) -> ApiResult {
+    Ok(Output::data(ctx.state.features().to_json()))
+}
