@@ -165,14 +165,38 @@ fn run(dir: &str, end: i64, queries: &[String]) {
     }
 }
 
+/// `query_bench dump DIR END_MS QUERY`: the range query's result, one line
+/// per point (`labels<TAB>t<TAB>value`), to compare with Prometheus'.
+fn dump(dir: &str, end: i64, q: &str) {
+    let opts = DbOptions {
+        retention_time: 0,
+        ..DbOptions::default()
+    };
+    let (db, _) = Db::open(std::path::Path::new(dir), opts).expect("open");
+    let engine = Engine::new(EngineOptions::default());
+    let r = engine
+        .range_query(&db, q, end - 6 * 3_600_000, end, 60_000)
+        .expect("query");
+    if let vigil_promql::value::Value::Matrix(m) = r.value {
+        for s in m {
+            for p in s.floats {
+                println!("{}\t{}\t{:?}", s.metric, p.t, p.f);
+            }
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let end: Option<i64> = args.get(2).and_then(|s| s.parse().ok());
     match (args.first().map(String::as_str), args.get(1), end) {
         (Some("gen"), Some(dir), Some(end)) => generate(dir, end),
         (Some("run"), Some(dir), Some(end)) => run(dir, end, &args[3..]),
+        (Some("dump"), Some(dir), Some(end)) if args.len() == 4 => dump(dir, end, &args[3]),
         _ => {
-            eprintln!("usage: query_bench gen DIR END_MS | run DIR END_MS QUERY...");
+            eprintln!(
+                "usage: query_bench gen DIR END_MS | run DIR END_MS QUERY... | dump DIR END_MS QUERY"
+            );
             std::process::exit(2);
         }
     }

@@ -462,3 +462,35 @@ fn timeout_cancellation_and_stats() {
         r.stats
     );
 }
+
+/// Ties in `topk` are broken as Prometheus 3.x does (the new element
+/// overwrites the heap's smallest and sifts down), not as 2.42 did (pop,
+/// then push): with inputs a=1, b=2, c=2, d=3 in label order, 3.x keeps
+/// b and d where 2.42 keeps c and d. This is why Debian's 2.42 and Vigil
+/// pick different series among equal rates in `bench/promql_queries.sh`.
+#[test]
+fn topk_ties_follow_prometheus_3() {
+    let m = |x: &str, v: f64| series(&[("__name__", "m"), ("x", x)], 60, &[v]);
+    let store = Mem(vec![m("a", 1.0), m("b", 2.0), m("c", 2.0), m("d", 3.0)]);
+    let r = engine().instant_query(&store, "topk(2, m)", 0).unwrap();
+    let Value::Vector(v) = r.value else {
+        panic!("not a vector");
+    };
+    let got: Vec<String> = v.iter().map(|s| s.metric.to_string()).collect();
+    assert_eq!(
+        got,
+        [r#"{__name__="m", x="d"}"#, r#"{__name__="m", x="b"}"#]
+    );
+    // The same over a range, streamed from a range function.
+    let r = engine()
+        .range_query(&store, "topk(2, last_over_time(m[1m]))", 0, 0, 1000)
+        .unwrap();
+    let Value::Matrix(m) = r.value else {
+        panic!("not a matrix");
+    };
+    let got: Vec<String> = m.iter().map(|s| s.metric.to_string()).collect();
+    assert_eq!(
+        got,
+        [r#"{__name__="m", x="b"}"#, r#"{__name__="m", x="d"}"#]
+    );
+}
