@@ -9,7 +9,7 @@
 
 use vigil_model::Labels;
 
-use super::aggregate::{AggCtx, Item, StepAgg};
+use super::aggregate::{AggCtx, AggGroup, Item, StepAgg, add_to_group};
 use super::eval::{Evaluator, Range, step_invariant};
 use super::labels::{FastMap, grouping_hash, grouping_labels};
 use crate::ast::{AggregateExpr, AggregateOp, Expr};
@@ -69,10 +69,24 @@ pub(crate) struct StreamAgg {
     keeps_series: bool,
     index: FastMap<u64, usize>,
     group_labels: Vec<Labels>,
-    steps: Vec<StepAgg>,
+    /// Per step: `topk`'s `k`, the ratio, whether it selects nothing.
+    params: Vec<(usize, f64, bool)>,
+    /// Running state by group, then by step: a series walks its group's
+    /// steps in order through contiguous memory.
+    groups: Vec<Vec<AggGroup>>,
     /// Whether a range function fed it (else the input came the usual way).
     pub(crate) used: bool,
+    /// Series held (with their groups) until streaming is decided on.
+    pending: Vec<(usize, Series)>,
+    /// Whether series are aggregated as they come (`None`: not decided).
+    decided: Option<bool>,
 }
+
+/// Series looked at before deciding whether to stream.
+const DECIDE_AFTER: usize = 256;
+
+/// Up to this many groups streaming is always worth it.
+const FEW_GROUPS: usize = 16;
 
 impl StreamAgg {
     /// State for `a` over `r`; `grouping` sorted, `params` one per step
@@ -99,30 +113,96 @@ impl StreamAgg {
             ),
             index: FastMap::default(),
             group_labels: Vec::new(),
-            steps: (0..r.len())
-                .map(|i| StepAgg::new(a.op, 0, None, param_at(i)))
+            params: (0..r.len())
+                .map(|i| StepAgg::new(a.op, 0, None, param_at(i)).params())
                 .collect(),
+            groups: Vec::new(),
             used: false,
+            pending: Vec::new(),
+            decided: None,
         }
     }
 
-    /// Adds every point of one input series to its steps.
-    pub(crate) fn push(&mut self, ev: &mut Evaluator<'_>, s: &Series) {
+    /// Takes one input series: aggregated (or held until streaming is
+    /// decided on), or handed back when streaming was declined.
+    pub(crate) fn push(&mut self, ev: &mut Evaluator<'_>, s: Series) -> Option<Vec<Series>> {
+        let g = self.group_of(&s);
+        match self.decided {
+            Some(true) => {
+                self.aggregate(ev, g, &s);
+                None
+            }
+            Some(false) => Some(vec![s]),
+            None => {
+                self.pending.push((g, s));
+                if self.pending.len() >= DECIDE_AFTER {
+                    self.decide(ev)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// Decides (if not yet done) between streaming and declining, on the
+    /// series seen so far. Streaming keeps a group state per step, which
+    /// is larger than a function output point, so it is chosen only when
+    /// groups are few enough for their states to take less memory than the
+    /// series would; declined, the buffered series are handed back and the
+    /// aggregation reads the function's whole result instead.
+    pub(crate) fn decide(&mut self, ev: &mut Evaluator<'_>) -> Option<Vec<Series>> {
+        if self.decided.is_some() {
+            return None;
+        }
+        let state = self.group_labels.len() * std::mem::size_of::<AggGroup>();
+        let points = self.pending.len() * 2 * std::mem::size_of::<crate::value::FPoint>();
+        let stream = state <= points || self.group_labels.len() <= FEW_GROUPS;
+        self.decided = Some(stream);
+        let pending = std::mem::take(&mut self.pending);
+        if !stream {
+            self.used = false;
+            return Some(pending.into_iter().map(|(_, s)| s).collect());
+        }
         self.used = true;
+        for (g, s) in pending {
+            self.aggregate(ev, g, &s);
+        }
+        None
+    }
+
+    /// Whether the aggregation took the series (else they went back).
+    pub(crate) fn declined(&self) -> bool {
+        self.decided == Some(false)
+    }
+
+    /// The group of `s`, registered if new.
+    fn group_of(&mut self, s: &Series) -> usize {
         let grouping: Vec<&str> = self.grouping.iter().map(String::as_str).collect();
         let key = grouping_hash(&s.metric, &grouping, self.without);
         let labels = &mut self.group_labels;
         let keeps_series = self.keeps_series;
         let without = self.without;
-        let g = *self.index.entry(key).or_insert_with(|| {
+        *self.index.entry(key).or_insert_with(|| {
             labels.push(if keeps_series {
                 Labels::empty()
             } else {
                 grouping_labels(&s.metric, &grouping, without)
             });
             labels.len() - 1
-        });
+        })
+    }
+
+    /// Adds every point of one input series to its group's steps.
+    fn aggregate(&mut self, ev: &mut Evaluator<'_>, g: usize, s: &Series) {
         let r = self.range;
+        let n = self.params.len();
+        if self.groups.len() <= g {
+            self.groups
+                .resize_with(g + 1, || (0..n).map(|_| AggGroup::default()).collect());
+        }
+        let Some(steps) = self.groups.get_mut(g) else {
+            return;
+        };
         let (mut fi, mut hi) = (0, 0);
         loop {
             let (f, h) = (s.floats.get(fi), s.histograms.get(hi));
@@ -141,16 +221,35 @@ impl StreamAgg {
                 }
                 (None, None) => break,
             };
-            let step = usize::try_from((t - r.start) / r.step).ok();
-            if let Some(st) = step.and_then(|i| self.steps.get_mut(i)) {
-                st.add(ev, self.ctx, &item, self.arg_pos);
+            let Some(i) = usize::try_from((t - r.start) / r.step).ok() else {
+                continue;
+            };
+            if let (Some(state), Some(&(k, ratio, nothing))) =
+                (steps.get_mut(i), self.params.get(i))
+            {
+                if !nothing {
+                    add_to_group(state, k, ratio, ev, self.ctx, &item, self.arg_pos);
+                }
             }
         }
     }
 
     /// The per-step states and the groups' labels.
     pub(crate) fn into_parts(self) -> (Vec<StepAgg>, Vec<Labels>, AggCtx) {
-        (self.steps, self.group_labels, self.ctx)
+        let mut by_group: Vec<std::vec::IntoIter<AggGroup>> =
+            self.groups.into_iter().map(Vec::into_iter).collect();
+        let steps = self
+            .params
+            .into_iter()
+            .map(|p| {
+                let groups = by_group
+                    .iter_mut()
+                    .map(|g| g.next().unwrap_or_default())
+                    .collect();
+                StepAgg::from_parts(p, groups)
+            })
+            .collect();
+        (steps, self.group_labels, self.ctx)
     }
 }
 
@@ -218,6 +317,9 @@ mod tests {
                 "limitk(4,",
                 "limit_ratio(0.5,",
                 "quantile(0.9,",
+                // One group per series: declined, read as a whole.
+                "sum by (i)",
+                "count by (i, job)",
             ] {
                 for func in [
                     "rate(c_total[5m])",
@@ -270,5 +372,38 @@ mod tests {
             e.to_string(),
             "vector cannot contain metrics with the same labelset"
         );
+    }
+
+    /// Past the first series looked at, streaming is declined for an
+    /// aggregation that keeps most series apart (the held series go back
+    /// to the plain path) and kept for one that merges them.
+    #[test]
+    fn many_series_decide_midway() {
+        let head = Head::in_memory(HeadOptions::default());
+        let mut app = head.appender();
+        for i in 0..600 {
+            let l = Labels::from_pairs(&[
+                ("__name__", "c_total"),
+                ("i", &format!("{i:03}")),
+                ("j", &(i % 4).to_string()),
+            ]);
+            for k in 0..40i64 {
+                app.append(&l, k * 15_000, (k * (i % 7 + 1)) as f64)
+                    .unwrap();
+            }
+        }
+        app.commit().unwrap();
+        let engine = Engine::new(EngineOptions::default());
+        for agg in ["sum by (i)", "sum by (j)", "max without (j)"] {
+            let streamed = format!("{agg} (rate(c_total[2m]))");
+            let plain = format!("{agg} (rate(c_total[2m]) * 1)");
+            let a = engine
+                .range_query(&head, &streamed, 120_000, 600_000, 30_000)
+                .unwrap();
+            let b = engine
+                .range_query(&head, &plain, 120_000, 600_000, 30_000)
+                .unwrap();
+            assert_eq!(a.value, b.value, "{streamed}");
+        }
     }
 }

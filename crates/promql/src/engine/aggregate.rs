@@ -470,212 +470,32 @@ impl StepAgg {
         s: &Item<'_>,
         pos: crate::ast::PosRange,
     ) {
-        use AggregateOp::*;
         if self.nothing {
             return;
         }
-        let q = ev.query;
-        let op = a.op;
-        let (k, ratio) = (self.k, self.ratio);
-        let ignored = |ev: &mut Evaluator<'_>, name: &str, p| {
-            ev.annos
-                .info(q, p, format!("ignored histogram in {name} aggregation"));
-        };
         let gi = s.group;
         if self.groups.len() <= gi {
             self.groups.resize_with(gi + 1, AggGroup::default);
         }
-        let Some(g) = self.groups.get_mut(gi) else {
-            return;
-        };
-        let f = s.f;
-        if !g.seen {
-            g.seen = true;
-            g.f = f;
-            g.mean = f;
-            g.count = 1.0;
-            g.drop_name = s.drop_name;
-            match op {
-                Sum | Avg => match s.h {
-                    None => g.has_float = true,
-                    Some(h) => {
-                        g.has_hist = true;
-                        note_hint(g, h);
-                        if op == Sum {
-                            g.hsum = Some(Box::new(HistSum::new(h)));
-                        } else {
-                            g.hmean = Some(Box::new(HistMean::new(h)));
-                        }
-                    }
-                },
-                Stddev | Stdvar => {
-                    if s.h.is_some() {
-                        g.seen = false;
-                        ignored(ev, op.as_str(), pos);
-                    } else if f.is_nan() || f.is_infinite() {
-                        g.f = f64::NAN;
-                    } else {
-                        g.f = 0.0;
-                    }
-                }
-                Quantile => {
-                    if s.h.is_some() {
-                        g.seen = false;
-                        ignored(ev, "quantile", pos);
-                    }
-                    g.values = vec![f];
-                }
-                Group => g.f = 1.0,
-                Min | Max => {
-                    if s.h.is_some() {
-                        g.seen = false;
-                        ignored(ev, op.as_str(), pos);
-                    }
-                }
-                Topk | Bottomk => {
-                    if s.h.is_some() {
-                        g.seen = false;
-                        ignored(ev, op.as_str(), a.pos);
-                    } else {
-                        g.samples.push(s.to_sample());
-                    }
-                }
-                Limitk => g.samples.push(s.to_sample()),
-                LimitRatio => {
-                    if ratio_keep(ratio, s.metric) {
-                        g.samples.push(s.to_sample());
-                    }
-                }
-                Count | CountValues => {}
-            }
-            return;
+        if let Some(g) = self.groups.get_mut(gi) {
+            add_to_group(g, self.k, self.ratio, ev, a, s, pos);
         }
-        if g.incompatible {
-            return;
-        }
-        if s.drop_name {
-            g.drop_name = true;
-        }
-        match op {
-            Sum => match s.h {
-                Some(h) => {
-                    g.has_hist = true;
-                    note_hint(g, h);
-                    if let Some(acc) = &mut g.hsum {
-                        match acc.add(h) {
-                            Ok(c) => reconciled_info(ev, c, pos),
-                            Err(_) => {
-                                mixed_schema_warning(ev, s.metric, pos);
-                                g.incompatible = true;
-                            }
-                        }
-                    }
-                }
-                None => {
-                    g.has_float = true;
-                    (g.f, g.c) = kahan_inc(f, g.f, g.c);
-                }
-            },
-            Avg => {
-                g.count += 1.0;
-                match s.h {
-                    Some(h) => {
-                        g.has_hist = true;
-                        note_hint(g, h);
-                        if let Some(acc) = &mut g.hmean {
-                            match acc.add(h) {
-                                Ok(c) => reconciled_info(ev, c, pos),
-                                Err(_) => {
-                                    mixed_schema_warning(ev, s.metric, pos);
-                                    g.incompatible = true;
-                                }
-                            }
-                        }
-                    }
-                    None => {
-                        g.has_float = true;
-                        if !g.incremental {
-                            let (nv, nc) = kahan_inc(f, g.f, g.c);
-                            if !nv.is_infinite() {
-                                (g.f, g.c) = (nv, nc);
-                                return;
-                            }
-                            g.incremental = true;
-                            g.mean = g.f / (g.count - 1.0);
-                            g.c /= g.count - 1.0;
-                        }
-                        let qn = (g.count - 1.0) / g.count;
-                        (g.mean, g.c) = kahan_inc(f / g.count, qn * g.mean, qn * g.c);
-                    }
-                }
-            }
-            Group => {}
-            Max => {
-                if s.h.is_some() {
-                    ignored(ev, "max", pos);
-                } else if g.f < f || g.f.is_nan() {
-                    g.f = f;
-                }
-            }
-            Min => {
-                if s.h.is_some() {
-                    ignored(ev, "min", pos);
-                } else if g.f > f || g.f.is_nan() {
-                    g.f = f;
-                }
-            }
-            Count => g.count += 1.0,
-            Stddev | Stdvar => {
-                if s.h.is_some() {
-                    ignored(ev, op.as_str(), pos);
-                } else {
-                    g.count += 1.0;
-                    let delta = f - g.mean;
-                    g.mean += delta / g.count;
-                    g.f += delta * (f - g.mean);
-                }
-            }
-            Quantile => {
-                if s.h.is_some() {
-                    ignored(ev, "quantile", pos);
-                } else {
-                    g.values.push(f);
-                }
-            }
-            Topk | Bottomk => {
-                let less: &dyn Fn(&Sample, &Sample) -> bool =
-                    if op == Topk { &less_top } else { &less_bottom };
-                if s.h.is_some() {
-                    ignored(ev, op.as_str(), a.pos);
-                } else if g.samples.len() < k {
-                    g.samples.push(s.to_sample());
-                    let last = g.samples.len() - 1;
-                    heap_up(&mut g.samples, last, less);
-                } else if let Some(top) = g.samples.first() {
-                    let replace = if op == Topk {
-                        top.f < f || (top.f.is_nan() && !f.is_nan())
-                    } else {
-                        top.f > f || (top.f.is_nan() && !f.is_nan())
-                    };
-                    if replace {
-                        g.samples[0] = s.to_sample();
-                        if k > 1 && !heap_down(&mut g.samples, 0, less) {
-                            heap_up(&mut g.samples, 0, less);
-                        }
-                    }
-                }
-            }
-            Limitk => {
-                if g.samples.len() < k {
-                    g.samples.push(s.to_sample());
-                }
-            }
-            LimitRatio => {
-                if ratio_keep(ratio, s.metric) {
-                    g.samples.push(s.to_sample());
-                }
-            }
-            CountValues => {}
+    }
+
+    /// The step's `k`/ratio and whether it selects nothing, with no groups:
+    /// for callers that keep the groups themselves.
+    pub(super) fn params(&self) -> (usize, f64, bool) {
+        (self.k, self.ratio, self.nothing)
+    }
+
+    /// A step from its parameters ([`StepAgg::params`]) and groups.
+    pub(super) fn from_parts(params: (usize, f64, bool), groups: Vec<AggGroup>) -> StepAgg {
+        let (k, ratio, nothing) = params;
+        StepAgg {
+            groups,
+            k,
+            ratio,
+            nothing,
         }
     }
 
@@ -776,6 +596,216 @@ impl StepAgg {
             ));
         }
         out
+    }
+}
+
+/// Adds one element to its group's running state at one step.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn add_to_group(
+    g: &mut AggGroup,
+    k: usize,
+    ratio: f64,
+    ev: &mut Evaluator<'_>,
+    a: AggCtx,
+    s: &Item<'_>,
+    pos: crate::ast::PosRange,
+) {
+    use AggregateOp::*;
+    let q = ev.query;
+    let op = a.op;
+    let ignored = |ev: &mut Evaluator<'_>, name: &str, p| {
+        ev.annos
+            .info(q, p, format!("ignored histogram in {name} aggregation"));
+    };
+    let f = s.f;
+
+    if !g.seen {
+        g.seen = true;
+        g.f = f;
+        g.mean = f;
+        g.count = 1.0;
+        g.drop_name = s.drop_name;
+        match op {
+            Sum | Avg => match s.h {
+                None => g.has_float = true,
+                Some(h) => {
+                    g.has_hist = true;
+                    note_hint(g, h);
+                    if op == Sum {
+                        g.hsum = Some(Box::new(HistSum::new(h)));
+                    } else {
+                        g.hmean = Some(Box::new(HistMean::new(h)));
+                    }
+                }
+            },
+            Stddev | Stdvar => {
+                if s.h.is_some() {
+                    g.seen = false;
+                    ignored(ev, op.as_str(), pos);
+                } else if f.is_nan() || f.is_infinite() {
+                    g.f = f64::NAN;
+                } else {
+                    g.f = 0.0;
+                }
+            }
+            Quantile => {
+                if s.h.is_some() {
+                    g.seen = false;
+                    ignored(ev, "quantile", pos);
+                }
+                g.values = vec![f];
+            }
+            Group => g.f = 1.0,
+            Min | Max => {
+                if s.h.is_some() {
+                    g.seen = false;
+                    ignored(ev, op.as_str(), pos);
+                }
+            }
+            Topk | Bottomk => {
+                if s.h.is_some() {
+                    g.seen = false;
+                    ignored(ev, op.as_str(), a.pos);
+                } else {
+                    g.samples.push(s.to_sample());
+                }
+            }
+            Limitk => g.samples.push(s.to_sample()),
+            LimitRatio => {
+                if ratio_keep(ratio, s.metric) {
+                    g.samples.push(s.to_sample());
+                }
+            }
+            Count | CountValues => {}
+        }
+        return;
+    }
+    if g.incompatible {
+        return;
+    }
+    if s.drop_name {
+        g.drop_name = true;
+    }
+    match op {
+        Sum => match s.h {
+            Some(h) => {
+                g.has_hist = true;
+                note_hint(g, h);
+                if let Some(acc) = &mut g.hsum {
+                    match acc.add(h) {
+                        Ok(c) => reconciled_info(ev, c, pos),
+                        Err(_) => {
+                            mixed_schema_warning(ev, s.metric, pos);
+                            g.incompatible = true;
+                        }
+                    }
+                }
+            }
+            None => {
+                g.has_float = true;
+                (g.f, g.c) = kahan_inc(f, g.f, g.c);
+            }
+        },
+        Avg => {
+            g.count += 1.0;
+            match s.h {
+                Some(h) => {
+                    g.has_hist = true;
+                    note_hint(g, h);
+                    if let Some(acc) = &mut g.hmean {
+                        match acc.add(h) {
+                            Ok(c) => reconciled_info(ev, c, pos),
+                            Err(_) => {
+                                mixed_schema_warning(ev, s.metric, pos);
+                                g.incompatible = true;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    g.has_float = true;
+                    if !g.incremental {
+                        let (nv, nc) = kahan_inc(f, g.f, g.c);
+                        if !nv.is_infinite() {
+                            (g.f, g.c) = (nv, nc);
+                            return;
+                        }
+                        g.incremental = true;
+                        g.mean = g.f / (g.count - 1.0);
+                        g.c /= g.count - 1.0;
+                    }
+                    let qn = (g.count - 1.0) / g.count;
+                    (g.mean, g.c) = kahan_inc(f / g.count, qn * g.mean, qn * g.c);
+                }
+            }
+        }
+        Group => {}
+        Max => {
+            if s.h.is_some() {
+                ignored(ev, "max", pos);
+            } else if g.f < f || g.f.is_nan() {
+                g.f = f;
+            }
+        }
+        Min => {
+            if s.h.is_some() {
+                ignored(ev, "min", pos);
+            } else if g.f > f || g.f.is_nan() {
+                g.f = f;
+            }
+        }
+        Count => g.count += 1.0,
+        Stddev | Stdvar => {
+            if s.h.is_some() {
+                ignored(ev, op.as_str(), pos);
+            } else {
+                g.count += 1.0;
+                let delta = f - g.mean;
+                g.mean += delta / g.count;
+                g.f += delta * (f - g.mean);
+            }
+        }
+        Quantile => {
+            if s.h.is_some() {
+                ignored(ev, "quantile", pos);
+            } else {
+                g.values.push(f);
+            }
+        }
+        Topk | Bottomk => {
+            let less: &dyn Fn(&Sample, &Sample) -> bool =
+                if op == Topk { &less_top } else { &less_bottom };
+            if s.h.is_some() {
+                ignored(ev, op.as_str(), a.pos);
+            } else if g.samples.len() < k {
+                g.samples.push(s.to_sample());
+                let last = g.samples.len() - 1;
+                heap_up(&mut g.samples, last, less);
+            } else if let Some(top) = g.samples.first() {
+                let replace = if op == Topk {
+                    top.f < f || (top.f.is_nan() && !f.is_nan())
+                } else {
+                    top.f > f || (top.f.is_nan() && !f.is_nan())
+                };
+                if replace {
+                    g.samples[0] = s.to_sample();
+                    if k > 1 && !heap_down(&mut g.samples, 0, less) {
+                        heap_up(&mut g.samples, 0, less);
+                    }
+                }
+            }
+        }
+        Limitk => {
+            if g.samples.len() < k {
+                g.samples.push(s.to_sample());
+            }
+        }
+        LimitRatio => {
+            if ratio_keep(ratio, s.metric) {
+                g.samples.push(s.to_sample());
+            }
+        }
+        CountValues => {}
     }
 }
 

@@ -136,17 +136,25 @@ pub(crate) fn range_fn_batched(
                     if !delayed {
                         seen.check(&series, r)?;
                     }
-                    agg.push(fx.ev, &series);
-                    fx.ev
-                        .release_samples(series.floats.len() + series.histograms.len());
+                    let n = series.floats.len() + series.histograms.len();
+                    if let Some(back) = agg.push(fx.ev, series) {
+                        out.extend(back);
+                    } else {
+                        fx.ev.release_samples(n);
+                    }
                 }
                 None => out.push(series),
             }
         }
     }
-    if let Some(agg) = sink {
-        fx.ev.agg_sink = Some(agg);
-        return Ok(out);
+    if let Some(mut agg) = sink {
+        if let Some(back) = agg.decide(fx.ev) {
+            out.extend(back);
+        }
+        if !agg.declined() {
+            fx.ev.agg_sink = Some(agg);
+            return Ok(out);
+        }
     }
     // absent_over_time only looks at presence, so Prometheus skips the check.
     if !delayed && name != "absent_over_time" {
