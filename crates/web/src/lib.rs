@@ -14,7 +14,8 @@
 //! exact number, time and histogram rendering), [`params`] (form values,
 //! time/duration/limit/selector parsing with Prometheus' error texts),
 //! [`error`] ([`ApiError`], one variant per API error type), `federate`,
-//! `remote_write`, `selfmetrics`, `page`, `server` (routes, middleware),
+//! `remote_write`, `selfmetrics` (+ `tsdb_metrics`, derived storage
+//! gauges), `page`, `server` (routes, middleware),
 //! [`features`] (`/api/v1/features`), [`notifications`] (the UI's banner
 //! messages, listed and streamed as server-sent events).
 //!
@@ -36,6 +37,7 @@ pub mod remote_write;
 mod selfmetrics;
 mod server;
 mod state;
+mod tsdb_metrics;
 
 pub use error::ApiError;
 pub use features::Features;

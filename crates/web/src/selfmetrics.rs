@@ -151,6 +151,7 @@ pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
         all.extend(c());
     }
     all.extend(tsdb_families(state.db.metrics()));
+    all.extend(crate::tsdb_metrics::families(&state.db));
     all.extend(state.metrics.families());
     all.extend(state.notifications().metrics());
     let ready = f64::from(u8::from(state.readiness() == Readiness::Ready));
