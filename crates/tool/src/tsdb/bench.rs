@@ -132,11 +132,11 @@ pub fn bench_write(samples_file: &Path, opts: &BenchWriteOptions) -> Result<Stri
     let storage = opts.out.join("storage");
     std::fs::create_dir_all(&storage).map_err(io(&storage))?;
     // promtool opens its DB with zero-valued options: no WAL compression.
-    let opts = HeadOptions {
+    let head_opts = HeadOptions {
         wal_compression: false,
         ..HeadOptions::default()
     };
-    let (head, _) = Head::open(&storage, opts)?;
+    let (head, _) = Head::open(&storage, head_opts)?;
 
     let (series, _) = stage(&mut out, "readData", |_| {
         let text = std::fs::read_to_string(samples_file).map_err(io(samples_file))?;
