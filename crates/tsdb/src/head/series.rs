@@ -503,6 +503,21 @@ impl SeriesTable {
         slot.clone().map(SeriesHandle)
     }
 
+    /// Whether reference `r` names a series (without taking a handle).
+    fn contains(&self, r: u64) -> bool {
+        self.segment(r)
+            .and_then(|seg| seg.slot((r % SEGMENT_LEN as u64) as usize))
+            .is_some_and(|slot| slot.is_some())
+    }
+
+    /// Runs `f` on the series with reference `r` under the slot's lock,
+    /// without taking a handle (two atomic operations fewer than
+    /// [`SeriesTable::get`]); `None` if there is no such series.
+    pub(crate) fn with<T>(&self, r: u64, f: impl FnOnce(&MemSeries) -> T) -> Option<T> {
+        let slot = self.segment(r)?.slot((r % SEGMENT_LEN as u64) as usize)?;
+        slot.as_deref().map(f)
+    }
+
     /// Every series with its reference, in reference order (a snapshot:
     /// series created meanwhile may be missed).
     pub(crate) fn all(&self) -> Vec<(u64, SeriesHandle)> {
@@ -641,7 +656,7 @@ impl SeriesTable {
                 created: false,
             });
         }
-        let free = want > 0 && want <= MAX_REF && self.get(want).is_none();
+        let free = want > 0 && want <= MAX_REF && !self.contains(want);
         let r = if free {
             // Later series are numbered after every reference replay used,
             // so no reference ever names two series in one WAL.

@@ -97,9 +97,8 @@ impl<'s> Workers<'s> {
             let back: Sender<Shard> = spare_tx.clone();
             handles.push(scope.spawn(move || {
                 let mut res = ShardResult::default();
-                let mut cache = None;
                 for mut shard in rx {
-                    apply_shard(head, &shard, &mut cache, &mut res);
+                    apply_shard(head, &shard, &mut res);
                     shard.clear();
                     // The reading thread may be gone already (an I/O error
                     // ended replay): the shard is simply dropped then.
@@ -200,63 +199,48 @@ enum Value<'a> {
     Hist(HistRef<'a>),
 }
 
-fn apply_shard(
-    head: &Head,
-    shard: &Shard,
-    cache: &mut Option<(u64, SeriesHandle)>,
-    res: &mut ShardResult,
-) {
+fn apply_shard(head: &Head, shard: &Shard, res: &mut ShardResult) {
     let mut hists = shard.hists.iter().peekable();
     for (i, f) in shard.floats.iter().enumerate() {
         while let Some((_, r, t, h)) = hists.next_if(|h| h.0 <= i) {
-            apply_one(head, cache, res, *r, *t, Value::Hist(h.as_ref()));
+            apply_one(head, res, *r, *t, Value::Hist(h.as_ref()));
         }
-        apply_one(head, cache, res, f.series, f.t, Value::Float(f.v));
+        apply_one(head, res, f.series, f.t, Value::Float(f.v));
     }
     for (_, r, t, h) in hists {
-        apply_one(head, cache, res, *r, *t, Value::Hist(h.as_ref()));
+        apply_one(head, res, *r, *t, Value::Hist(h.as_ref()));
     }
 }
 
-fn apply_one(
-    head: &Head,
-    cache: &mut Option<(u64, SeriesHandle)>,
-    res: &mut ShardResult,
-    series: u64,
-    t: i64,
-    v: Value<'_>,
-) {
-    let handle = match cache {
-        Some((r, h)) if *r == series => h,
-        _ => match head.series.get(series) {
-            Some(h) => &cache.insert((series, h)).1,
-            None => {
-                res.unknown += 1;
-                return;
-            }
-        },
-    };
-    let mut st = handle.lock();
-    if st.open.is_none() && st.hist.is_none() && st.cut.last().is_some_and(|c| t <= c.maxt) {
-        res.in_chunks += 1;
-        return;
-    }
-    let range = head.opts.chunk_range;
-    let cuts = st.cut.len();
-    let ok = match v {
-        Value::Float(v) => st.append(t, v, range),
-        Value::Hist(h) => st.append_histogram(t, h, range),
-    };
-    if ok {
-        if let Some(store) = &head.chunks {
-            if st.cut.len() != cuts && st.has_unpersisted() {
-                st.persist_cut(series, store);
-            }
+fn apply_one(head: &Head, res: &mut ShardResult, series: u64, t: i64, v: Value<'_>) {
+    // Under the slot's lock: the series stays put without taking a handle
+    // (lock order slot → series, as everywhere).
+    let done = head.series.with(series, |s| {
+        let mut st = s.lock();
+        if st.open.is_none() && st.hist.is_none() && st.cut.last().is_some_and(|c| t <= c.maxt) {
+            res.in_chunks += 1;
+            return;
         }
-        res.applied += 1;
-        res.mint = res.mint.min(t);
-        res.maxt = res.maxt.max(t);
-    } else {
-        res.rejected += 1;
+        let range = head.opts.chunk_range;
+        let cuts = st.cut.len();
+        let ok = match v {
+            Value::Float(v) => st.append(t, v, range),
+            Value::Hist(h) => st.append_histogram(t, h, range),
+        };
+        if ok {
+            if let Some(store) = &head.chunks {
+                if st.cut.len() != cuts && st.has_unpersisted() {
+                    st.persist_cut(series, store);
+                }
+            }
+            res.applied += 1;
+            res.mint = res.mint.min(t);
+            res.maxt = res.maxt.max(t);
+        } else {
+            res.rejected += 1;
+        }
+    });
+    if done.is_none() {
+        res.unknown += 1;
     }
 }
