@@ -171,7 +171,7 @@ fn dispatch(ev: &mut Evaluator<'_>, c: &Call, r: Range, arg_pos: PosRange) -> ER
 }
 
 pub(crate) use extended::{extend_floats, smoothed_value};
-pub(crate) use range::{BatchFn, range_fn, range_fn_batched};
+pub(crate) use range::{BatchFn, BatchWindow, range_fn, range_fn_batched};
 
 /// A range function's body: one window (and the scalar arguments) in,
 /// maybe a value out.

@@ -54,6 +54,7 @@ pub(super) fn call(
         keep_name,
         &mut |fx, w, s| over_time(fx, name, w, s),
         batch,
+        None,
     )?;
     Ok(Some(Val::Series(out)))
 }
@@ -248,10 +249,15 @@ pub(crate) fn avg_floats(vals: impl Iterator<Item = f64>) -> f64 {
 /// time so that their dependency chains overlap. A window whose sum
 /// overflows is redone by the one-window code (the mean then switches to
 /// its incremental form).
-fn kahan_windows(fl: &[FPoint], wins: &[std::ops::Range<usize>], avg: bool, out: &mut Vec<f64>) {
+fn kahan_windows(
+    fl: &[FPoint],
+    wins: &[super::BatchWindow],
+    avg: bool,
+    out: &mut Vec<Option<f64>>,
+) {
     const LANES: usize = 4;
-    let one = |w: &std::ops::Range<usize>| {
-        let vals = fl.get(w.clone()).unwrap_or_default();
+    let one = |w: &super::BatchWindow| {
+        let vals = fl.get(w.idx.clone()).unwrap_or_default();
         if avg {
             avg_floats(vals.iter().map(|p| p.f))
         } else {
@@ -266,7 +272,7 @@ fn kahan_windows(fl: &[FPoint], wins: &[std::ops::Range<usize>], avg: bool, out:
     for quad in &mut quads {
         let mut lane: [&[FPoint]; LANES] = [&[]; LANES];
         for (l, w) in lane.iter_mut().zip(quad) {
-            *l = fl.get(w.clone()).unwrap_or_default();
+            *l = fl.get(w.idx.clone()).unwrap_or_default();
         }
         // The mean starts from the first value, the sum from zero (which
         // differs for -0).
@@ -310,17 +316,17 @@ fn kahan_windows(fl: &[FPoint], wins: &[std::ops::Range<usize>], avg: bool, out:
                 };
                 sum[k] = t;
             }
-            if lane_overflow {
-                out.push(quad.get(k).map_or(f64::NAN, one));
+            out.push(Some(if lane_overflow {
+                quad.get(k).map_or(f64::NAN, one)
             } else if avg {
                 let n = l.len() as f64;
-                out.push(sum[k] / n + c[k] / n);
+                sum[k] / n + c[k] / n
             } else {
-                out.push(sum[k] + c[k]);
-            }
+                sum[k] + c[k]
+            }));
         }
     }
-    out.extend(quads.remainder().iter().map(one));
+    out.extend(quads.remainder().iter().map(|w| Some(one(w))));
 }
 
 fn hist_sum_avg(fx: &mut FnCtx<'_, '_>, w: &Window<'_>, avg: bool) -> Option<Out> {
@@ -461,13 +467,19 @@ mod batch_tests {
         }
         let mut wins = Vec::new();
         for start in 0..580 {
-            wins.push(start..(start + 1 + (start * 7) % 19).min(600));
+            wins.push(super::super::BatchWindow {
+                idx: start..(start + 1 + (start * 7) % 19).min(600),
+                start: 0,
+                end: 0,
+            });
         }
         for avg in [true, false] {
             let mut got = Vec::new();
             kahan_windows(&vals, &wins, avg, &mut got);
             assert_eq!(got.len(), wins.len());
             for (w, g) in wins.iter().zip(&got) {
+                let w = &w.idx;
+                let g = &g.unwrap();
                 let fl = &vals[w.clone()];
                 let want = if avg {
                     avg_floats(fl.iter().map(|p| p.f))

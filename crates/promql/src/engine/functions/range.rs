@@ -30,18 +30,30 @@ pub(crate) fn range_fn(
     keep_name: bool,
     f: &mut RangeFn<'_>,
 ) -> EResult<Matrix> {
-    range_fn_batched(ev, c, r, matrix_arg, keep_name, f, None)
+    range_fn_batched(ev, c, r, matrix_arg, keep_name, f, None, None)
 }
 
-/// A range function's body over all windows of one float-only series at
-/// once (`floats` and the index range of each window, one value out per
-/// window), for functions that gain from seeing windows together; it must
-/// give exactly what the per-window body gives.
-pub(crate) type BatchFn<'f> =
-    dyn Fn(&[FPoint], &[std::ops::Range<usize>], &mut Vec<f64>) + Sync + 'f;
+/// One window of a batch: the index range of its samples in the series'
+/// floats, its exclusive start and inclusive end.
+pub(crate) struct BatchWindow {
+    pub(crate) idx: std::ops::Range<usize>,
+    pub(crate) start: i64,
+    pub(crate) end: i64,
+}
+
+/// A range function's body over all windows of one float-only series
+/// without start timestamps at once (one output, or none, per window), for
+/// functions that gain from seeing windows together; it must give exactly
+/// what the per-window body gives, and raises no annotations.
+pub(crate) type BatchFn<'f> = dyn Fn(&[FPoint], &[BatchWindow], &mut Vec<Option<f64>>) + Sync + 'f;
+
+/// Called with each series a batch function gave values for (where the
+/// per-window body would have raised a per-series annotation).
+pub(crate) type AfterBatch<'f> = dyn FnMut(&mut FnCtx<'_, '_>, &Labels) + 'f;
 
 /// [`range_fn`], with `batch` used instead of `f` for series that hold
 /// floats only (and ranges without `anchored`/`smoothed`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn range_fn_batched(
     ev: &mut Evaluator<'_>,
     c: &Call,
@@ -50,6 +62,7 @@ pub(crate) fn range_fn_batched(
     keep_name: bool,
     f: &mut RangeFn<'_>,
     batch: Option<&BatchFn<'_>>,
+    mut after: Option<&mut AfterBatch<'_>>,
 ) -> EResult<Matrix> {
     // An aggregation right above may take the output series one by one
     // (taken first: the arguments below may hold aggregations of their own).
@@ -112,7 +125,12 @@ pub(crate) fn range_fn_batched(
             let s = &s;
             let drop = !keep_name || s.drop_name;
             let (floats, histograms) = match pre.next().flatten() {
-                Some(floats) => (floats, Vec::new()),
+                Some(floats) => {
+                    if let Some(a) = after.as_mut().filter(|_| !floats.is_empty()) {
+                        a(&mut fx, &s.metric);
+                    }
+                    (floats, Vec::new())
+                }
                 None => per_window(&mut fx, f, s, &starts, &input, r, &scalars, &mut sv),
             };
             if floats.is_empty() && histograms.is_empty() {
@@ -262,11 +280,11 @@ fn batch_outputs(
     input: &RangeInput,
     r: Range,
 ) -> Vec<Option<Vec<FPoint>>> {
-    let one = |s: &Series| -> Option<Vec<FPoint>> {
-        if !s.histograms.is_empty() {
+    let one = |s: &Series, st: &StartTimes| -> Option<Vec<FPoint>> {
+        if !s.histograms.is_empty() || !st.floats.is_empty() {
             return None;
         }
-        let mut ranges = Vec::new();
+        let mut wins = Vec::new();
         let mut times = Vec::new();
         let mut cur = WindowCursor::default();
         for i in 0..r.len() {
@@ -274,22 +292,26 @@ fn batch_outputs(
             let (lo, hi) = input.window(ts);
             let (fr, _) = cur.ranges(s, lo, hi);
             if !fr.is_empty() {
-                ranges.push(fr);
+                wins.push(BatchWindow {
+                    idx: fr,
+                    start: lo,
+                    end: hi,
+                });
                 times.push(ts);
             }
         }
-        let mut vals = Vec::with_capacity(ranges.len());
-        b(&s.floats, &ranges, &mut vals);
+        let mut vals = Vec::with_capacity(wins.len());
+        b(&s.floats, &wins, &mut vals);
         Some(
             times
                 .iter()
                 .zip(&vals)
-                .map(|(&t, &f)| FPoint { t, f })
+                .filter_map(|(&t, &f)| f.map(|f| FPoint { t, f }))
                 .collect(),
         )
     };
     let all = |part: &[(Series, StartTimes)]| -> Vec<Option<Vec<FPoint>>> {
-        part.iter().map(|(s, _)| one(s)).collect()
+        part.iter().map(|(s, st)| one(s, st)).collect()
     };
     if pending.len() < PARALLEL_MIN {
         return all(pending);

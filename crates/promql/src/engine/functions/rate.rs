@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use vigil_model::{CounterResetHint, FloatHistogram};
 
-use super::{FnCtx, Out, Window, qname, range_fn};
+use super::{BatchWindow, FnCtx, Out, Window, qname, range_fn, range_fn_batched};
 use crate::ast::Call;
 use crate::engine::aggregate::kahan_inc;
 use crate::engine::eval::{EResult, Evaluator, Range, Val, err};
@@ -26,10 +26,25 @@ pub(super) fn call(
         "rate" | "increase" | "delta" => {
             let counter = name != "delta";
             let is_rate = name == "rate";
-            let mut warned_names = std::collections::HashSet::new();
+            let warned_names = std::cell::RefCell::new(std::collections::HashSet::new());
+            let name_check = |fx: &mut FnCtx<'_, '_>, metric: &vigil_model::Labels| {
+                if let Some(n) = metric.metric_name() {
+                    if !n.ends_with("_total")
+                        && !n.ends_with("_sum")
+                        && !n.ends_with("_count")
+                        && !n.ends_with("_bucket")
+                        && warned_names.borrow_mut().insert(n.to_string())
+                    {
+                        fx.info(format!(
+                            "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {}",
+                            qname(metric)
+                        ));
+                    }
+                }
+            };
             // The name check runs once per series, not per window.
             let mut checked: *const vigil_model::Labels = std::ptr::null();
-            range_fn(ev, c, r, 0, false, &mut |fx, w, _| {
+            let mut per_window = |fx: &mut FnCtx<'_, '_>, w: &Window<'_>, _: &[f64]| {
                 let res = extrapolated_rate(fx, w, counter, is_rate);
                 if counter
                     && res.is_some()
@@ -37,22 +52,28 @@ pub(super) fn call(
                     && !std::ptr::eq(checked, w.metric)
                 {
                     checked = w.metric;
-                    if let Some(n) = w.metric.metric_name() {
-                        if !n.ends_with("_total")
-                            && !n.ends_with("_sum")
-                            && !n.ends_with("_count")
-                            && !n.ends_with("_bucket")
-                            && warned_names.insert(n.to_string())
-                        {
-                            fx.info(format!(
-                                "metric might not be a counter, name does not end in _total/_sum/_count/_bucket: {}",
-                                qname(w.metric)
-                            ));
-                        }
-                    }
+                    name_check(fx, w.metric);
                 }
                 res
-            })?
+            };
+            let batch = move |fl: &[FPoint], wins: &[BatchWindow], out: &mut Vec<Option<f64>>| {
+                float_rates(fl, wins, counter, is_rate, out)
+            };
+            let mut after = |fx: &mut FnCtx<'_, '_>, metric: &vigil_model::Labels| {
+                if counter {
+                    name_check(fx, metric);
+                }
+            };
+            range_fn_batched(
+                ev,
+                c,
+                r,
+                0,
+                false,
+                &mut per_window,
+                Some(&batch),
+                Some(&mut after),
+            )?
         }
         "irate" | "idelta" => {
             let is_rate = name == "irate";
@@ -108,6 +129,89 @@ fn mixed_warning(fx: &mut FnCtx<'_, '_>, w: &Window<'_>) {
         "encountered a mix of histograms and floats for metric name {}",
         qname(w.metric)
     ));
+}
+
+/// `rate`/`increase`/`delta` of every window of one float series without
+/// start timestamps: exactly [`extrapolated_rate`]'s arithmetic, with the
+/// reset scan skipped for windows a running count shows to have none.
+fn float_rates(
+    fl: &[FPoint],
+    wins: &[BatchWindow],
+    counter: bool,
+    is_rate: bool,
+    out: &mut Vec<Option<f64>>,
+) {
+    // resets_upto[i]: drops in value among the first i + 1 samples.
+    let mut resets_upto = Vec::with_capacity(fl.len());
+    let mut n = 0u32;
+    let mut prev = f64::NAN;
+    for p in fl {
+        if p.f < prev {
+            n += 1;
+        }
+        prev = p.f;
+        resets_upto.push(n);
+    }
+    for w in wins {
+        let v = fl.get(w.idx.clone()).unwrap_or_default();
+        let (Some(first), Some(last)) = (v.first(), v.last()) else {
+            out.push(None);
+            continue;
+        };
+        let n_minus_one = v.len() - 1;
+        let (first_t, last_t, first_f) = (first.t, last.t, first.f);
+        let mut result_f = last.f - first_f;
+        let drops = resets_upto
+            .get(w.idx.end.saturating_sub(1))
+            .copied()
+            .unwrap_or(0)
+            - resets_upto.get(w.idx.start).copied().unwrap_or(0);
+        if counter && drops > 0 {
+            let mut prev = first_f;
+            for p in v.iter().skip(1) {
+                if p.f < prev {
+                    result_f += prev;
+                }
+                prev = p.f;
+            }
+        }
+        let mut to_start = (first_t - w.start) as f64 / 1000.0;
+        let mut to_end = (w.end - last_t) as f64 / 1000.0;
+        let sampled = (last_t - first_t) as f64 / 1000.0;
+        let avg = if n_minus_one > 0 {
+            sampled / n_minus_one as f64
+        } else {
+            0.0
+        };
+        let threshold = avg * 1.1;
+        if n_minus_one == 0 {
+            out.push(None);
+            continue;
+        } else if to_start >= threshold {
+            to_start = avg / 2.0;
+        }
+        if counter {
+            let mut to_zero = to_start;
+            if result_f > 0.0 && first_f >= 0.0 {
+                to_zero = sampled * (first_f / result_f);
+            }
+            if to_zero < to_start {
+                to_start = to_zero;
+            }
+        }
+        if to_end >= threshold {
+            to_end = avg / 2.0;
+        }
+        let mut factor = if sampled != 0.0 {
+            (sampled + to_start + to_end) / sampled
+        } else {
+            1.0
+        };
+        if is_rate {
+            factor /= (w.end - w.start) as f64 / 1000.0;
+        }
+        out.push(Some(result_f * factor));
+    }
 }
 
 /// `rate`/`increase`/`delta` of one window, extrapolated towards the
