@@ -6,16 +6,23 @@
 //! rules, time intervals, secrets printed as `<secret>`); [`matcher`]
 //! parses and prints Alertmanager's matcher syntax; [`routing`] resolves
 //! the route tree and finds the routes an alert takes, and draws it as
-//! amtool does.
+//! amtool does; [`template`] loads notification template files with
+//! Alertmanager's functions; [`time`] reads and writes RFC 3339 timestamps.
 //!
 //! Loading never panics on bad input: every problem becomes a
 //! [`ConfigError`] or [`MatcherError`] whose message names the field or the
 //! position, in Alertmanager's words where it has them.
 
+pub mod alert;
 pub mod config;
 pub mod error;
+pub mod inhibit;
 pub mod matcher;
+pub mod nflog;
 pub mod routing;
+pub mod silence;
+pub mod template;
+pub mod time;
 
 pub use config::Config;
 pub use error::{ConfigError, MatcherError};
