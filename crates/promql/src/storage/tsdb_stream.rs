@@ -150,12 +150,19 @@ impl Plan {
                         continue;
                     };
                     let mut d = SeriesData::default();
+                    // Chunks hold up to 120 samples: room for them all up
+                    // front saves regrowing the list chunk by chunk.
+                    d.floats.reserve(chunks.len() * 120);
                     for c in &chunks {
                         let rec = block
                             .chunk(c.reference)
                             .map_err(|e| block_error(block, e))?;
                         decode_chunk(rec.encoding, rec.data, self.mint, self.maxt, &mut d)
                             .map_err(|e| block_error(block, e))?;
+                    }
+                    if d.floats.is_empty() {
+                        // A histogram series: give the room back.
+                        d.floats = Vec::new();
                     }
                     d.apply_tombstones(&stones);
                     // Overlapping chunks (a damaged block, or one from a
