@@ -271,6 +271,11 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
             ..BuildInfo::default()
         },
         storage_retention: retention,
+        remote_read: vigil_web::remote_read::RemoteReadOptions {
+            sample_limit: args.remote_read_sample_limit,
+            concurrent_limit: args.remote_read_concurrent_limit,
+            max_bytes_in_frame: args.remote_read_max_bytes_in_frame,
+        },
         ..WebOptions::default()
     };
     let cfg_source = Arc::clone(&current);

@@ -1,6 +1,7 @@
 //! Vigil's HTTP server for `vigil server`: Prometheus' HTTP API v1 with
 //! the same JSON field for field, federation, self-metrics, lifecycle
-//! endpoints, the remote-write receiver and a minimal query page.
+//! endpoints, the remote-write receiver, the remote-read endpoint and a
+//! minimal query page.
 //!
 //! The binary builds a [`WebState`] (the [`vigil_tsdb::db::Db`], the
 //! [`vigil_promql::engine::Engine`], [`WebOptions`] from flags, and with
@@ -33,6 +34,7 @@ pub mod notifications;
 mod page;
 pub mod params;
 pub mod providers;
+pub mod remote_read;
 pub mod remote_write;
 mod selfmetrics;
 mod server;

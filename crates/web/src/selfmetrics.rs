@@ -154,6 +154,19 @@ pub(crate) fn gather(state: &WebState) -> Vec<MetricFamily> {
     all.extend(crate::tsdb_metrics::families(&state.db));
     all.extend(state.metrics.families());
     all.extend(state.notifications().metrics());
+    let rr = state
+        .remote_read_queries
+        .load(std::sync::atomic::Ordering::Relaxed);
+    all.push(MetricFamily::with_samples(
+        "prometheus_remote_read_handler_queries",
+        MetricType::Gauge,
+        "The current number of remote read queries that are either in execution or queued on the handler.",
+        vec![FamilySample::float(
+            "prometheus_remote_read_handler_queries",
+            &[],
+            rr as f64,
+        )],
+    ));
     let ready = f64::from(u8::from(state.readiness() == Readiness::Ready));
     all.push(MetricFamily::with_samples(
         "prometheus_ready",

@@ -3,7 +3,7 @@
 //! shutdown.
 //!
 //! Routes (relative to `--web.route-prefix`): `/api/v1/*` (see
-//! [`crate::api`]), `/federate`, `/metrics`, `/-/healthy`, `/-/ready`,
+//! [`crate::api`]; `/api/v1/read` is [`crate::remote_read`]), `/federate`, `/metrics`, `/-/healthy`, `/-/ready`,
 //! `/-/reload`, `/-/quit`, `/` (redirect to the query page), the UI pages
 //! and assets of [`crate::page`], and `/graph` (redirect to `/query`). With
 //! a prefix, `/` outside it redirects into it.
@@ -97,7 +97,8 @@ pub fn router(state: Arc<WebState>) -> Router {
             "/admin/tsdb/snapshot",
             post(api_route!(admin::snapshot)).put(api_route!(admin::snapshot)),
         )
-        .route("/write", post(crate::remote_write::handler));
+        .route("/write", post(crate::remote_write::handler))
+        .route("/read", post(crate::remote_read::handler));
     let inner = Router::new()
         .nest("/api/v1", api)
         .route("/federate", get(crate::federate::handler))

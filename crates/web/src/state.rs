@@ -69,6 +69,8 @@ pub struct WebOptions {
     pub app_name: String,
     /// Largest remote-write body, compressed or decompressed.
     pub max_remote_write_bytes: usize,
+    /// Remote-read limits.
+    pub remote_read: crate::remote_read::RemoteReadOptions,
 }
 
 impl Default for WebOptions {
@@ -84,6 +86,7 @@ impl Default for WebOptions {
             storage_retention: String::new(),
             app_name: "Prometheus".into(),
             max_remote_write_bytes: 32 << 20,
+            remote_read: crate::remote_read::RemoteReadOptions::default(),
         }
     }
 }
@@ -148,6 +151,10 @@ pub struct WebState {
     pub(crate) metrics: HttpMetrics,
     features: Arc<Features>,
     notifications: Arc<Notifications>,
+    /// Remote-read slots (`None`: no limit).
+    pub(crate) remote_read_slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// Remote-read requests running or waiting for a slot.
+    pub(crate) remote_read_queries: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for WebState {
@@ -171,7 +178,11 @@ impl WebState {
             eo.enable_experimental_functions,
             eo.enable_delayed_name_removal,
         );
+        let limit = options.remote_read.concurrent_limit;
+        let remote_read_slots = (limit > 0).then(|| Arc::new(tokio::sync::Semaphore::new(limit)));
         WebState {
+            remote_read_slots,
+            remote_read_queries: std::sync::atomic::AtomicI64::new(0),
             db,
             engine,
             options,

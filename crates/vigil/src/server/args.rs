@@ -56,6 +56,24 @@ pub(crate) struct ServerArgs {
     /// Regex for CORS origin. It is fully anchored.
     #[arg(long = "web.cors.origin", default_value = ".*")]
     pub(crate) cors_origin: String,
+    /// Maximum overall number of samples to return via the remote read
+    /// interface, in a single query. 0 means no limit. This limit is
+    /// ignored for streamed response types.
+    #[arg(
+        long = "storage.remote.read-sample-limit",
+        default_value_t = 50_000_000
+    )]
+    pub(crate) remote_read_sample_limit: usize,
+    /// Maximum number of concurrent remote read calls. 0 means no limit.
+    #[arg(long = "storage.remote.read-concurrent-limit", default_value_t = 10)]
+    pub(crate) remote_read_concurrent_limit: usize,
+    /// Maximum number of bytes in a single frame for streaming remote read
+    /// response types before marshalling.
+    #[arg(
+        long = "storage.remote.read-max-bytes-in-frame",
+        default_value_t = 1_048_576
+    )]
+    pub(crate) remote_read_max_bytes_in_frame: usize,
     /// Base path for metrics storage.
     #[arg(long = "storage.tsdb.path", default_value = "data/")]
     pub(crate) tsdb_path: PathBuf,
@@ -268,6 +286,18 @@ impl ServerArgs {
             ),
             ("web.page-title", self.page_title.clone()),
             ("web.cors.origin", self.cors_origin.clone()),
+            (
+                "storage.remote.read-sample-limit",
+                self.remote_read_sample_limit.to_string(),
+            ),
+            (
+                "storage.remote.read-concurrent-limit",
+                self.remote_read_concurrent_limit.to_string(),
+            ),
+            (
+                "storage.remote.read-max-bytes-in-frame",
+                self.remote_read_max_bytes_in_frame.to_string(),
+            ),
             ("storage.tsdb.path", self.tsdb_path.display().to_string()),
             ("storage.tsdb.retention.time", opt_d(&self.retention_time)),
             (
