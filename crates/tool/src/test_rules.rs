@@ -7,8 +7,14 @@
 //! Output is promtool 3.x's: per file `  SUCCESS`, or `  FAILED:` and
 //! every failure on stderr (each followed by an empty line on stdout),
 //! then an empty line; the exit code is 1 if any file failed.
+//!
+//! 3.x's report options ([`TestRulesReport`]): `--junit` writes a JUnit XML
+//! file (`junit`), `--diff` shows alert mismatches as a coloured JSON
+//! difference (`jsondiff`), `--debug` times each group and dumps its data.
 
 mod group_test;
+mod jsondiff;
+mod junit;
 mod storage;
 mod unit_file;
 
@@ -32,11 +38,37 @@ pub struct TestRulesOptions {
     pub ignore_unknown_fields: bool,
 }
 
+/// The report options promtool 3.x added to `test rules` (kept apart from
+/// [`TestRulesOptions`] so that callers building that struct by its fields
+/// keep compiling).
+#[derive(Debug, Clone, Default)]
+pub struct TestRulesReport {
+    /// `--junit=FILE`: also write a JUnit XML report there.
+    pub junit: Option<std::path::PathBuf>,
+    /// `--diff`: print alert mismatches as a coloured JSON difference
+    /// instead of both lists.
+    pub diff: bool,
+    /// `--debug`: print each test group's start and duration and a dump
+    /// of all its series on stderr.
+    pub debug: bool,
+}
+
 /// Runs every file's tests, printing as promtool does; true when all
 /// passed.
 pub fn test_rules(
     files: &[String],
     opts: &TestRulesOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, TestRulesError> {
+    test_rules_with_report(files, opts, &TestRulesReport::default(), out, err)
+}
+
+/// [`test_rules`] with promtool 3.x's `--junit`, `--diff` and `--debug`.
+pub fn test_rules_with_report(
+    files: &[String],
+    opts: &TestRulesOptions,
+    report_opts: &TestRulesReport,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<bool, TestRulesError> {
@@ -46,8 +78,9 @@ pub fn test_rules(
         Some(Regex::new(&opts.run.join("|"))?)
     };
     let mut all_passed = true;
+    let mut report = junit::JUnit::default();
     for f in files {
-        let errs = test_file(f, run.as_ref(), opts, err)?;
+        let errs = test_file(f, run.as_ref(), opts, report_opts, err, report.suite(f))?;
         if errs.is_empty() {
             writeln!(out, "  SUCCESS")?;
         } else {
@@ -59,6 +92,11 @@ pub fn test_rules(
             all_passed = false;
         }
         writeln!(out)?;
+    }
+    if let Some(path) = &report_opts.junit {
+        if let Err(e) = std::fs::write(path, report.to_xml()) {
+            writeln!(err, "failed to write JUnit XML: {e}")?;
+        }
     }
     Ok(all_passed)
 }
@@ -74,20 +112,26 @@ pub(crate) fn read_error(path: &str, e: &std::io::Error) -> String {
     format!("open {path}: {what}")
 }
 
-/// One file's failures (empty when it passed).
+/// One file's failures (empty when it passed), recorded in `suite` too.
 fn test_file(
     path: &str,
     run: Option<&Regex>,
     opts: &TestRulesOptions,
+    report_opts: &TestRulesReport,
     err: &mut dyn Write,
+    suite: &mut junit::Suite,
 ) -> Result<Vec<String>, TestRulesError> {
+    let abort = |suite: &mut junit::Suite, msg: String| {
+        suite.abort(&msg);
+        Ok(vec![msg])
+    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return Ok(vec![read_error(path, &e)]),
+        Err(e) => return abort(suite, read_error(path, &e)),
     };
     let mut file: UnitTestFile = match serde_yaml_ng::from_slice(&bytes) {
         Ok(f) => f,
-        Err(e) => return Ok(vec![format!("yaml: {e}")]),
+        Err(e) => return abort(suite, format!("yaml: {e}")),
     };
     let base = Path::new(path).parent().unwrap_or(Path::new("."));
     let base = if base.as_os_str().is_empty() {
@@ -109,18 +153,20 @@ fn test_file(
                 }
                 rule_files.extend(found);
             }
-            Err(e) => return Ok(vec![e.to_string()]),
+            Err(e) => return abort(suite, e.to_string()),
         }
     }
     if file.evaluation_interval == 0 {
         file.evaluation_interval = 60_000;
     }
+    suite.set_time(junit::now_stamp());
     let mut order = HashMap::new();
     for (i, g) in file.group_eval_order.iter().enumerate() {
         if order.insert(g.clone(), i).is_some() {
-            return Ok(vec![format!(
-                "group name repeated in evaluation order: {g}"
-            )]);
+            return abort(
+                suite,
+                format!("group name repeated in evaluation order: {g}"),
+            );
         }
     }
     let ctx = FileContext {
@@ -129,16 +175,28 @@ fn test_file(
         order: &order,
         fuzzy: file.fuzzy_compare,
         ignore_unknown_fields: opts.ignore_unknown_fields,
+        diff: report_opts.diff,
+        debug: report_opts.debug,
     };
     let mut errs = Vec::new();
-    for tg in &mut file.tests {
+    for (i, tg) in file.tests.iter_mut().enumerate() {
         if run.is_some_and(|r| !r.is_match(&tg.name)) {
             continue;
         }
+        let testname = if tg.name.is_empty() {
+            format!("unnamed#{i}")
+        } else {
+            tg.name.clone()
+        };
+        suite.case(&testname);
         if tg.interval == 0 {
             tg.interval = file.evaluation_interval;
         }
-        errs.extend(run_group(tg, &ctx));
+        let group_errs = run_group(tg, &testname, &ctx, err);
+        for e in &group_errs {
+            suite.fail(e);
+        }
+        errs.extend(group_errs);
     }
     Ok(errs)
 }

@@ -6,6 +6,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
 use std::sync::Arc;
 
 use vigil_model::{Labels, LabelsBuilder};
@@ -16,9 +17,10 @@ use vigil_promql::promqltest::{SequenceValue, parse_series_desc};
 use vigil_promql::value::Value;
 use vigil_rules::{AlertState, LoadError, ManagerOptions, Rule, RuleManager, RulesConfig};
 
+use super::jsondiff;
 use super::storage::TestStorage;
 use super::unit_file::{AlertTestCase, PromqlTestCase, TestGroup};
-use crate::go_format::{float_e, go_duration, model_duration};
+use crate::go_format::{float_e, float_g, go_duration, model_duration};
 
 /// Settings shared by every test group of a file.
 #[derive(Debug)]
@@ -33,14 +35,44 @@ pub(crate) struct FileContext<'a> {
     pub(crate) fuzzy: bool,
     /// `--ignore-unknown-fields` for rule files.
     pub(crate) ignore_unknown_fields: bool,
+    /// `--diff`: alert mismatches as a coloured JSON difference.
+    pub(crate) diff: bool,
+    /// `--debug`: timing lines and a dump of all series on stderr.
+    pub(crate) debug: bool,
 }
 
 /// Most samples one query may load, as promtool's test engine.
 const MAX_SAMPLES: usize = 10_000;
 
-/// Runs `tg` (whose `interval` is already defaulted); the failures, empty
-/// when it passed.
-pub(crate) fn run_group(tg: &TestGroup, ctx: &FileContext<'_>) -> Vec<String> {
+/// Runs `tg` (whose `interval` is already defaulted) under the name
+/// `testname`; the failures, empty when it passed. With `--debug`, the
+/// start, the time taken and a dump of the data go to `debug_out`.
+pub(crate) fn run_group(
+    tg: &TestGroup,
+    testname: &str,
+    ctx: &FileContext<'_>,
+    debug_out: &mut dyn Write,
+) -> Vec<String> {
+    if !ctx.debug {
+        return run_group_inner(tg, ctx, debug_out);
+    }
+    let start = std::time::Instant::now();
+    // Debug output is best effort, as upstream's unchecked Fprintf.
+    let _ = writeln!(debug_out, "DEBUG: Starting test {testname}");
+    let errs = run_group_inner(tg, ctx, debug_out);
+    let _ = writeln!(
+        debug_out,
+        "DEBUG: Test {testname} finished, took {}",
+        go_duration_ns(start.elapsed().as_nanos())
+    );
+    errs
+}
+
+fn run_group_inner(
+    tg: &TestGroup,
+    ctx: &FileContext<'_>,
+    debug_out: &mut dyn Write,
+) -> Vec<String> {
     let mut series = Vec::with_capacity(tg.input_series.len());
     for s in &tg.input_series {
         let line = format!("{} {}", s.series.trim(), s.values.trim());
@@ -143,7 +175,7 @@ pub(crate) fn run_group(tg: &TestGroup, ctx: &FileContext<'_>) -> Vec<String> {
                 break;
             }
             let cases = alert_tests.get(&t).map(Vec::as_slice).unwrap_or_default();
-            check_alerts(tg, cases, &groups, &mut errs);
+            check_alerts(tg, cases, &groups, ctx.diff, &mut errs);
             curr += 1;
         }
         ts = match ts.checked_add(step) {
@@ -157,7 +189,88 @@ pub(crate) fn run_group(tg: &TestGroup, ctx: &FileContext<'_>) -> Vec<String> {
             errs.push(e);
         }
     }
+    if ctx.debug {
+        dump_all(max_eval, mint, &engine, &storage, debug_out);
+    }
     errs
+}
+
+/// `--debug`'s dump of every series (input and recorded) up to the last
+/// evaluation time, rounded up to the next whole second.
+fn dump_all(max_eval: i64, mint: i64, engine: &Engine, storage: &TestStorage, out: &mut dyn Write) {
+    let ts = (max_eval + 1000) / 1000 * 1000;
+    let range = go_duration(ts);
+    let expr = format!("{{__name__=~\".+\"}}[{range}]");
+    let _ = match engine.instant_query(storage, &expr, mint.saturating_add(ts)) {
+        Err(e) => writeln!(
+            out,
+            "DEBUG: Failed query exec, expr: {}, err: {e}",
+            vigil_model::quote::quote(&expr)
+        ),
+        Ok(r) => match r.value {
+            Value::Matrix(m) => writeln!(
+                out,
+                "DEBUG: Dump of all data (input_series and rules) at {range}:\n{}",
+                matrix_string(&m)
+            ),
+            _ => writeln!(out, "DEBUG: Got unexpected type"),
+        },
+    };
+}
+
+/// Go's `promql.Matrix.String`: each series as `labels =>` and one
+/// `value @[timestamp]` line per sample, floats before histograms.
+fn matrix_string(m: &[vigil_promql::value::Series]) -> String {
+    m.iter()
+        .map(|s| {
+            let mut lines = vec![format!("{} =>", s.metric)];
+            lines.extend(
+                s.floats
+                    .iter()
+                    .map(|p| format!("{} @[{}]", float_g(p.f), p.t)),
+            );
+            lines.extend(
+                s.histograms
+                    .iter()
+                    .map(|p| format!("{} @[{}]", test_expression(&p.h), p.t)),
+            );
+            lines.join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Go's `time.Duration.String` of a span in nanoseconds (`1.5ms`, `2m3s`).
+fn go_duration_ns(ns: u128) -> String {
+    if ns == 0 {
+        return "0s".into();
+    }
+    let frac = |v: u128, unit: u128, suffix: &str| {
+        let whole = v / unit;
+        let rest = v % unit;
+        if rest == 0 {
+            return format!("{whole}{suffix}");
+        }
+        let width = unit.to_string().len() - 1;
+        let digits = format!("{rest:0width$}");
+        format!("{whole}.{}{suffix}", digits.trim_end_matches('0'))
+    };
+    match ns {
+        n if n < 1_000 => format!("{n}ns"),
+        n if n < 1_000_000 => frac(n, 1_000, "µs"),
+        n if n < 1_000_000_000 => frac(n, 1_000_000, "ms"),
+        n => {
+            let secs = n / 1_000_000_000;
+            let sub = n % 1_000_000_000;
+            let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+            let sec = frac(s * 1_000_000_000 + sub, 1_000_000_000, "s");
+            match (h, m) {
+                (0, 0) => sec,
+                (0, m) => format!("{m}m{sec}"),
+                (h, m) => format!("{h}h{m}m{sec}"),
+            }
+        }
+    }
 }
 
 fn labels_from_map(m: &BTreeMap<String, String>) -> Labels {
@@ -210,6 +323,7 @@ fn check_alerts(
     tg: &TestGroup,
     cases: &[&AlertTestCase],
     groups: &[Arc<vigil_rules::Group>],
+    diff: bool,
     errs: &mut Vec<String>,
 ) {
     let wanted: BTreeSet<&str> = cases.iter().map(|c| c.alertname.as_str()).collect();
@@ -262,6 +376,18 @@ fn check_alerts(
                 format!("    name: {},\n", tg.name)
             };
             let pad = "            ";
+            if diff {
+                let (d, text) = jsondiff::compare(&alerts_json(&exp), &alerts_json(&got_alerts));
+                if d != jsondiff::Difference::Full {
+                    errs.push(format!(
+                        "{name}    alertname: {}, time: {}, \n        diff: {}",
+                        case.alertname,
+                        model_duration(case.eval_time),
+                        indent_lines(&text, pad)
+                    ));
+                }
+                continue;
+            }
             errs.push(format!(
                 "{name}    alertname: {}, time: {}, \n        exp:{}, \n        got:{}",
                 case.alertname,
@@ -271,6 +397,28 @@ fn check_alerts(
             ));
         }
     }
+}
+
+/// Alerts as promtool marshals them for `--diff` (`{"Labels": {…},
+/// "Annotations": {…}}` each); an empty list counts as one empty alert.
+fn alerts_json(v: &[LabelsAndAnnotations]) -> serde_json::Value {
+    let obj = |l: &Labels| {
+        serde_json::Value::Object(
+            l.iter()
+                .map(|x| (x.name.to_string(), serde_json::Value::from(x.value)))
+                .collect(),
+        )
+    };
+    let empty = [LabelsAndAnnotations {
+        labels: Labels::default(),
+        annotations: Labels::default(),
+    }];
+    let v = if v.is_empty() { &empty[..] } else { v };
+    serde_json::Value::Array(
+        v.iter()
+            .map(|a| serde_json::json!({"Labels": obj(&a.labels), "Annotations": obj(&a.annotations)}))
+            .collect(),
+    )
 }
 
 /// A sample to compare: labels, float value, histogram in test notation.
@@ -439,6 +587,24 @@ mod tests {
         assert!(!floats_equal(3.0, 3.0000000000000013, true));
         assert!(!floats_equal(3.0, 3.0000000000000004, false));
         assert!(!floats_equal(f64::NAN, f64::NAN, true));
+    }
+
+    #[test]
+    fn durations_print_as_go() {
+        assert_eq!(go_duration_ns(0), "0s");
+        assert_eq!(go_duration_ns(999), "999ns");
+        assert_eq!(go_duration_ns(1_500), "1.5µs");
+        assert_eq!(go_duration_ns(2_345_678), "2.345678ms");
+        assert_eq!(go_duration_ns(61_000_000_000), "1m1s");
+        assert_eq!(go_duration_ns(3_723_500_000_000), "1h2m3.5s");
+    }
+
+    #[test]
+    fn empty_alert_lists_diff_as_one_empty_alert() {
+        assert_eq!(
+            alerts_json(&[]).to_string(),
+            r#"[{"Annotations":{},"Labels":{}}]"#
+        );
     }
 
     #[test]
