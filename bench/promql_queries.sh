@@ -20,7 +20,31 @@
 #
 #   bash bench/promql_queries.sh
 #
-# FIGURES: see the dated block at the end of this header.
+# Measured 2026-12-07 23:16 UTC after streaming (release build, Debian's
+# prometheus 2.42; the shared 2-core machine was 4-5 times oversubscribed by
+# other builds, load average 8-9, which slows a two-thread Vigil more than a
+# mostly one-thread Prometheus, so read the ratios as upper bounds):
+#   one process, queries in turn      vigil ms  prom ms  x time  MiB v/p  x mem
+#   sum by (job) (rate(...[5m]))         488.2   2087.8    0.23  89/189   0.47
+#   histogram_quantile(0.9, sum by (le)  838.4   2493.5    0.34 175/299   0.58
+#   topk(5, rate(...[5m]))               578.1   1606.6    0.36 174/310   0.56
+#   sum by (instance) (rate({code=~..})   86.7    358.7    0.24 175/329   0.53
+#   avg_over_time(node_load[1h])         653.9   1739.1    0.38 234/386   0.61
+#   max_over_time(sum(rate(..[1m]))[..]) 744.5   2327.4    0.32 230/363   0.63
+#   a fresh process per query
+#   sum by (job) (rate(...[5m]))         679.8   1790.7    0.38  89/182   0.49
+#   histogram_quantile(0.9, sum by (le)  814.2   1951.0    0.42  98/214   0.46
+#   topk(5, rate(...[5m]))               925.8   1785.0    0.52  89/208   0.43
+#   sum by (instance) (rate({code=~..})   82.5    301.0    0.27  27/86    0.31
+#   avg_over_time(node_load[1h])         586.7   2055.0    0.29  72/193   0.37
+#   max_over_time(sum(rate(..[1m]))[..]) 728.2   1729.7    0.42  89/188   0.47
+# Memory: met (<= 0.5x) per query in a fresh process; in one process the
+# block's mapped pages accumulate (Vigil's heap stays ~5 MiB between
+# queries, `QUERY_BENCH_RSS=1` shows it: the rest is mmapped chunk pages
+# earlier queries touched, which only the TSDB could release). Time: not
+# met on this loaded machine (0.23-0.52x); about 60 % of Vigil's CPU per
+# query is XOR chunk decoding in vigil-tsdb (~45 ns a sample), the rest
+# the engine. Uncontended runs earlier the same evening gave 0.3x-0.4x.
 #
 # Measured 2026-12-07 before streaming (one process; Debian's 2.42):
 #   query                                    vigil ms  prom ms  x time  x mem
