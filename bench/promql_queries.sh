@@ -44,7 +44,7 @@
 # earlier queries touched, which only the TSDB could release). Time: not
 # met on this loaded machine (0.23-0.52x); about 60 % of Vigil's CPU per
 # query is XOR chunk decoding in vigil-tsdb (~45 ns a sample), the rest
-# the engine. Uncontended runs earlier the same evening gave 0.3x-0.4x.
+# the engine.
 #
 # Measured 2026-12-07 before streaming (one process; Debian's 2.42):
 #   query                                    vigil ms  prom ms  x time  x mem
