@@ -98,6 +98,7 @@ fn head(html: &mut String, title: &str, ctx: &PageContext<'_>, view: View) {
         html,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n\
          <title>{title} - Vigil Pushgateway</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
          <header><h1>Vigil Pushgateway</h1><nav>"
     );

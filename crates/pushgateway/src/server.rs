@@ -292,7 +292,9 @@ impl Gateway {
         let router = if o.route_prefix.is_empty() {
             inner
         } else {
+            // `/prefix/` is the UI's home as much as `/prefix` is.
             Router::new()
+                .route(&format!("{}/", o.route_prefix), get(metrics_page))
                 .nest(&o.route_prefix, inner)
                 .fallback(fallback)
         };
