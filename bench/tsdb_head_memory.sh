@@ -8,6 +8,15 @@
 # about 2 GiB per million; keep it within the machine's memory).
 #
 #   bash bench/tsdb_head_memory.sh [N...] [--prom-max=N]   (default: 1000000 5000000, 1000000)
+#
+# Measured 2026-12-07 (six labels, 109 bytes packed, per series; 3 samples
+# each; WAL on):
+#   1 000 000 series: Vigil 445 MiB process RSS, 467 bytes per series (the
+#     same after reopening); Prometheus 2.42 with the same directory
+#     replayed 1349 MiB, 1414 bytes per series: x0.33 (goal: at most x0.25,
+#     not met at this scale).
+#   5 000 000 series: Vigil 2158 MiB process RSS, 453 bytes per series:
+#     under the 4 GiB goal. (Prometheus not run: about 7 GiB.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=()
