@@ -254,6 +254,12 @@ impl Browser {
         )
     }
 
+    /// Runs `body` as an async function (it may `await`, e.g. a dynamic
+    /// `import`); WebDriver waits for the promise and returns its value.
+    pub fn js_async(&self, body: &str) -> Value {
+        self.js(&format!("return (async () => {{ {body} }})();"))
+    }
+
     pub fn find(&self, css: &str) -> String {
         let mut id = None;
         wait_for(20, || {
