@@ -261,7 +261,7 @@ fn status_pages_show_alerts_targets_rules_and_tsdb() {
     b.type_into("input[type=search]", "nomatch");
     b.wait_text("main", &["No targets match."]);
     b.clear("input[type=search]");
-    b.click("input[type=checkbox]");
+    b.click("main input[type=checkbox]");
     b.wait_text("main", &["No targets match."]);
     b.assert_no_console_errors();
 }
@@ -297,5 +297,55 @@ fn ui_under_route_prefix_with_cached_assets() {
     let path = b.js("return location.pathname");
     assert_eq!(path, json!("/vigil/alerts"));
     b.screenshot("prefix-alerts");
+    b.assert_no_console_errors();
+}
+
+#[test]
+fn local_time_setting_changes_display_not_links() {
+    if !have_browser("local_time_setting_changes_display_not_links") {
+        return;
+    }
+    let s = start_server(&[], "");
+    // India has no daylight saving: a fixed +05:30 from UTC.
+    let b = Browser::start_in_zone(Some("Asia/Kolkata"));
+    let url = format!(
+        "{}/query?g0.expr=up&g0.tab=graph&g0.range_input=1h&g0.end_input=2026-01-01%2000%3A00%3A00",
+        s.base
+    );
+    b.goto(&url);
+    b.find("#local-time");
+    let end = "return document.querySelector('input[aria-label^=\"End time\"]').value";
+    assert_eq!(b.js(end), json!("2026-01-01 00:00:00"), "UTC by default");
+
+    b.click("#local-time");
+    // The page reloads with the setting on: the same moment, in +05:30.
+    assert!(
+        wait_for(20, || b.js(&end.replace(".value", "?.value ?? ''"))
+            == json!("2026-01-01 05:30:00")),
+        "end time not shown in local time: {}",
+        b.js(&end.replace(".value", "?.value ?? ''"))
+    );
+    let label = b.js(
+        "return document.querySelector('input[aria-label^=\"End time\"]').getAttribute('aria-label')",
+    );
+    assert!(
+        label.as_str().is_some_and(|l| l.contains("Asia/")),
+        "zone not named: {label}"
+    );
+    // The link keeps UTC, so it means the same moment to everyone.
+    let search = b.js("return decodeURIComponent(location.search.replace(/\\+/g, ' '))");
+    assert!(
+        search
+            .as_str()
+            .is_some_and(|q| q.contains("g0.end_input=2026-01-01 00:00:00")),
+        "{search}"
+    );
+    b.screenshot("query-local-time");
+    b.click("#local-time");
+    assert!(
+        wait_for(20, || b.js(&end.replace(".value", "?.value ?? ''"))
+            == json!("2026-01-01 00:00:00")),
+        "back to UTC"
+    );
     b.assert_no_console_errors();
 }

@@ -1,7 +1,7 @@
 // Entry point: picks the page from the last path segment (every page sits
 // one level under the route prefix) and renders it.
 
-import { h, page } from "./util.js";
+import { h, page, localTime, setLocalTime } from "./util.js";
 import * as query from "./query.js";
 import * as pages from "./pages.js";
 
@@ -22,6 +22,14 @@ function start() {
   for (const a of document.querySelectorAll(".top nav a")) {
     if (a.getAttribute("href") === name) a.setAttribute("aria-current", "page");
   }
+  const toggle = h("input", { type: "checkbox", id: "local-time" });
+  toggle.checked = localTime;
+  toggle.addEventListener("change", () => {
+    setLocalTime(toggle.checked);
+    location.reload();
+  });
+  document.querySelector(".top")?.append(
+    h("label", { class: "setting", for: "local-time" }, toggle, " Local time"));
   const render = ROUTES[name] || query.render;
   Promise.resolve()
     .then(render)

@@ -4,7 +4,7 @@
 // Samples are placed on the query's step grid, so stacking and hovering
 // index arrays instead of searching timestamps.
 
-import { h, formatValue, seriesName, num, formatTime } from "./util.js";
+import { h, formatValue, seriesName, num, formatTime, timeParts, zoneLabel } from "./util.js";
 
 /** Distinct colours: golden-angle hues, two lightness levels. */
 function color(i) {
@@ -32,10 +32,10 @@ const TIME_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 const pad = (n) => String(n).padStart(2, "0");
 
 function timeLabel(sec, interval) {
-  const d = new Date(sec * 1000);
-  if (interval >= 86400) return `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  return interval < 60 ? `${hm}:${pad(d.getUTCSeconds())}` : hm;
+  const [, mo, day, hr, mi, se] = timeParts(sec * 1000);
+  if (interval >= 86400) return `${pad(mo)}-${pad(day)}`;
+  const hm = `${pad(hr)}:${pad(mi)}`;
+  return interval < 60 ? `${hm}:${pad(se)}` : hm;
 }
 
 export class Chart {
@@ -283,7 +283,7 @@ export class Chart {
     ctx.fill();
     const value = best.s.ys[k];
     this.tip.replaceChildren(
-      h("div", { class: "muted", text: formatTime(t * 1000) + " UTC" }),
+      h("div", { class: "muted", text: formatTime(t * 1000) + " " + zoneLabel() }),
       h("div", {}, h("strong", { text: "value: " }), formatValue(value),
         this.stacked ? h("span", { class: "muted", text: ` (stacked ${formatValue(best.ys[k])})` }) : null),
       h("div", { class: "series", text: best.s.name }));

@@ -3,7 +3,7 @@
 // renders it; every value goes into the page as text.
 
 import {
-  h, api, page, labelChips, badge, ago, humanSeconds, table, kvTable, formatTime, formatDuration,
+  h, api, page, labelChips, badge, ago, humanSeconds, table, kvTable, formatTime, formatDuration, zoneLabel,
 } from "./util.js";
 
 function loading(main) {
@@ -34,7 +34,7 @@ function section(head, body, open = true) {
 
 const time = (iso) => {
   const t = Date.parse(iso);
-  return Number.isNaN(t) || t <= 0 ? "" : formatTime(t) + " UTC";
+  return Number.isNaN(t) || t <= 0 ? "" : formatTime(t) + " " + zoneLabel();
 };
 
 const since = (iso) => h("span", { title: time(iso), text: ago(iso) });
@@ -240,7 +240,7 @@ export async function tsdbStatus() {
   const data = await load(main, "status/tsdb");
   if (!data) return;
   const hs = data.headStats || {};
-  const t = (ms) => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? `${formatTime(ms)} UTC (${ms})` : String(ms));
+  const t = (ms) => (Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? `${formatTime(ms)} ${zoneLabel()} (${ms})` : String(ms));
   main.append(h("h2", { text: "Head block" }), table(
     ["Number of series", "Number of chunks", "Number of label pairs", "Current min time", "Current max time"],
     [[hs.numSeries, hs.chunkCount, hs.numLabelPairs, t(hs.minTime), t(hs.maxTime)].map((v) => String(v ?? ""))]));

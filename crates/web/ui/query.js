@@ -7,7 +7,7 @@
 // `g0.stacked=1` and `g0.step_input`.
 
 import {
-  h, api, page, seriesName, parseDuration, formatDuration, formatTime, parseTime,
+  h, api, page, seriesName, parseDuration, formatDuration, formatTime, parseTime, zoneLabel,
   formatValue, num, humanSeconds,
 } from "./util.js";
 import { Chart } from "./graph.js";
@@ -30,8 +30,8 @@ export function readState(search) {
     const tab = g("tab");
     p.tab = tab === "0" || tab === "graph" ? "graph" : "table";
     p.range = parseDuration(g("range_input")) || 3600;
-    p.end = parseTime(g("end_input"));
-    p.moment = parseTime(g("moment_input"));
+    p.end = parseTime(g("end_input"), true);
+    p.moment = parseTime(g("moment_input"), true);
     const step = parseDuration(g("res_step") || g("step_input"));
     if (step && (g("res_type") === "custom" || g("res_type") === "fixed" || g("step_input"))) p.step = step;
     p.stacked = g("display_mode") === "stacked" || g("stacked") === "1";
@@ -47,8 +47,8 @@ function writeState(panels) {
     s("expr", p.expr);
     s("tab", p.tab);
     s("range_input", formatDuration(p.range));
-    if (p.end !== null) s("end_input", formatTime(p.end));
-    if (p.moment !== null) s("moment_input", formatTime(p.moment));
+    if (p.end !== null) s("end_input", formatTime(p.end, true));
+    if (p.moment !== null) s("moment_input", formatTime(p.moment, true));
     s("res_type", p.step ? "custom" : "auto");
     if (p.step) s("res_step", String(p.step));
     s("display_mode", p.stacked ? "stacked" : "lines");
@@ -106,7 +106,7 @@ class Panel {
 
     // Table tab.
     this.momentInput = h("input", {
-      class: "time", "aria-label": "Evaluation time (UTC)", placeholder: "now",
+      class: "time", "aria-label": `Evaluation time (${zoneLabel()})`, placeholder: "now",
       value: p.moment === null ? "" : formatTime(p.moment),
       onchange: () => { p.moment = parseTime(this.momentInput.value); this.changed(); },
     });
@@ -133,7 +133,7 @@ class Panel {
       },
     });
     this.endInput = h("input", {
-      class: "time", "aria-label": "End time (UTC)", placeholder: "now",
+      class: "time", "aria-label": `End time (${zoneLabel()})`, placeholder: "now",
       value: p.end === null ? "" : formatTime(p.end),
       onchange: () => { p.end = parseTime(this.endInput.value); this.changed(); },
     });

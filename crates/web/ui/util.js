@@ -124,22 +124,61 @@ export function humanSeconds(sec) {
 
 const pad = (n, w = 2) => String(n).padStart(w, "0");
 
-/** Milliseconds → `YYYY-MM-DD HH:MM:SS` in UTC (Prometheus' end_input). */
-export function formatTime(ms) {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ` +
-    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+/** Whether times are shown and typed in the browser's time zone instead of
+ * UTC (the header's "Local time" switch, kept in localStorage). Links keep
+ * UTC either way, so a shared URL means the same moment to everyone. */
+export const localTime = (() => {
+  try {
+    return localStorage.getItem("vigil.localTime") === "1";
+  } catch {
+    return false;
+  }
+})();
+
+/** Turns the local-time setting on or off (the page reloads to apply it). */
+export function setLocalTime(on) {
+  try {
+    localStorage.setItem("vigil.localTime", on ? "1" : "0");
+  } catch {
+    // Storage refused (private mode): the setting cannot stick.
+  }
 }
 
-/** `YYYY-MM-DD[ HH:MM[:SS]]` (UTC), RFC 3339 or Unix seconds → ms; null if
- * none of those. */
-export function parseTime(text) {
+/** The zone times are shown in: "UTC", or the browser's zone name. */
+export function zoneLabel() {
+  if (!localTime) return "UTC";
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  } catch {
+    return "local time";
+  }
+}
+
+/** The calendar fields of `ms` in UTC or, with `local`, the browser's zone. */
+export function timeParts(ms, local = localTime) {
+  const d = new Date(ms);
+  return local
+    ? [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()]
+    : [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+}
+
+/** Milliseconds → `YYYY-MM-DD HH:MM:SS` in the display zone (UTC unless the
+ * local-time setting is on), or always UTC with `utc` (URLs). */
+export function formatTime(ms, utc = false) {
+  const [y, mo, d, h, mi, se] = timeParts(ms, localTime && !utc);
+  return `${y}-${pad(mo)}-${pad(d)} ${pad(h)}:${pad(mi)}:${pad(se)}`;
+}
+
+/** `YYYY-MM-DD[ HH:MM[:SS]]` (in the display zone, or UTC with `utc`),
+ * RFC 3339 or Unix seconds → ms; null if none of those. */
+export function parseTime(text, utc = false) {
   const s = String(text || "").trim();
   if (!s) return null;
   if (/^\d+(\.\d+)?$/.test(s)) return Number(s) * 1000;
   const m = /^(\d{4})-(\d\d)-(\d\d)(?:[ T](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?)?$/.exec(s);
   if (m) {
-    return Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0));
+    const f = [+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0)];
+    return localTime && !utc ? new Date(...f).getTime() : Date.UTC(...f);
   }
   const t = Date.parse(s);
   return Number.isNaN(t) ? null : t;

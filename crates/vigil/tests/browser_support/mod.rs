@@ -177,10 +177,19 @@ pub struct Browser {
 
 impl Browser {
     pub fn start() -> Browser {
+        Browser::start_in_zone(None)
+    }
+
+    /// Like [`Browser::start`] with the browser's time zone set to `tz`
+    /// (an IANA name), to see local-time displays.
+    pub fn start_in_zone(tz: Option<&str>) -> Browser {
         let port = free_port();
+        let mut cmd = Command::new(CHROMEDRIVER);
+        if let Some(tz) = tz {
+            cmd.env("TZ", tz);
+        }
         let driver = Proc(
-            Command::new(CHROMEDRIVER)
-                .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
+            cmd.args([format!("--port={port}"), "--allowed-ips=127.0.0.1".into()])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
