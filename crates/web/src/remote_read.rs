@@ -615,6 +615,41 @@ mod tests {
         assert_eq!(names, ["__name__", "region"]);
     }
 
+    #[tokio::test]
+    async fn requests_beyond_the_concurrency_limit_wait_for_a_slot() {
+        use vigil_promql::engine::{Engine, EngineOptions};
+        use vigil_tsdb::db::{Db, DbOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let (db, _) = Db::open(dir.path(), DbOptions::default()).unwrap();
+        let mut opts = crate::state::WebOptions::default();
+        opts.remote_read.concurrent_limit = 1;
+        let state = Arc::new(WebState::new(
+            Arc::new(db),
+            Arc::new(Engine::new(EngineOptions::default())),
+            opts,
+        ));
+        state.set_ready();
+        let body = snap::raw::Encoder::new()
+            .compress_vec(&ReadRequest::default().encode_to_vec())
+            .unwrap();
+        let call = |st: Arc<WebState>, body: Vec<u8>| {
+            let req = axum::extract::Request::new(Body::from(body));
+            tokio::spawn(handler(State(st), req))
+        };
+        let slots = state.remote_read_slots.clone().unwrap();
+        let held = slots.acquire().await.unwrap();
+        let mut waiting = call(Arc::clone(&state), body.clone());
+        // Held back while the only slot is taken...
+        let early = tokio::time::timeout(std::time::Duration::from_millis(300), &mut waiting).await;
+        assert!(early.is_err(), "served without a free slot");
+        drop(held);
+        // ...and served once it is free.
+        let resp = waiting.await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let resp = call(Arc::clone(&state), b"junk".to_vec()).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    }
+
     #[test]
     fn frames_are_length_and_crc_prefixed() {
         let mut out = Vec::new();
