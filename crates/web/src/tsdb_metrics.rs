@@ -2,7 +2,9 @@
 //! does not count itself but that follow from its public state: the head's
 //! chunk count and time range in seconds, the lowest stored timestamp, the
 //! retention limits, and the WAL's and head chunks' files on disk. Computed
-//! when `/metrics` is gathered, as Prometheus computes its gauge functions.
+//! when `/metrics` is gathered, as Prometheus computes its gauge functions
+//! (the `_seconds` forms truncated to whole seconds, as its integer
+//! division does).
 
 use std::path::Path;
 
@@ -69,12 +71,12 @@ pub(crate) fn families(db: &Db) -> Vec<MetricFamily> {
         gauge(
             "prometheus_tsdb_head_min_time_seconds",
             "Minimum time bound of the head block.",
-            min as f64 / 1000.0,
+            (min / 1000) as f64,
         ),
         gauge(
             "prometheus_tsdb_head_max_time_seconds",
             "Maximum timestamp of the head block.",
-            max as f64 / 1000.0,
+            (max / 1000) as f64,
         ),
         gauge(
             "prometheus_tsdb_lowest_timestamp",
@@ -84,7 +86,7 @@ pub(crate) fn families(db: &Db) -> Vec<MetricFamily> {
         gauge(
             "prometheus_tsdb_lowest_timestamp_seconds",
             "Lowest timestamp value stored in the database.",
-            lowest as f64 / 1000.0,
+            (lowest / 1000) as f64,
         ),
         gauge(
             "prometheus_tsdb_retention_limit_bytes",
@@ -134,7 +136,7 @@ mod tests {
         assert_eq!(value_of(&fams, "prometheus_tsdb_head_chunks"), Some(0.0));
         assert_eq!(
             value_of(&fams, "prometheus_tsdb_head_min_time_seconds"),
-            Some(i64::MAX as f64 / 1000.0)
+            Some((i64::MAX / 1000) as f64)
         );
         let mut app = db.head().appender();
         let a = Labels::from_pairs(&[("__name__", "a")]);
@@ -149,7 +151,7 @@ mod tests {
         // One open chunk per series.
         assert_eq!(v("prometheus_tsdb_head_chunks"), Some(2.0));
         assert_eq!(v("prometheus_tsdb_head_min_time_seconds"), Some(1.0));
-        assert_eq!(v("prometheus_tsdb_head_max_time_seconds"), Some(3.5));
+        assert_eq!(v("prometheus_tsdb_head_max_time_seconds"), Some(3.0));
         assert_eq!(v("prometheus_tsdb_lowest_timestamp"), Some(1000.0));
         assert_eq!(v("prometheus_tsdb_lowest_timestamp_seconds"), Some(1.0));
         assert_eq!(
