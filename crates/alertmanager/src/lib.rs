@@ -14,12 +14,16 @@
 //! position, in Alertmanager's words where it has them.
 
 pub mod alert;
+pub mod api;
 pub mod config;
+pub mod dispatch;
 pub mod error;
 pub mod inhibit;
 pub mod matcher;
 pub mod nflog;
+pub mod notify;
 pub mod routing;
+pub mod server;
 pub mod silence;
 pub mod template;
 pub mod time;

@@ -2,6 +2,7 @@
 //! lives in its own module and returns the process exit code; the libraries
 //! underneath return typed errors, and `anyhow` context is added here.
 
+mod alertmanager;
 mod logging;
 mod pushgateway;
 mod server;
@@ -19,8 +20,7 @@ struct Cli {
     command: Command,
 }
 
-/// Top-level commands. `alertmanager` joins this list when it is
-/// implemented.
+/// Top-level commands.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the monitoring server, like `prometheus`: scrape, store, query.
@@ -29,6 +29,8 @@ enum Command {
     Tool(tool::ToolArgs),
     /// Accept pushed metrics and expose them to Prometheus, like the Pushgateway.
     Pushgateway(pushgateway::PushgatewayArgs),
+    /// Group, silence and route alerts to receivers, like Alertmanager.
+    Alertmanager(Box<alertmanager::AlertmanagerArgs>),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Command::Server(args) => server::run(*args),
         Command::Tool(args) => tool::run(args),
         Command::Pushgateway(args) => pushgateway::run(args),
+        Command::Alertmanager(args) => alertmanager::run(*args),
     };
     match result {
         Ok(code) => code,

@@ -40,6 +40,8 @@ enum ToolCommand {
     /// Push to a Prometheus server.
     #[command(subcommand)]
     Push(push::PushCommand),
+    /// Alertmanager tooling, like amtool.
+    Am(crate::alertmanager::amtool::AmArgs),
 }
 
 /// `vigil tool test` subcommands.
@@ -118,6 +120,7 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
         ToolCommand::Check(CheckCommand::ServiceDiscovery(a)) => check::run_sd(a),
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Query(a) => query::run(a),
+        ToolCommand::Am(a) => crate::alertmanager::amtool::run(a),
         ToolCommand::Push(cmd) => push::run(cmd),
         ToolCommand::Test(TestCommand::Rules(a)) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
