@@ -10,7 +10,7 @@
 //! and reused, so replaying millions of samples does not allocate (and
 //! fault in) fresh memory for every batch.
 
-use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender, channel, sync_channel};
 use std::thread::{Scope, ScopedJoinHandle};
 
 use super::super::Head;
@@ -160,11 +160,18 @@ impl<'s> Workers<'s> {
     /// Waits until every shard sent so far has been applied.
     pub(super) fn drain(&mut self) {
         while self.in_flight > 0 {
-            match self.spare.recv() {
+            match self
+                .spare
+                .recv_timeout(std::time::Duration::from_millis(100))
+            {
                 Ok(s) => {
                     self.in_flight -= 1;
                     self.free.push(s);
                 }
+                // A worker that ended while its queue is open panicked: what
+                // it held never comes back, so stop waiting for it.
+                Err(RecvTimeoutError::Timeout)
+                    if !self.handles.iter().any(ScopedJoinHandle::is_finished) => {}
                 Err(_) => break,
             }
         }
