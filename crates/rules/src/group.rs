@@ -12,7 +12,7 @@
 //! ([`Group::restore_for_state`]).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,6 +21,7 @@ use vigil_promql::storage::SelectHints;
 use vigil_promql::value::Sample;
 
 use crate::alerting::{AlertingRule, OutgoingAlert, restored_active_at};
+use crate::concurrency::EvalLimiter;
 use crate::metrics::Metrics;
 use crate::rule::{Health, Querier, Rule, lock};
 use crate::storage::{Appendable, RuleAppender};
@@ -40,6 +41,9 @@ pub(crate) struct GroupContext {
     /// `global.rule_query_offset` in ms, for groups without their own.
     pub(crate) default_query_offset: AtomicI64,
     pub(crate) metrics: Metrics,
+    /// Slots for concurrent rule evaluation; `None` evaluates every group
+    /// in order (the default, as without `concurrent-rule-eval`).
+    pub(crate) concurrency: Option<EvalLimiter>,
 }
 
 impl std::fmt::Debug for GroupContext {
@@ -113,6 +117,9 @@ pub struct Group {
     pub(crate) ctx: Arc<GroupContext>,
     eval_state: Mutex<EvalState>,
     timing: Mutex<GroupTiming>,
+    /// The batches of [`crate::concurrency::batches`] when concurrent
+    /// evaluation is on.
+    batches: Option<Vec<Vec<usize>>>,
 }
 
 /// The settings of a group.
@@ -135,7 +142,12 @@ impl Group {
             v.rules = n;
             v.interval_seconds = spec.interval as f64 / 1000.0;
         });
+        let batches = ctx
+            .concurrency
+            .is_some()
+            .then(|| crate::concurrency::batches(&spec.rules));
         Group {
+            batches,
             key,
             name: spec.name,
             file: spec.file,
@@ -294,24 +306,69 @@ impl Group {
         };
     }
 
-    /// Evaluates every rule in order at slot `ts` (ms).
+    /// Evaluates every rule at slot `ts` (ms): in order, or with
+    /// concurrent evaluation on, batch by batch with the rules of a batch
+    /// on their own threads while slots are free.
     pub fn eval(&self, ts: i64) {
         let offset = self.query_offset();
-        let mut samples_total = 0usize;
-        for (i, rule) in self.rules.iter().enumerate() {
-            let wall = SystemTime::now();
-            let start = Instant::now();
-            samples_total += self.eval_rule(i, rule, ts, offset);
-            let took = start.elapsed();
-            self.ctx.metrics.observe_rule(took.as_secs_f64());
-            let mut st = lock(rule.status_cell());
-            st.evaluation_time = took;
-            st.last_evaluation = Some(wall);
-        }
+        let samples_total = match (&self.batches, &self.ctx.concurrency) {
+            (Some(batches), Some(limiter)) => self.eval_batches(batches, limiter, ts, offset),
+            _ => self
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, rule)| self.eval_timed(i, rule, ts, offset))
+                .sum(),
+        };
         self.ctx
             .metrics
             .group(&self.key, |v| v.samples = samples_total);
         self.cleanup_stale_series(ts);
+    }
+
+    fn eval_batches(
+        &self,
+        batches: &[Vec<usize>],
+        limiter: &EvalLimiter,
+        ts: i64,
+        offset: i64,
+    ) -> usize {
+        let total = AtomicUsize::new(0);
+        for batch in batches {
+            std::thread::scope(|s| {
+                for &i in batch {
+                    let Some(rule) = self.rules.get(i) else {
+                        continue;
+                    };
+                    if batch.len() > 1 && limiter.try_acquire() {
+                        let total = &total;
+                        s.spawn(move || {
+                            let n = self.eval_timed(i, rule, ts, offset);
+                            total.fetch_add(n, Ordering::Relaxed);
+                            limiter.release();
+                        });
+                    } else {
+                        let n = self.eval_timed(i, rule, ts, offset);
+                        total.fetch_add(n, Ordering::Relaxed);
+                    }
+                }
+                // The scope joins the batch's threads before the next batch.
+            });
+        }
+        total.into_inner()
+    }
+
+    /// Evaluates rule `i` and records its timing.
+    fn eval_timed(&self, i: usize, rule: &Rule, ts: i64, offset: i64) -> usize {
+        let wall = SystemTime::now();
+        let start = Instant::now();
+        let n = self.eval_rule(i, rule, ts, offset);
+        let took = start.elapsed();
+        self.ctx.metrics.observe_rule(took.as_secs_f64());
+        let mut st = lock(rule.status_cell());
+        st.evaluation_time = took;
+        st.last_evaluation = Some(wall);
+        n
     }
 
     fn fail(&self, rule: &Rule, err: String) {

@@ -20,6 +20,11 @@
 //!   [`storage::Appendable`] (implemented for the TSDB's `Db`);
 //!   [`snapshot`] copies state for the HTTP API and [`metrics`] renders the
 //!   `prometheus_rule_*` metrics.
+//! - Rules of a group run in order unless [`ManagerOptions::concurrent_evals`]
+//!   is on (3.x's `concurrent-rule-eval`): then rules that neither read nor
+//!   feed another rule of the group (`concurrency`, a conservative analysis
+//!   of their selectors) run at once, bounded by
+//!   [`ManagerOptions::max_concurrent_evals`] across all groups.
 //!
 //! Parsing never panics: any byte string yields groups or errors. A rule
 //! evaluation's failure (query error, template error, duplicate output) is
@@ -27,6 +32,7 @@
 
 pub mod alert_template;
 pub mod alerting;
+mod concurrency;
 pub mod error;
 mod files;
 pub mod group;

@@ -22,6 +22,7 @@ use vigil_promql::engine::Engine;
 use vigil_promql::storage::Queryable;
 
 use crate::alerting::{AlertingRule, AlertingRuleSpec};
+use crate::concurrency::EvalLimiter;
 use crate::error::LoadError;
 use crate::group::{Group, GroupContext, GroupSpec, NotifyFn};
 use crate::metrics::Metrics;
@@ -54,6 +55,13 @@ pub struct ManagerOptions {
     pub restore_new_rule_groups: bool,
     /// How rule files are parsed.
     pub parse: ParseOptions,
+    /// `--enable-feature=concurrent-rule-eval`: rules of a group that
+    /// neither read nor feed another rule of it may be evaluated at the
+    /// same time (off by default, as in Prometheus).
+    pub concurrent_evals: bool,
+    /// `--rules.max-concurrent-evals` (4): evaluations running beside the
+    /// groups' own threads at once, across all groups.
+    pub max_concurrent_evals: usize,
 }
 
 impl ManagerOptions {
@@ -74,6 +82,8 @@ impl ManagerOptions {
             restore_for_state: true,
             restore_new_rule_groups: false,
             parse: ParseOptions::default(),
+            concurrent_evals: false,
+            max_concurrent_evals: 4,
         }
     }
 }
@@ -85,6 +95,8 @@ impl std::fmt::Debug for ManagerOptions {
             .field("for_grace_period", &self.for_grace_period)
             .field("resend_delay", &self.resend_delay)
             .field("restore_for_state", &self.restore_for_state)
+            .field("concurrent_evals", &self.concurrent_evals)
+            .field("max_concurrent_evals", &self.max_concurrent_evals)
             .finish_non_exhaustive()
     }
 }
@@ -194,6 +206,9 @@ impl RuleManager {
                 for_grace_period: opts.for_grace_period,
                 default_query_offset: Default::default(),
                 metrics: Metrics::default(),
+                concurrency: opts
+                    .concurrent_evals
+                    .then(|| EvalLimiter::new(opts.max_concurrent_evals)),
             }),
             restore_for_state: opts.restore_for_state,
             restore_new_rule_groups: opts.restore_new_rule_groups,

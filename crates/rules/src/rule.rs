@@ -126,6 +126,14 @@ impl Rule {
         }
     }
 
+    /// The rule's PromQL expression.
+    pub fn expr(&self) -> &str {
+        match self {
+            Rule::Recording(r) => r.expr(),
+            Rule::Alerting(r) => r.expr(),
+        }
+    }
+
     /// The rule's labels (group labels merged in).
     pub fn labels(&self) -> &Labels {
         match self {

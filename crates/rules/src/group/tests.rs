@@ -18,6 +18,7 @@ fn ctx(store: &Arc<MemStore>, notify: Option<NotifyFn>) -> Arc<GroupContext> {
         for_grace_period: 10 * MIN,
         default_query_offset: AtomicI64::new(0),
         metrics: Metrics::default(),
+        concurrency: None,
     })
 }
 
@@ -232,4 +233,128 @@ fn copy_state_carries_alerts_and_stales_removed_rules() {
     let s = store.samples(&[("__name__", "m:copy"), ("src", "rule")]);
     assert_eq!(s.len(), 2);
     assert!(is_stale_nan(s[1].1));
+}
+
+/// A store whose selects of the `gated` metrics wait (bounded) until
+/// another gated select is running, counting how many run at once.
+#[derive(Debug)]
+struct Gate {
+    store: Arc<MemStore>,
+    gated: Vec<&'static str>,
+    state: Mutex<(usize, usize)>,
+    cv: std::sync::Condvar,
+}
+
+impl Gate {
+    fn new(store: Arc<MemStore>, gated: Vec<&'static str>) -> Arc<Gate> {
+        Arc::new(Gate {
+            store,
+            gated,
+            state: Mutex::new((0, 0)),
+            cv: std::sync::Condvar::new(),
+        })
+    }
+
+    fn max_in_flight(&self) -> usize {
+        lock(&self.state).1
+    }
+}
+
+impl vigil_promql::storage::Queryable for Gate {
+    fn select(
+        &self,
+        mint: i64,
+        maxt: i64,
+        matchers: &[Matcher],
+        hints: &SelectHints,
+    ) -> Result<Vec<vigil_promql::value::Series>, vigil_promql::storage::StorageError> {
+        let name = matchers
+            .iter()
+            .find(|m| m.name() == "__name__")
+            .map(|m| m.value().to_string())
+            .unwrap_or_default();
+        if self.gated.contains(&name.as_str()) {
+            let mut st = lock(&self.state);
+            st.0 += 1;
+            st.1 = st.1.max(st.0);
+            self.cv.notify_all();
+            // Sequential evaluation would never see a second select: the
+            // wait is bounded so such a run fails instead of hanging.
+            let (mut st, _) = self
+                .cv
+                .wait_timeout_while(st, std::time::Duration::from_secs(5), |s| s.1 < 2)
+                .unwrap();
+            st.0 -= 1;
+        }
+        self.store.select(mint, maxt, matchers, hints)
+    }
+}
+
+fn concurrent_ctx(store: &Arc<MemStore>, gate: &Arc<Gate>) -> Arc<GroupContext> {
+    Arc::new(GroupContext {
+        querier: Querier {
+            engine: Arc::new(vigil_promql::engine::Engine::default()),
+            queryable: gate.clone(),
+        },
+        appendable: store.clone(),
+        notify: None,
+        resend_delay: MIN,
+        outage_tolerance: 60 * MIN,
+        for_grace_period: 10 * MIN,
+        default_query_offset: AtomicI64::new(0),
+        metrics: Metrics::default(),
+        concurrency: Some(crate::concurrency::EvalLimiter::new(4)),
+    })
+}
+
+#[test]
+fn independent_rules_overlap_and_dependent_ones_wait() {
+    let store = Arc::new(MemStore::default());
+    store.add(&[("__name__", "a")], 0, 3.0);
+    store.add(&[("__name__", "b")], 0, 5.0);
+    let gate = Gate::new(store.clone(), vec!["a", "b"]);
+    let g = group(
+        concurrent_ctx(&store, &gate),
+        vec![
+            record("a:sum", "sum(a)"),
+            record("a:double", "a:sum * 2"),
+            record("b:sum", "sum(b)"),
+        ],
+    );
+    g.eval(MIN);
+    // `sum(a)` and `sum(b)` were read at the same time ...
+    assert_eq!(gate.max_in_flight(), 2);
+    // ... and `a:double` ran after `a:sum` of the same evaluation.
+    assert_eq!(
+        store.samples(&[("__name__", "a:double"), ("src", "rule")]),
+        vec![(MIN, 6.0)]
+    );
+    assert_eq!(
+        store.samples(&[("__name__", "b:sum"), ("src", "rule")]),
+        vec![(MIN, 5.0)]
+    );
+    for r in g.rules() {
+        assert_eq!(r.status().health, crate::rule::Health::Ok, "{}", r.name());
+    }
+}
+
+#[test]
+fn without_the_feature_rules_run_one_at_a_time() {
+    let store = Arc::new(MemStore::default());
+    store.add(&[("__name__", "a")], 0, 3.0);
+    store.add(&[("__name__", "b")], 0, 5.0);
+    // Nothing gated: only the order of evaluation is observed.
+    let gate = Gate::new(store.clone(), vec![]);
+    let mut c = concurrent_ctx(&store, &gate);
+    Arc::get_mut(&mut c).unwrap().concurrency = None;
+    let g = group(
+        c,
+        vec![record("a:sum", "sum(a)"), record("b:sum", "sum(b)")],
+    );
+    assert!(g.batches.is_none());
+    g.eval(MIN);
+    assert_eq!(
+        store.samples(&[("__name__", "a:sum"), ("src", "rule")]),
+        vec![(MIN, 3.0)]
+    );
 }
