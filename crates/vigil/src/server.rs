@@ -358,6 +358,7 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     }
 
     notices.add(notifications::SHUTTING_DOWN);
+    notices.close();
     web.set_readiness(Readiness::Stopping);
     discovery.stop();
     am_discovery.stop();

@@ -195,6 +195,40 @@ fn a_client_stalling_past_the_read_timeout_is_disconnected() {
 }
 
 #[test]
+fn an_open_notification_stream_sees_the_shutdown_and_does_not_hold_it() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, config_with_jobs(&["one"])).unwrap();
+    let port = free_port();
+    let mut server = start(&config, &dir.path().join("data"), port, &[]);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
+    s.write_all(b"GET /api/v1/notifications/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 200");
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    // The stream carries the shutdown notice, then ends.
+    let mut rest = Vec::new();
+    s.read_to_end(&mut rest).unwrap();
+    let text = String::from_utf8_lossy(&rest);
+    assert!(
+        text.contains("Prometheus is shutting down and gracefully stopping all operations."),
+        "{text}"
+    );
+    assert!(wait_for(30, || matches!(
+        server.child.try_wait(),
+        Ok(Some(_))
+    )));
+}
+
+#[test]
 fn lifecycle_endpoints_need_the_flag() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("prometheus.yml");

@@ -61,6 +61,8 @@ struct Inner {
     active: Vec<Notification>,
     subscribers: Vec<(u64, mpsc::Sender<Notification>)>,
     next_id: u64,
+    /// Set by [`Notifications::close`]: no more subscribers.
+    closed: bool,
 }
 
 /// The notifications in effect and their live subscribers.
@@ -143,7 +145,7 @@ impl Notifications {
     /// effect; `None` when the subscriber limit is reached.
     pub fn subscribe(self: &Arc<Self>) -> Option<Subscription> {
         let mut g = self.lock();
-        if g.subscribers.len() >= self.max_subscribers {
+        if g.closed || g.subscribers.len() >= self.max_subscribers {
             return None;
         }
         let (tx, rx) = mpsc::channel(SUBSCRIBER_QUEUE.max(g.active.len()));
@@ -158,6 +160,15 @@ impl Notifications {
             rx,
             owner: Arc::clone(self),
         })
+    }
+
+    /// Ends every live stream once it has delivered what is queued (the
+    /// shutdown notice included) and refuses new ones, so open event
+    /// streams do not hold a graceful shutdown open.
+    pub fn close(&self) {
+        let mut g = self.lock();
+        g.closed = true;
+        g.subscribers.clear();
     }
 
     /// `prometheus_api_notification_*` metrics.
@@ -252,6 +263,17 @@ mod tests {
         assert_eq!(got, [true, true, false]);
         drop(sub);
         assert!(n.subscribe().is_some());
+    }
+
+    #[tokio::test]
+    async fn close_ends_streams_after_what_is_queued() {
+        let n = Arc::new(Notifications::new(4));
+        let mut sub = n.subscribe().unwrap();
+        n.add(SHUTTING_DOWN);
+        n.close();
+        assert_eq!(sub.recv().await.unwrap().text, SHUTTING_DOWN);
+        assert_eq!(sub.recv().await, None);
+        assert!(n.subscribe().is_none());
     }
 
     #[test]
