@@ -223,6 +223,8 @@ async fn serve(args: ServerArgs, source: ConfigSource, config: Config) -> anyhow
     rule_opts.for_outage_tolerance = args.for_outage_tolerance.as_millis();
     rule_opts.for_grace_period = args.for_grace_period.as_millis();
     rule_opts.resend_delay = args.resend_delay.as_millis();
+    rule_opts.concurrent_evals = args.feature("concurrent-rule-eval");
+    rule_opts.max_concurrent_evals = args.max_concurrent_evals;
     let rules = Arc::new(RuleManager::new(rule_opts));
     let reloader = Arc::new(Reloader {
         source,

@@ -15,9 +15,11 @@ pub(crate) fn register(f: &Features, args: &ServerArgs) {
     f.set(PROMETHEUS, "agent_mode", false);
     f.set(PROMETHEUS, "server_mode", true);
     f.set(PROMETHEUS, "auto_reload_config", false);
-    // Groups evaluate their rules in order; concurrent evaluation is not
-    // wired to the rule manager.
-    f.set(RULES, "concurrent_rule_eval", false);
+    f.set(
+        RULES,
+        "concurrent_rule_eval",
+        args.feature("concurrent-rule-eval"),
+    );
     f.enable(RULES, "query_offset");
     f.enable(RULES, "keep_firing_for");
     f.set(TSDB, "exemplar_storage", args.feature("exemplar-storage"));
