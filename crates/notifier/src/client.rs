@@ -2,17 +2,23 @@
 //! options: TLS (CA, client certificate, `insecure_skip_verify`), proxy,
 //! redirects, and the per-request parts (basic auth, `authorization`,
 //! `http_headers`), whose files are read at each request as Prometheus
-//! reads them, so rotated credentials are picked up.
+//! reads them, so rotated credentials are picked up; `oauth2` tokens come
+//! from [`crate::oauth2::TokenSource`].
+
+use std::sync::Arc;
 
 use vigil_config::HttpClientConfig;
+use vigil_config::http::TlsConfig;
 
 use crate::error::NotifierError;
+use crate::oauth2::TokenSource;
 
 /// A client with what each request must carry.
 #[derive(Debug, Clone)]
 pub(crate) struct AmClient {
     pub(crate) client: reqwest::Client,
     http: HttpClientConfig,
+    oauth2: Option<Arc<TokenSource>>,
 }
 
 fn read(path: &str) -> Result<String, String> {
@@ -28,6 +34,63 @@ fn read_bytes(set: &str, path: &str) -> Result<Vec<u8>, NotifierError> {
     })
 }
 
+/// Applies a `tls_config` (CA, client certificate, verification) to a
+/// client under construction.
+pub(crate) fn apply_tls(
+    set: &str,
+    mut b: reqwest::ClientBuilder,
+    tls: &TlsConfig,
+) -> Result<reqwest::ClientBuilder, NotifierError> {
+    let tls_err = |reason: String| NotifierError::Tls {
+        set: set.to_string(),
+        reason,
+    };
+    let ca = if !tls.ca.is_empty() {
+        Some(tls.ca.as_bytes().to_vec())
+    } else if !tls.ca_file.is_empty() {
+        Some(read_bytes(set, &tls.ca_file)?)
+    } else {
+        None
+    };
+    if let Some(ca) = ca {
+        for c in reqwest::Certificate::from_pem_bundle(&ca)
+            .map_err(|e| tls_err(format!("unable to use specified CA cert: {e}")))?
+        {
+            b = b.add_root_certificate(c);
+        }
+    }
+    let cert = if !tls.cert.is_empty() {
+        Some(tls.cert.as_bytes().to_vec())
+    } else if !tls.cert_file.is_empty() {
+        Some(read_bytes(set, &tls.cert_file)?)
+    } else {
+        None
+    };
+    let key = if !tls.key.is_empty() {
+        Some(tls.key.expose().as_bytes().to_vec())
+    } else if !tls.key_file.is_empty() {
+        Some(read_bytes(set, &tls.key_file)?)
+    } else {
+        None
+    };
+    if let (Some(mut cert), Some(key)) = (cert, key) {
+        cert.push(b'\n');
+        cert.extend_from_slice(&key);
+        let id = reqwest::Identity::from_pem(&cert)
+            .map_err(|e| tls_err(format!("unable to use client certificate: {e}")))?;
+        b = b.identity(id);
+    }
+    if tls.insecure_skip_verify {
+        b = b.danger_accept_invalid_certs(true);
+    }
+    if !tls.server_name.is_empty() {
+        log::warn!(
+            "alertmanager config {set}: tls_config.server_name is not supported; the URL's host is verified"
+        );
+    }
+    Ok(b)
+}
+
 impl AmClient {
     /// Builds the client of set `set`.
     pub(crate) fn new(
@@ -35,55 +98,8 @@ impl AmClient {
         http: &HttpClientConfig,
         user_agent: &str,
     ) -> Result<AmClient, NotifierError> {
-        let tls_err = |reason: String| NotifierError::Tls {
-            set: set.to_string(),
-            reason,
-        };
         let mut b = reqwest::Client::builder().user_agent(user_agent);
-        let tls = &http.tls_config;
-        let ca = if !tls.ca.is_empty() {
-            Some(tls.ca.as_bytes().to_vec())
-        } else if !tls.ca_file.is_empty() {
-            Some(read_bytes(set, &tls.ca_file)?)
-        } else {
-            None
-        };
-        if let Some(ca) = ca {
-            for c in reqwest::Certificate::from_pem_bundle(&ca)
-                .map_err(|e| tls_err(format!("unable to use specified CA cert: {e}")))?
-            {
-                b = b.add_root_certificate(c);
-            }
-        }
-        let cert = if !tls.cert.is_empty() {
-            Some(tls.cert.as_bytes().to_vec())
-        } else if !tls.cert_file.is_empty() {
-            Some(read_bytes(set, &tls.cert_file)?)
-        } else {
-            None
-        };
-        let key = if !tls.key.is_empty() {
-            Some(tls.key.expose().as_bytes().to_vec())
-        } else if !tls.key_file.is_empty() {
-            Some(read_bytes(set, &tls.key_file)?)
-        } else {
-            None
-        };
-        if let (Some(mut cert), Some(key)) = (cert, key) {
-            cert.push(b'\n');
-            cert.extend_from_slice(&key);
-            let id = reqwest::Identity::from_pem(&cert)
-                .map_err(|e| tls_err(format!("unable to use client certificate: {e}")))?;
-            b = b.identity(id);
-        }
-        if tls.insecure_skip_verify {
-            b = b.danger_accept_invalid_certs(true);
-        }
-        if !tls.server_name.is_empty() {
-            log::warn!(
-                "alertmanager config {set}: tls_config.server_name is not supported; the URL's host is verified"
-            );
-        }
+        b = apply_tls(set, b, &http.tls_config)?;
         if !http.follow_redirects {
             b = b.redirect(reqwest::redirect::Policy::none());
         }
@@ -96,11 +112,10 @@ impl AmClient {
         } else if !http.proxy_from_environment {
             b = b.no_proxy();
         }
-        if http.oauth2.is_some() {
-            log::error!(
-                "alertmanager config {set}: oauth2 is not supported; requests go without it"
-            );
-        }
+        let oauth2 = match &http.oauth2 {
+            Some(o) => Some(Arc::new(TokenSource::new(set, o, user_agent)?)),
+            None => None,
+        };
         let client = b.build().map_err(|e| NotifierError::Client {
             set: set.to_string(),
             reason: e.to_string(),
@@ -108,12 +123,14 @@ impl AmClient {
         Ok(AmClient {
             client,
             http: http.clone(),
+            oauth2,
         })
     }
 
     /// A POST of `body` to `url` with the configured credentials and
-    /// headers; a credentials file that cannot be read fails the request.
-    pub(crate) fn post(
+    /// headers; a credentials file that cannot be read, or an OAuth 2.0
+    /// token that cannot be had, fails the request.
+    pub(crate) async fn post(
         &self,
         url: &str,
         body: Vec<u8>,
@@ -159,6 +176,9 @@ impl AmClient {
                 read(&a.credentials_file)?
             };
             r = r.header("Authorization", format!("{kind} {cred}"));
+        }
+        if let Some(o) = &self.oauth2 {
+            r = r.header("Authorization", o.authorization().await?);
         }
         Ok(r)
     }

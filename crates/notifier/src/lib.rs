@@ -9,8 +9,9 @@
 //! from each entry's static configs and from service discovery
 //! ([`Notifier::set_alertmanagers`] with [`AlertmanagerGroup`]s), after the
 //! entry's `relabel_configs` ([`alertmanager`]). Each entry has its own
-//! HTTP client with its timeout, basic auth, authorization and TLS
-//! settings. [`Notifier::metrics`] renders `prometheus_notifications_*`.
+//! HTTP client with its timeout, basic auth, authorization, OAuth 2.0
+//! client credentials (tokens cached and renewed before they expire) and
+//! TLS settings; `sigv4` is not implemented. [`Notifier::metrics`] renders `prometheus_notifications_*`.
 //!
 //! Sending never blocks the caller: [`Notifier::send`] only queues;
 //! [`Notifier::run`] (on a Tokio runtime) does the I/O.
@@ -21,6 +22,7 @@ mod client;
 pub mod error;
 pub mod manager;
 mod metrics;
+mod oauth2;
 
 pub use alert::Alert;
 pub use alertmanager::AlertmanagerGroup;

@@ -337,9 +337,10 @@ impl Notifier {
             for am in &ams {
                 let url = url_of(am);
                 let count = batch.len();
-                let req = set.client.post(&url, body.clone(), timeout);
+                let client = set.client.clone();
+                let body = body.clone();
                 posts.spawn(async move {
-                    let res = match req {
+                    let res = match client.post(&url, body, timeout).await {
                         Ok(r) => send_one(r).await,
                         Err(e) => Err(e),
                     };
