@@ -29,6 +29,9 @@ pub struct AggrGroup {
     pub next_flush: i64,
     /// Whether it was flushed at least once.
     pub has_flushed: bool,
+    /// Whether a flush is under way (a slow receiver must not get a second
+    /// flush of the same group in parallel; the next one waits for it).
+    pub in_flight: bool,
 }
 
 /// Go's `model.LabelSet.String()`: `{a="b", c="d"}`.
@@ -81,6 +84,7 @@ impl Dispatcher {
                     alerts: BTreeMap::new(),
                     next_flush: now.saturating_add(nanos(route.opts.group_wait)),
                     has_flushed: false,
+                    in_flight: false,
                 });
             // An alert older than group_wait need not wait for company.
             if !group.has_flushed
@@ -97,13 +101,21 @@ impl Dispatcher {
     pub fn take_due(&mut self, now: i64) -> Vec<(String, String)> {
         let mut due = Vec::new();
         for (k, g) in self.groups.iter_mut() {
-            if g.next_flush <= now {
+            if g.next_flush <= now && !g.in_flight {
                 g.next_flush = now.saturating_add(nanos(g.opts.group_interval));
                 g.has_flushed = true;
+                g.in_flight = true;
                 due.push(k.clone());
             }
         }
         due
+    }
+
+    /// Marks a flush as over without a successful notification.
+    pub fn abort_flush(&mut self, key: &(String, String)) {
+        if let Some(g) = self.groups.get_mut(key) {
+            g.in_flight = false;
+        }
     }
 
     /// After a successful flush: drops the alerts that were sent resolved
@@ -112,6 +124,7 @@ impl Dispatcher {
         let Some(g) = self.groups.get_mut(key) else {
             return;
         };
+        g.in_flight = false;
         for a in sent.iter().filter(|a| a.resolved_at(now)) {
             let fp = a.fingerprint();
             if g.alerts.get(&fp) == Some(a) {
@@ -123,9 +136,13 @@ impl Dispatcher {
         }
     }
 
-    /// The earliest next flush, if any group exists.
+    /// The earliest next flush of a group not being flushed, if any.
     pub fn next_deadline(&self) -> Option<i64> {
-        self.groups.values().map(|g| g.next_flush).min()
+        self.groups
+            .values()
+            .filter(|g| !g.in_flight)
+            .map(|g| g.next_flush)
+            .min()
     }
 }
 
@@ -172,6 +189,11 @@ mod tests {
         let due = d.take_due(110 * S);
         assert_eq!(due.len(), 1);
         assert_eq!(d.groups[&due[0]].next_flush, 170 * S);
+        assert!(
+            d.take_due(200 * S).len() == 1,
+            "the group in flight is skipped"
+        );
+        d.abort_flush(&due[0]);
         // An old alert in a new group is flushed at once.
         d.process(&root, &alert("c", 10 * S, 0), 120 * S);
         let c = d.groups.values().find(|g| g.key.contains("\"c\"")).unwrap();

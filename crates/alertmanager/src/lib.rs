@@ -1,7 +1,6 @@
 //! Vigil's Alertmanager: a drop-in replacement for Prometheus' Alertmanager.
 //!
-//! So far this crate holds what the server and `vigil tool am` share:
-//! [`config`] loads `alertmanager.yml` with Alertmanager's schema, defaults
+//! For `alertmanager.yml` and the tools, [`config`] loads `alertmanager.yml` with Alertmanager's schema, defaults
 //! and validation messages (every receiver type, the route tree, inhibit
 //! rules, time intervals, secrets printed as `<secret>`); [`matcher`]
 //! parses and prints Alertmanager's matcher syntax; [`routing`] resolves
@@ -9,9 +8,19 @@
 //! amtool does; [`template`] loads notification template files with
 //! Alertmanager's functions; [`time`] reads and writes RFC 3339 timestamps.
 //!
+//! The server ([`server::Alertmanager`], HTTP in [`api`]): [`alert`] holds
+//! alerts and merges re-sent ones; [`dispatch`] groups them by route and
+//! `group_by` labels and times their flushes; each flush runs the pipeline
+//! (time intervals, [`inhibit`], [`silence`], dedup by [`nflog`], then
+//! [`notify`] with retries); silences and the notification log are kept as
+//! JSON snapshots written atomically under `--storage.path`. Only webhook
+//! receivers send so far; the other integrations are configured and
+//! validated but report an error when used. No clustering.
+//!
 //! Loading never panics on bad input: every problem becomes a
 //! [`ConfigError`] or [`MatcherError`] whose message names the field or the
-//! position, in Alertmanager's words where it has them.
+//! position, in Alertmanager's words where it has them; API input errors
+//! become 400 responses.
 
 pub mod alert;
 pub mod api;

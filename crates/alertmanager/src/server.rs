@@ -301,7 +301,10 @@ impl Alertmanager {
             (alerts, receiver, core.config.clone())
         };
         let (alerts, receiver, _cfg) = plan;
-        let Some(receiver) = receiver else { return };
+        let Some(receiver) = receiver else {
+            self.core().dispatcher.abort_flush(&key);
+            return;
+        };
         let all_sent = group.alerts.values().cloned().collect::<Vec<_>>();
         if alerts.is_empty() {
             self.core().dispatcher.finish_flush(&key, &all_sent, now);
@@ -376,9 +379,15 @@ impl Alertmanager {
                 ok = false;
             }
         }
+        let mut core = self.core();
         if ok {
-            self.core().dispatcher.finish_flush(&key, &all_sent, now);
+            core.dispatcher.finish_flush(&key, &all_sent, now);
+        } else {
+            core.dispatcher.abort_flush(&key);
         }
+        drop(core);
+        // The group may be due again already.
+        self.wake.notify_one();
     }
 
     async fn send(
