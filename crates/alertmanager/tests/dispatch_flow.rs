@@ -186,3 +186,28 @@ fn tempfile_dir() -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn reload_is_all_or_nothing() {
+    let dir = tempfile_dir();
+    let file = dir.join("am.yml");
+    std::fs::write(&file, "route: {receiver: a}\nreceivers: [{name: a}]\n").unwrap();
+    let am = Alertmanager::new(Options {
+        config_file: file.clone(),
+        storage_path: dir.clone(),
+        external_url: String::new(),
+        retention: Duration::from_secs(60),
+        version: "test".into(),
+    })
+    .unwrap();
+    std::fs::write(&file, "route: {receiver: b}\nreceivers: [{name: a}]\n").unwrap();
+    let err = am.reload().unwrap_err().to_string();
+    assert!(err.contains("undefined receiver \"b\""), "{err}");
+    assert_eq!(am.core().route.opts.receiver, "a", "the old config stays");
+    assert!(!am.counters.reload.lock().unwrap().0);
+    std::fs::write(&file, "route: {receiver: b}\nreceivers: [{name: b}]\n").unwrap();
+    am.reload().unwrap();
+    assert_eq!(am.core().route.opts.receiver, "b");
+    assert!(am.counters.reload.lock().unwrap().0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
