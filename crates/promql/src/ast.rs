@@ -203,6 +203,24 @@ pub enum AggregateOp {
 }
 
 impl AggregateOp {
+    /// Every aggregation operator, in the order Prometheus lists them.
+    pub const ALL: [AggregateOp; 14] = [
+        AggregateOp::Sum,
+        AggregateOp::Avg,
+        AggregateOp::Count,
+        AggregateOp::Min,
+        AggregateOp::Max,
+        AggregateOp::Group,
+        AggregateOp::Stddev,
+        AggregateOp::Stdvar,
+        AggregateOp::Topk,
+        AggregateOp::Bottomk,
+        AggregateOp::CountValues,
+        AggregateOp::Quantile,
+        AggregateOp::Limitk,
+        AggregateOp::LimitRatio,
+    ];
+
     /// The operator's name.
     pub fn as_str(self) -> &'static str {
         use AggregateOp::*;

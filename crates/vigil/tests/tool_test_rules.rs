@@ -212,3 +212,62 @@ fn several_files_fail_together_and_missing_files_are_reported() {
         "  FAILED:\nopen does-not-exist.yml: no such file or directory\n"
     );
 }
+
+/// 3.x's report flags through the CLI: `test --junit=FILE rules`, `--diff`
+/// and `--debug` (Debian's 2.42 has none of them; the report shapes are
+/// unit-tested in vigil-tool, here only the wiring and verdicts).
+#[test]
+fn junit_diff_and_debug_flags_reach_the_runner() {
+    let dir = promtool_dir();
+    if !dir.is_dir() {
+        return missing("../shared/conformance/promtool");
+    }
+    let out = tempfile::tempdir().expect("tempdir");
+    let junit = out.path().join("report.xml");
+    let junit_arg = format!("--junit={}", junit.display());
+    let got = run(
+        Path::new(env!("CARGO_BIN_EXE_vigil")),
+        &["tool", "test", &junit_arg, "rules", "--diff", "failing.yml"],
+        &dir,
+    );
+    assert_eq!(got.code, 1, "{got:?}");
+    let xml = std::fs::read_to_string(&junit).expect("junit report written");
+    assert!(xml.contains("<testsuites"), "{xml}");
+    assert!(xml.contains("failing.yml"), "{xml}");
+    assert!(xml.contains("<failure"), "{xml}");
+
+    let got = vigil(&["--debug", "at-modifier-test.yml"], &dir);
+    assert_eq!(got.code, 0, "{got:?}");
+}
+
+/// `check web-config` is wired: a good and a bad file from vigil-tool's
+/// test data (compared with Debian's promtool there), with promtool's
+/// lines and exit code.
+#[test]
+fn check_web_config_through_the_cli() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tool/testdata/web_config");
+    let got = run(
+        Path::new(env!("CARGO_BIN_EXE_vigil")),
+        &["tool", "check", "web-config", "good_full.yml"],
+        &data,
+    );
+    assert_eq!(got.code, 0, "{got:?}");
+    assert_eq!(got.stderr, "good_full.yml SUCCESS\n");
+    let got = run(
+        Path::new(env!("CARGO_BIN_EXE_vigil")),
+        &[
+            "tool",
+            "check",
+            "web-config",
+            "good_full.yml",
+            "bad_bcrypt_short.yml",
+        ],
+        &data,
+    );
+    assert_eq!(got.code, 1, "{got:?}");
+    assert!(
+        got.stderr
+            .starts_with("good_full.yml SUCCESS\nbad_bcrypt_short.yml FAILED: "),
+        "{got:?}"
+    );
+}

@@ -154,23 +154,7 @@ impl Features {
         for op in ["=~", "!~", "@"] {
             self.enable(PROMQL_OPERATORS, op);
         }
-        use AggregateOp::*;
-        for op in [
-            Sum,
-            Avg,
-            Count,
-            Min,
-            Max,
-            Group,
-            Stddev,
-            Stdvar,
-            Topk,
-            Bottomk,
-            CountValues,
-            Quantile,
-            Limitk,
-            LimitRatio,
-        ] {
+        for op in AggregateOp::ALL {
             self.set(
                 PROMQL_OPERATORS,
                 op.as_str(),

@@ -33,8 +33,7 @@ enum ToolCommand {
     #[command(subcommand)]
     Tsdb(tsdb::TsdbCommand),
     /// Unit testing.
-    #[command(subcommand)]
-    Test(TestCommand),
+    Test(TestArgs),
     /// Run query against a Prometheus server.
     Query(query::QueryArgs),
     /// Push to a Prometheus server.
@@ -42,6 +41,16 @@ enum ToolCommand {
     Push(push::PushCommand),
     /// Alertmanager tooling, like amtool.
     Am(crate::alertmanager::amtool::AmArgs),
+}
+
+/// Arguments of `vigil tool test`.
+#[derive(Debug, Args)]
+struct TestArgs {
+    /// Write a JUnit XML report of the test results to this file.
+    #[arg(long, value_name = "junit")]
+    junit: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: TestCommand,
 }
 
 /// `vigil tool test` subcommands.
@@ -64,6 +73,13 @@ struct TestRulesArgs {
     /// Ignore unknown fields in the rule files.
     #[arg(long)]
     ignore_unknown_fields: bool,
+    /// Enable unit test debugging: each group's duration and its series.
+    #[arg(long)]
+    debug: bool,
+    /// Print colored differential output between expected and received
+    /// alerts.
+    #[arg(long)]
+    diff: bool,
     /// The unit test file.
     #[arg(required = true, value_name = "test-rule-file")]
     files: Vec<String>,
@@ -103,6 +119,17 @@ enum CheckCommand {
     /// results, including relabeling.
     #[command(name = "service-discovery")]
     ServiceDiscovery(check::ServiceDiscoveryArgs),
+    /// Check if the web config files are valid or not.
+    #[command(name = "web-config")]
+    WebConfig(WebConfigArgs),
+}
+
+/// Arguments of `vigil tool check web-config`.
+#[derive(Debug, Args)]
+struct WebConfigArgs {
+    /// The web config files to check.
+    #[arg(required = true, value_name = "web-config-files")]
+    files: Vec<String>,
 }
 
 /// Runs a `vigil tool` command and returns its exit code.
@@ -118,18 +145,34 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
             check::run_server(a, vigil_tool::check_server::ServerCheck::Ready)
         }
         ToolCommand::Check(CheckCommand::ServiceDiscovery(a)) => check::run_sd(a),
+        ToolCommand::Check(CheckCommand::WebConfig(a)) => {
+            let code = vigil_tool::check_web_config::check_web_config(
+                &a.files,
+                &mut std::io::stderr().lock(),
+            )?;
+            Ok(ExitCode::from(code))
+        }
         ToolCommand::Tsdb(cmd) => tsdb::run(cmd),
         ToolCommand::Query(a) => query::run(a),
         ToolCommand::Am(a) => crate::alertmanager::amtool::run(a),
         ToolCommand::Push(cmd) => push::run(cmd),
-        ToolCommand::Test(TestCommand::Rules(a)) => {
+        ToolCommand::Test(TestArgs {
+            junit,
+            command: TestCommand::Rules(a),
+        }) => {
             let opts = vigil_tool::test_rules::TestRulesOptions {
                 run: a.run,
                 ignore_unknown_fields: a.ignore_unknown_fields,
             };
-            let passed = vigil_tool::test_rules::test_rules(
+            let report = vigil_tool::test_rules::TestRulesReport {
+                junit,
+                diff: a.diff,
+                debug: a.debug,
+            };
+            let passed = vigil_tool::test_rules::test_rules_with_report(
                 &a.files,
                 &opts,
+                &report,
                 &mut std::io::stdout().lock(),
                 &mut std::io::stderr().lock(),
             )?;
@@ -139,7 +182,10 @@ pub(crate) fn run(args: ToolArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::from(FAILURE)
             })
         }
-        ToolCommand::Test(TestCommand::Promql(a)) => {
+        ToolCommand::Test(TestArgs {
+            command: TestCommand::Promql(a),
+            ..
+        }) => {
             let mut out = std::io::stdout().lock();
             let backend = if a.storage == "head" {
                 vigil_promql::promqltest::Backend::Head
