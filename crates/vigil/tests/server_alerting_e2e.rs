@@ -85,7 +85,7 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     );
 
     let value = dir.path().join("value");
-    std::fs::write(&value, "20").unwrap();
+    set_value(&value, "20");
     let app_port = free_port();
     let _app = start_python_app(
         app_port,
@@ -147,7 +147,7 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     assert!(alerts(port, "TooHot").is_empty());
 
     // Hot: TooHot fires and reaches Alertmanager with rendered annotations.
-    std::fs::write(&value, "35").unwrap();
+    set_value(&value, "35");
     let firing = wait_for(30, || {
         alerts(port, "TooHot")
             .first()
@@ -198,7 +198,7 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     );
 
     // Cool again: the alert resolves in Vigil and in Alertmanager.
-    std::fs::write(&value, "20").unwrap();
+    set_value(&value, "20");
     assert!(wait_for(30, || alerts(port, "TooHot").is_empty()));
     let resolved = wait_for(60, || {
         !amtool_alerts(am_port)
@@ -214,7 +214,16 @@ fn rules_record_alerts_reach_alertmanager_and_resolve() {
     // A restart keeps Warm's `for` progress: Prometheus restores the time
     // it had spent pending (ALERTS_FOR_STATE), shifting its start by the
     // downtime, so it does not start over at the restart.
-    let active_at = rfc3339_secs(alerts(port, "Warm")[0]["activeAt"].as_str().unwrap());
+    let mut warm = Vec::new();
+    assert!(
+        wait_for(30, || {
+            warm = alerts(port, "Warm");
+            !warm.is_empty()
+        }),
+        "Warm is not active: {}",
+        dump(&log)
+    );
+    let active_at = rfc3339_secs(warm[0]["activeAt"].as_str().unwrap());
     assert!(wait_for(30, || now_secs() - active_at >= 6.0));
     server.signal_and_wait("TERM");
     drop(server);
@@ -262,4 +271,13 @@ fn rfc3339_secs(s: &str) -> f64 {
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
     (days * 86_400 + hh * 3600 + mm * 60 + ss) as f64 + frac
+}
+
+/// Writes the app's value file atomically (a temporary file renamed over
+/// it): the app reads it on every scrape, and a plain write could be seen
+/// truncated, failing that scrape and resetting the alerts.
+fn set_value(path: &Path, v: &str) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, v).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
 }
