@@ -51,7 +51,16 @@
 # Ratios are Prometheus / Vigil for time (the speed-up; goal >= 2x) and
 # Vigil / Prometheus for CPU and memory.
 #
-# Measured 2026-12-07 on the shared 2-core development machine (other builds
+# Re-run 2026-12-08 00:33 after the PromQL streaming and TSDB append/replay
+# changes (quiet machine, DURATION=120): total 3154.7 vs 3738.4 ms, 1.19x
+# (goal >= 2x: NOT met); CPU per group evaluation 318 vs 509 ms (0.63x; it
+# was 186 ms before those changes: a regression to find, likely the new
+# decode worker threads and per-select setup on small head selects, which
+# these rules make 22 000 of per group); evaluation-phase RSS 117 vs 382 MiB
+# (0.31x); 80 vs 80 iterations, none missed, 2690 vs 2690 series, job-0's
+# values all equal Prometheus'.
+#
+# Before that, measured 2026-12-07 on the shared 2-core development machine (other builds
 # running, load ~2-3; release build; Debian's prometheus 2.42.0).
 # DURATION=120 (6-7 evaluations per group, medians):
 #   group    vigil ms  prom ms  speed-up
