@@ -70,6 +70,9 @@ impl Secret {
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
+    /// What a secret prints as wherever a configuration is shown.
+    pub const PLACEHOLDER: &'static str = "<secret>";
+
     /// The secret itself, for the code that must send it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -82,13 +85,13 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<secret>")
+        f.write_str(Secret::PLACEHOLDER)
     }
 }
 
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<secret>")
+        f.write_str(Secret::PLACEHOLDER)
     }
 }
 
@@ -99,7 +102,7 @@ impl Serialize for Secret {
         if self.0.is_empty() {
             s.serialize_none()
         } else {
-            s.serialize_str("<secret>")
+            s.serialize_str(Secret::PLACEHOLDER)
         }
     }
 }

@@ -10,9 +10,6 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 use vigil_config::Secret;
 
-/// The placeholder a secret prints as.
-pub const SECRET_TOKEN: &str = "<secret>";
-
 /// Checks a URL as Alertmanager's `ParseURL` does: scheme `http` or
 /// `https`, and a host.
 pub fn check_http_url(s: &str) -> Result<(), String> {
@@ -80,14 +77,14 @@ impl SecretUrl {
 
 impl Serialize for SecretUrl {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(SECRET_TOKEN)
+        s.serialize_str(Secret::PLACEHOLDER)
     }
 }
 
 impl<'de> Deserialize<'de> for SecretUrl {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if s != SECRET_TOKEN {
+        if s != Secret::PLACEHOLDER {
             check_http_url(&s).map_err(de::Error::custom)?;
         }
         Ok(SecretUrl(Secret::new(s)))
@@ -108,7 +105,7 @@ impl Serialize for SecretTemplateUrl {
 impl<'de> Deserialize<'de> for SecretTemplateUrl {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        if !s.is_empty() && s != SECRET_TOKEN {
+        if !s.is_empty() && s != Secret::PLACEHOLDER {
             if s.contains("{{") {
                 let mut t = vigil_template::Template::new("");
                 t.parse(&s)
