@@ -9,6 +9,7 @@
 //! - [`MetricType`] / [`Metadata`]: what `# TYPE`, `# UNIT` and `# HELP` say.
 //! - [`names`]: metric and label name validation and the UTF-8 escaping schemes.
 
+pub mod civil;
 pub mod fuzzing;
 pub mod histogram;
 pub mod labels;

@@ -3,7 +3,8 @@
 //! redirects, and the per-request parts (basic auth, `authorization`,
 //! `http_headers`), whose files are read at each request as Prometheus
 //! reads them, so rotated credentials are picked up; `oauth2` tokens come
-//! from [`crate::oauth2::TokenSource`].
+//! from [`crate::oauth2::TokenSource`]; with `sigv4`, each request is
+//! signed last, over its final headers and body ([`vigil_sigv4::Signer`]).
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ pub(crate) struct AmClient {
     pub(crate) client: reqwest::Client,
     http: HttpClientConfig,
     oauth2: Option<Arc<TokenSource>>,
+    sigv4: Option<vigil_sigv4::Signer>,
 }
 
 fn read(path: &str) -> Result<String, String> {
@@ -96,6 +98,7 @@ impl AmClient {
     pub(crate) fn new(
         set: &str,
         http: &HttpClientConfig,
+        sigv4: Option<&vigil_config::auth::SigV4Config>,
         user_agent: &str,
     ) -> Result<AmClient, NotifierError> {
         let mut b = reqwest::Client::builder().user_agent(user_agent);
@@ -120,10 +123,20 @@ impl AmClient {
             set: set.to_string(),
             reason: e.to_string(),
         })?;
+        let sigv4 = match sigv4 {
+            Some(c) => Some(
+                vigil_sigv4::Signer::new(c).map_err(|e| NotifierError::Client {
+                    set: set.to_string(),
+                    reason: e.to_string(),
+                })?,
+            ),
+            None => None,
+        };
         Ok(AmClient {
             client,
             http: http.clone(),
             oauth2,
+            sigv4,
         })
     }
 
@@ -136,12 +149,29 @@ impl AmClient {
         body: Vec<u8>,
         timeout: std::time::Duration,
     ) -> Result<reqwest::RequestBuilder, String> {
+        let signed = match &self.sigv4 {
+            Some(signer) => {
+                let req = vigil_sigv4::Request {
+                    method: "POST",
+                    url,
+                    headers: &[("Content-Type", "application/json")],
+                    body: &body,
+                };
+                signer
+                    .sign(&req, std::time::SystemTime::now())
+                    .map_err(|e| e.to_string())?
+            }
+            None => Vec::new(),
+        };
         let mut r = self
             .client
             .post(url)
             .timeout(timeout)
             .header("Content-Type", "application/json")
             .body(body);
+        for (name, value) in signed {
+            r = r.header(name, value);
+        }
         if let Some(h) = &self.http.http_headers {
             for (name, h) in h {
                 for v in &h.values {

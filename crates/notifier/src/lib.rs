@@ -11,7 +11,8 @@
 //! entry's `relabel_configs` ([`alertmanager`]). Each entry has its own
 //! HTTP client with its timeout, basic auth, authorization, OAuth 2.0
 //! client credentials (tokens cached and renewed before they expire) and
-//! TLS settings; `sigv4` is not implemented. [`Notifier::metrics`]
+//! TLS settings, or AWS SigV4 signatures (`role_arn` excepted).
+//! [`Notifier::metrics`]
 //! renders `prometheus_notifications_*`.
 //!
 //! Sending never blocks the caller: [`Notifier::send`] only queues;

@@ -139,7 +139,7 @@ impl Notifier {
         let mut sets = BTreeMap::new();
         for (i, amc) in cfg.alertmanagers.iter().enumerate() {
             let key = format!("config-{i}");
-            let client = AmClient::new(&key, &amc.http, &self.opts.user_agent)?;
+            let client = AmClient::new(&key, &amc.http, amc.sigv4.as_ref(), &self.opts.user_agent)?;
             sets.insert(
                 key,
                 AmSet {
