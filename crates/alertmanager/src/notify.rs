@@ -1,21 +1,44 @@
-//! Sending notifications. The webhook integration posts Alertmanager's
-//! JSON payload (version 4: receiver, status, alerts with their
-//! fingerprints, group/common labels and annotations, external URL, group
-//! key, `truncatedAlerts` when `max_alerts` cuts the list). Firing alerts
-//! show Go's zero time as `endsAt`, as Alertmanager hides an end that has
-//! not been reached.
+//! Sending notifications: one module per integration builds its request
+//! from the receiver's config and the notification's template [`Data`];
+//! [`Notifier`] runs an integration with retries and keeps Alertmanager's
+//! `alertmanager_notification*` metrics ([`Metrics`]).
 //!
-//! Only webhooks are sent so far; other integrations report
-//! [`NotifyError::Unsupported`].
+//! Each HTTP integration is a pure function from (config, templates,
+//! notification) to an [`Outgoing`] request, so payloads are tested
+//! without a network; [`http`] sends it with the integration's
+//! `http_config`. Email speaks SMTP itself ([`smtp`]).
+//!
+//! Integrations: webhook, email, Slack, PagerDuty (Events v2 and v1),
+//! OpsGenie, Discord, Microsoft Teams (both kinds), Telegram, Webex,
+//! Mattermost, Rocket.Chat, Pushover, VictorOps, WeChat. SNS, Jira and
+//! incident.io report [`NotifyError::Unsupported`].
 
+mod chat;
+mod email;
+pub mod http;
+mod metrics;
+mod opsgenie;
+mod pagerduty;
+mod paging;
+mod slack;
+pub mod smtp;
+mod team;
+mod webhook;
+
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::alert::Alert;
-use crate::config::receivers::WebhookConfig;
+use crate::config::Receiver;
 use crate::matcher::LabelSet;
+use crate::template::{Data, TemplateError, Templates};
 use crate::time::format_rfc3339;
+
+pub use http::{Body, Outgoing};
+pub use metrics::{Metrics, Reason};
+pub use webhook::{send_webhook, webhook_payload};
 
 /// Go's zero `time.Time` as JSON.
 pub const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
@@ -37,29 +60,83 @@ pub struct Notification {
     pub now: i64,
 }
 
+impl Notification {
+    /// The template data of the notification.
+    pub fn data(&self) -> Data {
+        Data::new(
+            &self.receiver,
+            &self.group_labels,
+            &self.alerts,
+            &self.external_url,
+            self.now,
+        )
+    }
+
+    /// The group key's SHA-256 in hex: the deduplication key integrations
+    /// get, as some limit its length.
+    pub fn key_hash(&self) -> String {
+        use sha2::Digest as _;
+        let d = sha2::Sha256::digest(self.group_key.as_bytes());
+        d.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether every alert is resolved.
+    pub fn resolved(&self) -> bool {
+        self.alerts.iter().all(|a| a.resolved_at(self.now))
+    }
+}
+
 /// Why a notification failed.
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
-    /// Worth retrying (network error, 5xx).
+    /// Worth retrying (network error).
     #[error("{0}")]
     Retry(String),
-    /// Not worth retrying (4xx, bad configuration).
+    /// Not worth retrying (bad configuration, template error).
     #[error("{0}")]
     Permanent(String),
     /// The integration is not implemented yet.
     #[error("{0} notifications are not supported yet")]
     Unsupported(&'static str),
+    /// The receiver answered with an unsuccessful status.
+    #[error("{msg}")]
+    Status {
+        /// The HTTP status code.
+        code: u16,
+        /// Whether the integration retries this status.
+        retry: bool,
+        /// The message, with what the receiver said.
+        msg: String,
+    },
+    /// The request timed out.
+    #[error("{0}")]
+    Timeout(String),
 }
 
-fn common(maps: impl Iterator<Item = LabelSet>) -> LabelSet {
-    let mut acc: Option<LabelSet> = None;
-    for m in maps {
-        acc = Some(match acc {
-            None => m,
-            Some(a) => a.into_iter().filter(|(k, v)| m.get(k) == Some(v)).collect(),
-        });
+impl NotifyError {
+    /// Whether a later attempt may succeed.
+    pub fn retriable(&self) -> bool {
+        match self {
+            NotifyError::Retry(_) | NotifyError::Timeout(_) => true,
+            NotifyError::Status { retry, .. } => *retry,
+            NotifyError::Permanent(_) | NotifyError::Unsupported(_) => false,
+        }
     }
-    acc.unwrap_or_default()
+
+    /// The `reason` label of `alertmanager_notifications_failed_total`.
+    pub fn reason(&self) -> Reason {
+        match self {
+            NotifyError::Status { code, .. } => Reason::from_status(*code),
+            NotifyError::Timeout(_) => Reason::ContextDeadlineExceeded,
+            _ => Reason::Other,
+        }
+    }
+}
+
+impl From<TemplateError> for NotifyError {
+    fn from(e: TemplateError) -> NotifyError {
+        NotifyError::Permanent(format!("template: {e}"))
+    }
 }
 
 /// An alert as notifications show it.
@@ -76,104 +153,55 @@ pub fn alert_json(a: &Alert, now: i64) -> Value {
     })
 }
 
-/// The webhook payload, with at most `max_alerts` alerts (0: all).
-pub fn webhook_payload(n: &Notification, max_alerts: u64) -> Value {
-    let firing = n.alerts.iter().any(|a| !a.resolved_at(n.now));
-    let limit = usize::try_from(max_alerts).unwrap_or(usize::MAX);
-    let shown = if max_alerts == 0 {
-        n.alerts.len()
-    } else {
-        limit.min(n.alerts.len())
-    };
-    let alerts: Vec<Value> = n
-        .alerts
-        .iter()
-        .take(shown)
-        .map(|a| alert_json(a, n.now))
-        .collect();
-    json!({
-        "receiver": n.receiver,
-        "status": if firing { "firing" } else { "resolved" },
-        "alerts": alerts,
-        "groupLabels": n.group_labels,
-        "commonLabels": common(n.alerts.iter().map(|a| a.labels.clone())),
-        "commonAnnotations": common(n.alerts.iter().map(|a| a.annotations.clone())),
-        "externalURL": n.external_url,
-        "version": "4",
-        "groupKey": n.group_key,
-        "truncatedAlerts": n.alerts.len() - shown,
-    })
-}
-
 /// Reads a secret kept in a file, trimmed as Alertmanager trims it.
-fn read_secret_file(path: &str) -> Result<String, NotifyError> {
+pub(crate) fn read_secret_file(path: &str) -> Result<String, NotifyError> {
     std::fs::read_to_string(path)
         .map(|s| s.trim().to_string())
         .map_err(|e| NotifyError::Permanent(format!("reading {path}: {e}")))
 }
 
-/// Posts the payload to a webhook.
-pub async fn send_webhook(
-    client: &reqwest::Client,
-    cfg: &WebhookConfig,
-    n: &Notification,
-    user_agent: &str,
-) -> Result<(), NotifyError> {
-    let url = match &cfg.url {
-        Some(u) if !u.0.is_empty() => u.0.expose().to_string(),
-        _ => read_secret_file(&cfg.url_file)?,
-    };
-    if url.contains("{{") {
-        return Err(NotifyError::Permanent(
-            "templated webhook URLs are not supported yet".into(),
-        ));
-    }
-    let body = webhook_payload(n, cfg.max_alerts).to_string();
-    let mut req = client
-        .post(&url)
-        .header("Content-Type", "application/json")
-        .header("User-Agent", user_agent)
-        .body(body);
-    if !cfg.timeout.0.is_zero() {
-        req = req.timeout(cfg.timeout.0);
-    }
-    if let Some(h) = &cfg.http_config {
-        if let Some(b) = &h.basic_auth {
-            let pw = if b.password_file.is_empty() {
-                b.password.expose().to_string()
-            } else {
-                read_secret_file(&b.password_file)?
-            };
-            req = req.basic_auth(&b.username, Some(pw));
-        }
-        if let Some(a) = &h.authorization {
-            let cred = if a.credentials_file.is_empty() {
-                a.credentials.expose().to_string()
-            } else {
-                read_secret_file(&a.credentials_file)?
-            };
-            let kind = if a.kind.is_empty() { "Bearer" } else { &a.kind };
-            req = req.header("Authorization", format!("{kind} {cred}"));
-        }
-        for (k, v) in h.http_headers.iter().flatten() {
-            for val in &v.values {
-                req = req.header(k.as_str(), val.as_str());
-            }
-        }
-    }
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| NotifyError::Retry(format!("Post \"<redacted>\": {e}")))?;
-    let status = resp.status();
-    if status.is_success() {
-        return Ok(());
-    }
-    let msg = format!("unexpected status code {}", status.as_u16());
-    if status.is_server_error() {
-        Err(NotifyError::Retry(msg))
+/// A secret given inline or as a file.
+pub(crate) fn secret(inline: &vigil_config::Secret, file: &str) -> Result<String, NotifyError> {
+    if inline.is_empty() && !file.is_empty() {
+        read_secret_file(file)
     } else {
-        Err(NotifyError::Permanent(msg))
+        Ok(inline.expose().to_string())
+    }
+}
+
+/// Cuts `s` to at most `n` characters, the last one `…` when cut, as
+/// Alertmanager truncates titles and messages.
+pub(crate) fn truncate_runes(s: String, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s;
+    }
+    if n <= 3 {
+        return s.chars().take(n).collect();
+    }
+    let mut out: String = s.chars().take(n - 1).collect();
+    out.push('…');
+    out
+}
+
+/// What an integration needs to build its request.
+pub(crate) struct Ctx<'a> {
+    /// The templates.
+    pub tmpl: &'a Templates,
+    /// The template data.
+    pub data: &'a Data,
+    /// The notification.
+    pub n: &'a Notification,
+}
+
+impl Ctx<'_> {
+    /// Executes a text template field.
+    pub(crate) fn text(&self, t: &str) -> Result<String, NotifyError> {
+        Ok(self.tmpl.execute_text(t, &self.data.value)?)
+    }
+
+    /// Executes an HTML template field.
+    pub(crate) fn html(&self, t: &str) -> Result<String, NotifyError> {
+        Ok(self.tmpl.execute_html(t, &self.data.value)?)
     }
 }
 
@@ -190,7 +218,7 @@ where
     loop {
         attempts += 1;
         match send().await {
-            Err(NotifyError::Retry(_)) if start.elapsed() + wait < budget => {
+            Err(e) if e.retriable() && start.elapsed() + wait < budget => {
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(10));
             }
@@ -204,34 +232,60 @@ pub fn user_agent(version: &str) -> String {
     format!("Alertmanager/{version}")
 }
 
+/// Every integration kind, as the `integration` label names them.
+pub const KINDS: [&str; 18] = [
+    "discord",
+    "email",
+    "incidentio",
+    "pagerduty",
+    "slack",
+    "webhook",
+    "opsgenie",
+    "wechat",
+    "pushover",
+    "victorops",
+    "sns",
+    "telegram",
+    "webex",
+    "msteams",
+    "msteamsv2",
+    "jira",
+    "rocketchat",
+    "mattermost",
+];
+
 /// The integrations of a receiver, as `(kind, index)`, for the
 /// notification log keys and metrics.
-pub fn integrations(r: &crate::config::Receiver) -> Vec<(&'static str, usize)> {
-    let mut out = Vec::new();
-    let mut add = |kind: &'static str, n: usize| out.extend((0..n).map(|i| (kind, i)));
-    add("discord", r.discord_configs.len());
-    add("email", r.email_configs.len());
-    add("incidentio", r.incidentio_configs.len());
-    add("pagerduty", r.pagerduty_configs.len());
-    add("slack", r.slack_configs.len());
-    add("webhook", r.webhook_configs.len());
-    add("opsgenie", r.opsgenie_configs.len());
-    add("wechat", r.wechat_configs.len());
-    add("pushover", r.pushover_configs.len());
-    add("victorops", r.victorops_configs.len());
-    add("sns", r.sns_configs.len());
-    add("telegram", r.telegram_configs.len());
-    add("webex", r.webex_configs.len());
-    add("msteams", r.msteams_configs.len());
-    add("msteamsv2", r.msteamsv2_configs.len());
-    add("jira", r.jira_configs.len());
-    add("rocketchat", r.rocketchat_configs.len());
-    add("mattermost", r.mattermost_configs.len());
-    out
+pub fn integrations(r: &Receiver) -> Vec<(&'static str, usize)> {
+    let counts = [
+        r.discord_configs.len(),
+        r.email_configs.len(),
+        r.incidentio_configs.len(),
+        r.pagerduty_configs.len(),
+        r.slack_configs.len(),
+        r.webhook_configs.len(),
+        r.opsgenie_configs.len(),
+        r.wechat_configs.len(),
+        r.pushover_configs.len(),
+        r.victorops_configs.len(),
+        r.sns_configs.len(),
+        r.telegram_configs.len(),
+        r.webex_configs.len(),
+        r.msteams_configs.len(),
+        r.msteamsv2_configs.len(),
+        r.jira_configs.len(),
+        r.rocketchat_configs.len(),
+        r.mattermost_configs.len(),
+    ];
+    KINDS
+        .iter()
+        .zip(counts)
+        .flat_map(|(k, n)| (0..n).map(move |i| (*k, i)))
+        .collect()
 }
 
 /// Whether an integration sends resolved alerts.
-pub fn send_resolved(r: &crate::config::Receiver, kind: &str, i: usize) -> bool {
+pub fn send_resolved(r: &Receiver, kind: &str, i: usize) -> bool {
     macro_rules! get {
         ($list:ident) => {
             r.$list.get(i).map(|c| c.send_resolved)
@@ -267,43 +321,188 @@ pub fn send_resolved(r: &crate::config::Receiver, kind: &str, i: usize) -> bool 
     v.unwrap_or(false)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Sends notifications for the server: the current templates, the
+/// `User-Agent`, and the metrics of every attempt.
+///
+/// The server holds one, calls [`Notifier::load_templates`] when the
+/// configuration is (re)loaded, [`Notifier::send`] for each integration
+/// of a flush, and appends [`Metrics::render`] to `/metrics`.
+#[derive(Debug)]
+pub struct Notifier {
+    templates: RwLock<Arc<Templates>>,
+    metrics: Metrics,
+    user_agent: String,
+}
 
-    #[test]
-    fn payload_shape() {
-        let mk = |i: &str, end: i64| Alert {
-            labels: [
-                ("alertname".to_string(), "A".to_string()),
-                ("i".to_string(), i.to_string()),
-            ]
-            .into(),
-            annotations: [("summary".to_string(), "s".to_string())].into(),
-            starts_at: 1_000_000_000,
-            ends_at: end,
-            generator_url: "http://g".into(),
-            updated_at: 0,
-            timeout: false,
-        };
-        let n = Notification {
-            receiver: "r".into(),
-            group_key: "{}:{alertname=\"A\"}".into(),
-            group_labels: [("alertname".to_string(), "A".to_string())].into(),
-            alerts: vec![mk("1", 0), mk("2", 2_000_000_000)],
-            external_url: "http://am:9093".into(),
-            now: 3_000_000_000,
-        };
-        let p = webhook_payload(&n, 1);
-        assert_eq!(p["status"], "firing");
-        assert_eq!(p["version"], "4");
-        assert_eq!(p["truncatedAlerts"], 1);
-        assert_eq!(p["alerts"][0]["endsAt"], ZERO_TIME);
-        assert_eq!(p["alerts"][0]["startsAt"], "1970-01-01T00:00:01Z");
-        assert_eq!(p["commonLabels"], json!({"alertname": "A"}));
-        assert_eq!(p["commonAnnotations"], json!({"summary": "s"}));
-        let all = webhook_payload(&n, 0);
-        assert_eq!(all["alerts"][1]["status"], "resolved");
-        assert_eq!(all["alerts"][1]["endsAt"], "1970-01-01T00:00:02Z");
+impl Notifier {
+    /// A notifier with the default templates; `version` goes into `User-Agent`.
+    pub fn new(version: &str) -> Result<Notifier, TemplateError> {
+        Ok(Notifier {
+            templates: RwLock::new(Arc::new(Templates::defaults()?)),
+            metrics: Metrics::default(),
+            user_agent: user_agent(version),
+        })
+    }
+
+    /// Loads the defaults and the configuration's `templates` files; on
+    /// error the templates in use stay.
+    pub fn load_templates(&self, patterns: &[String]) -> Result<(), TemplateError> {
+        let t = Templates::from_globs(patterns)?;
+        *self.templates.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
+        Ok(())
+    }
+
+    /// The templates in use.
+    pub fn templates(&self) -> Arc<Templates> {
+        self.templates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The notification metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Sends `n` through integration `kind`/`idx` of `receiver`, retrying
+    /// within `budget`; records `alertmanager_notifications_total`,
+    /// `_failed_total{reason}`, `alertmanager_notification_requests_*`
+    /// and the latency of each attempt.
+    pub async fn send(
+        &self,
+        kind: &'static str,
+        idx: usize,
+        receiver: &Receiver,
+        n: &Notification,
+        budget: Duration,
+    ) -> Result<(), NotifyError> {
+        let tmpl = self.templates();
+        let data = n.data();
+        self.metrics.notification(kind);
+        let (result, _) = with_retries(budget, || async {
+            let start = std::time::Instant::now();
+            let r = self.send_once(&tmpl, &data, kind, idx, receiver, n).await;
+            self.metrics.request(kind, r.is_ok(), start.elapsed());
+            r
+        })
+        .await;
+        if let Err(e) = &result {
+            self.metrics.failed(kind, e.reason());
+            log::warn!(
+                "notify failed: receiver={} integration={kind}[{idx}] err={e}",
+                n.receiver
+            );
+        }
+        result
+    }
+
+    /// One attempt, without retries or metrics.
+    pub async fn send_once(
+        &self,
+        tmpl: &Templates,
+        data: &Data,
+        kind: &'static str,
+        idx: usize,
+        r: &Receiver,
+        n: &Notification,
+    ) -> Result<(), NotifyError> {
+        let ctx = Ctx { tmpl, data, n };
+        let ua = self.user_agent.as_str();
+        let missing = || NotifyError::Permanent(format!("no {kind} integration {idx}"));
+        match kind {
+            "webhook" => {
+                let c = r.webhook_configs.get(idx).ok_or_else(missing)?;
+                webhook::send(&ctx, c, ua).await
+            }
+            "email" => {
+                let c = r.email_configs.get(idx).ok_or_else(missing)?;
+                email::send(&ctx, c).await
+            }
+            "wechat" => {
+                let c = r
+                    .wechat_configs
+                    .get(idx)
+                    .and_then(Option::as_ref)
+                    .ok_or_else(missing)?;
+                paging::wechat_send(&ctx, c, ua).await
+            }
+            _ => {
+                let (out, h) = build(&ctx, kind, idx, r)?;
+                http::Http::new(h, ua)?.deliver(out).await
+            }
+        }
     }
 }
+
+fn opt<T>(c: Option<&Option<T>>) -> Option<&T> {
+    c.and_then(Option::as_ref)
+}
+
+/// The request an HTTP integration makes, with its client options.
+pub(crate) fn build<'r>(
+    ctx: &Ctx<'_>,
+    kind: &'static str,
+    idx: usize,
+    r: &'r Receiver,
+) -> Result<(Outgoing, Option<&'r vigil_config::HttpClientConfig>), NotifyError> {
+    let missing = || NotifyError::Permanent(format!("no {kind} integration {idx}"));
+    Ok(match kind {
+        "slack" => {
+            let c = opt(r.slack_configs.get(idx)).ok_or_else(missing)?;
+            (slack::build(ctx, c)?, c.http_config.as_ref())
+        }
+        "pagerduty" => {
+            let c = r.pagerduty_configs.get(idx).ok_or_else(missing)?;
+            (pagerduty::build(ctx, c)?, c.http_config.as_ref())
+        }
+        "opsgenie" => {
+            let c = opt(r.opsgenie_configs.get(idx)).ok_or_else(missing)?;
+            (opsgenie::build(ctx, c)?, c.http_config.as_ref())
+        }
+        "discord" => {
+            let c = r.discord_configs.get(idx).ok_or_else(missing)?;
+            (chat::discord(ctx, c)?, c.http_config.as_ref())
+        }
+        "msteams" => {
+            let c = r.msteams_configs.get(idx).ok_or_else(missing)?;
+            (chat::msteams(ctx, c)?, c.http_config.as_ref())
+        }
+        "msteamsv2" => {
+            let c = r.msteamsv2_configs.get(idx).ok_or_else(missing)?;
+            (chat::msteamsv2(ctx, c)?, c.http_config.as_ref())
+        }
+        "telegram" => {
+            let c = r.telegram_configs.get(idx).ok_or_else(missing)?;
+            (chat::telegram(ctx, c)?, c.http_config.as_ref())
+        }
+        "webex" => {
+            let c = r.webex_configs.get(idx).ok_or_else(missing)?;
+            (chat::webex(ctx, c)?, c.http_config.as_ref())
+        }
+        "mattermost" => {
+            let c = r.mattermost_configs.get(idx).ok_or_else(missing)?;
+            (team::mattermost(ctx, c)?, c.http_config.as_ref())
+        }
+        "rocketchat" => {
+            let c = opt(r.rocketchat_configs.get(idx)).ok_or_else(missing)?;
+            (team::rocketchat(ctx, c)?, c.http_config.as_ref())
+        }
+        "pushover" => {
+            let c = r.pushover_configs.get(idx).ok_or_else(missing)?;
+            (paging::pushover(ctx, c)?, c.http_config.as_ref())
+        }
+        "victorops" => {
+            let c = r.victorops_configs.get(idx).ok_or_else(missing)?;
+            (paging::victorops(ctx, c)?, c.http_config.as_ref())
+        }
+        "wechat" => {
+            let c = opt(r.wechat_configs.get(idx)).ok_or_else(missing)?;
+            (paging::wechat(ctx, c)?, c.http_config.as_ref())
+        }
+        other => return Err(NotifyError::Unsupported(other)),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,19 +1,28 @@
-//! Notification templates: the files named by `templates` (glob patterns),
-//! parsed with the workspace's Go-template engine and Alertmanager's
-//! template functions.
+//! Notification templates: Vigil's default templates (the names and data
+//! of Alertmanager's, see `template/default.tmpl`) with the files named by
+//! `templates` (glob patterns) parsed on top, executed with Alertmanager's
+//! template functions on [`Data`] ([`Templates`]).
 //!
 //! The functions shared with Prometheus (`toUpper`, `toLower`, `title`,
 //! `match`, `reReplaceAll`, `safeHtml`, `humanizeDuration`) come from
 //! [`vigil_template::prometheus::functions`]; this module adds
 //! Alertmanager's own: `trimSpace`, `join`, `safeUrl`, `urlUnescape`,
-//! `stringSlice` and `toJson`. `date`, `tz` and `since` are not there yet,
-//! so a template that calls them is refused as calling an undefined function.
+//! `stringSlice`, `toJson`, and in [`funcs`] the time, encoding and
+//! value-building ones (`date`, `tz`, `since`, `base64encode`, `dict`, ...).
+
+mod data;
+mod funcs;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vigil_template::prometheus::{Context, functions};
 use vigil_template::{ElemType, Func, FuncMap, List, Param, Template, Value};
+
+pub use data::{Data, alert_status, alert_value, common, kv};
+
+/// Vigil's default notification templates.
+pub const DEFAULT_TEMPLATES: &str = include_str!("template/default.tmpl");
 
 /// Why templates could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +41,9 @@ pub enum TemplateError {
     /// A file is not a valid template.
     #[error("{0}")]
     Parse(String),
+    /// Executing a template failed.
+    #[error("{0}")]
+    Exec(String),
 }
 
 /// Alertmanager's template functions.
@@ -97,6 +109,7 @@ pub fn am_functions() -> FuncMap {
             })))
         }),
     );
+    funcs::add(&mut m);
     m.insert(
         "toJson".into(),
         Func::new(vec![Param::Any], |a| {
@@ -152,6 +165,9 @@ pub fn to_json(v: &Value, out: &mut String) {
         Value::Float(_) => out.push_str("null"),
         Value::Str(s) | Value::SafeHtml(s) | Value::Histogram(s) => json_str(s, out),
         Value::Duration(d) => out.push_str(&d.to_string()),
+        Value::Time(ns) if *ns == vigil_template::time::ZERO_TIME_NS => {
+            json_str("0001-01-01T00:00:00Z", out);
+        }
         Value::Time(ns) => json_str(&crate::time::format_rfc3339(*ns), out),
         Value::List(l) => {
             out.push('[');
@@ -176,12 +192,20 @@ pub fn to_json(v: &Value, out: &mut String) {
             out.push('}');
         }
         Value::Struct(st) => {
+            // The alert and data structs carry lower-camel JSON tags.
+            let tagged = matches!(st.type_name.as_str(), "template.Alert" | "*template.Data");
             out.push('{');
             for (i, (k, item)) in st.fields.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                json_str(k, out);
+                if tagged {
+                    let mut c = k.chars();
+                    let first = c.next().map(|f| f.to_ascii_lowercase().to_string());
+                    json_str(&format!("{}{}", first.unwrap_or_default(), c.as_str()), out);
+                } else {
+                    json_str(k, out);
+                }
                 out.push(':');
                 to_json(item, out);
             }
@@ -324,8 +348,81 @@ pub fn from_globs(patterns: &[String]) -> Result<Template, TemplateError> {
     Ok(t)
 }
 
+/// The text and HTML template sets of a configuration: the defaults, then
+/// the user's files, as Alertmanager keeps one of each (`missingkey=zero`).
+#[derive(Debug, Clone)]
+pub struct Templates {
+    text: Template,
+    html: Template,
+}
+
+impl Templates {
+    /// The default templates and the files the patterns name.
+    pub fn from_globs(patterns: &[String]) -> Result<Templates, TemplateError> {
+        let base = Template::new("")
+            .funcs(am_functions())
+            .option("missingkey=zero")
+            .map_err(TemplateError::Parse)?;
+        let mut text = base.clone();
+        let mut html = base.html(true);
+        for t in [&mut text, &mut html] {
+            t.parse_named("default.tmpl", DEFAULT_TEMPLATES)
+                .map_err(|e| TemplateError::Parse(e.to_string()))?;
+        }
+        for p in patterns {
+            for file in expand_glob(p)? {
+                let body = std::fs::read_to_string(&file).map_err(|source| TemplateError::Io {
+                    path: file.clone(),
+                    source,
+                })?;
+                let name = file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                for t in [&mut text, &mut html] {
+                    t.parse_named(&name, &body)
+                        .map_err(|e| TemplateError::Parse(e.to_string()))?;
+                }
+            }
+        }
+        Ok(Templates { text, html })
+    }
+
+    /// Only the default templates.
+    pub fn defaults() -> Result<Templates, TemplateError> {
+        Templates::from_globs(&[])
+    }
+
+    fn run(base: &Template, text: &str, data: &Value) -> Result<String, TemplateError> {
+        if text.is_empty() {
+            return Ok(String::new());
+        }
+        // Each text is parsed into a copy, as Alertmanager clones its set,
+        // so a `define` in one field does not leak into the next.
+        let mut t = base.clone();
+        t.parse_named("", text)
+            .map_err(|e| TemplateError::Parse(e.to_string()))?;
+        t.execute_template("", data)
+            .map_err(|e| TemplateError::Exec(e.to_string()))
+    }
+
+    /// Executes `text` as a text template.
+    pub fn execute_text(&self, text: &str, data: &Value) -> Result<String, TemplateError> {
+        Templates::run(&self.text, text, data)
+    }
+
+    /// Executes `text` as an HTML template (values are escaped unless
+    /// they are `safeHtml`).
+    pub fn execute_html(&self, text: &str, data: &Value) -> Result<String, TemplateError> {
+        Templates::run(&self.html, text, data)
+    }
+}
+
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
 
     #[test]

@@ -263,7 +263,10 @@ fn fmt_hex_float(f: f64, upper: bool) -> String {
 /// `%v` of a value, as `fmt.Sprint` prints one operand.
 pub(crate) fn fmt_v(v: &Value, out: &mut String) {
     match v {
-        Value::Object(o) => fmt_v(&o.data, out),
+        Value::Object(o) => match stringer(o) {
+            Some(s) => out.push_str(&s),
+            None => fmt_v(&o.data, out),
+        },
         Value::Nil => out.push_str("<nil>"),
         Value::Missing => out.push_str("<no value>"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -481,10 +484,28 @@ fn hex_str(s: &str, upper: bool, spec: &Spec) -> String {
     out
 }
 
+/// What a nullary `String` method returns: Go's `fmt` prints a
+/// `fmt.Stringer` through it (the Alertmanager's `KV` and `Pairs`).
+fn stringer(o: &crate::value::Object) -> Option<String> {
+    let m = o.methods.get("String")?;
+    if !m.params.is_empty() {
+        return None;
+    }
+    match (m.f)(&[]) {
+        Ok(Value::Str(s)) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
 fn format_one(verb: char, v: &Value, spec: &Spec) -> String {
     if let Value::Object(o) = v
         && verb != 'T'
     {
+        if matches!(verb, 'v' | 's')
+            && let Some(s) = stringer(o)
+        {
+            return format_one(verb, &Value::from(s), spec);
+        }
         return format_one(verb, &o.data, spec);
     }
     // `%+v` asks for field names, not signs (Go's plusV).

@@ -34,7 +34,7 @@ mod methods;
 pub mod parse;
 pub mod prometheus;
 mod template;
-mod time;
+pub mod time;
 mod unquote;
 mod value;
 

@@ -81,7 +81,7 @@ fn time_method(ns: i64, name: &str, args: &[Value]) -> Result<Value, String> {
         "Nanosecond" => Value::Int(ns.rem_euclid(1_000_000_000)),
         "YearDay" => Value::Int(field("002")),
         "Weekday" => Value::from(format_time(ns, "Monday")),
-        "IsZero" => Value::Bool(false),
+        "IsZero" => Value::Bool(ns == crate::time::ZERO_TIME_NS),
         _ => return Err(format!("no method {name}")),
     })
 }

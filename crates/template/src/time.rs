@@ -63,8 +63,16 @@ struct Parts {
     nanos: i64,
 }
 
+/// Go's zero `time.Time` (January 1, year 1, UTC), which nanoseconds since
+/// 1970 in an `i64` cannot reach; `i64::MIN` stands for it.
+pub const ZERO_TIME_NS: i64 = i64::MIN;
+
 fn parts(ns: i64) -> Parts {
-    let (days, in_day) = split(ns);
+    let (days, in_day) = if ns == ZERO_TIME_NS {
+        (days_from_civil(1, 1, 1), 0)
+    } else {
+        split(ns)
+    };
     let (year, month, day) = civil(days);
     let jan1 = days_from_civil(year, 1, 1);
     Parts {
@@ -97,7 +105,7 @@ pub(crate) fn time_string(ns: i64) -> String {
 }
 
 /// `time.Time.Format(layout)` for a UTC time.
-pub(crate) fn format_time(ns: i64, layout: &str) -> String {
+pub fn format_time(ns: i64, layout: &str) -> String {
     let p = parts(ns);
     let mut out = String::new();
     let mut rest = layout;

@@ -1,0 +1,1 @@
+//! Golden payload tests.
