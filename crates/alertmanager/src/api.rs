@@ -145,7 +145,7 @@ fn gettable_alert(
     inhibited: &[u64],
 ) -> Value {
     let suppressed = !silenced.is_empty() || !inhibited.is_empty();
-    json!({
+    let mut v = json!({
         "labels": labels_json(&a.labels),
         "annotations": labels_json(&a.annotations),
         "startsAt": format_rfc3339(a.starts_at),
@@ -160,7 +160,15 @@ fn gettable_alert(
             "inhibitedBy": inhibited.iter().map(|f| format!("{f:016x}")).collect::<Vec<_>>(),
             "mutedBy": Vec::<String>::new(),
         },
-    })
+    });
+    // Alertmanager leaves an empty generator URL out (it is not a valid
+    // `uri`, which the schema asks for).
+    if a.generator_url.is_empty()
+        && let Some(o) = v.as_object_mut()
+    {
+        o.remove("generatorURL");
+    }
+    v
 }
 
 /// Applies the API's alert filters; `Some(json)` if the alert is shown.
@@ -273,6 +281,67 @@ fn labelset_field(v: &Value, k: &str) -> Result<LabelSet, String> {
     }
 }
 
+/// The alert's `generatorURL`: absent or empty, or an absolute URI, since
+/// the API gives it back as the schema's `uri` format (Alertmanager refuses
+/// what Go's URL parser cannot read, e.g. control characters, with 422).
+fn generator_url(item: &Value) -> Result<String, String> {
+    match item.get("generatorURL") {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) if s.is_empty() || is_uri(s) => Ok(s.clone()),
+        Some(_) => Err("generatorURL in body must be of type uri".into()),
+    }
+}
+
+/// RFC 3986's outline of an absolute URI: a scheme, `:`, then characters
+/// a URI may hold (percent escapes well formed).
+fn is_uri(s: &str) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let mut sc = scheme.chars();
+    if !sc.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !sc.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    {
+        return false;
+    }
+    let b = rest.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a silence id has the UUID shape the API's path parameter
+/// declares; other ids are refused with 422 before any lookup, as
+/// Alertmanager's generated server does.
+fn is_uuid(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+fn not_uuid(id: &str) -> Response {
+    json_response(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &json!({"code": 602, "message": format!("silenceID in path must be of type uuid: {id:?}")}),
+    )
+}
+
 async fn post_alerts(State(am): State<Am>, body: Bytes) -> Response {
     let v: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -295,11 +364,7 @@ async fn post_alerts(State(am): State<Am>, body: Bytes) -> Response {
                 annotations: labelset_field(item, "annotations")?,
                 starts_at: time_field(item, "startsAt")?,
                 ends_at: time_field(item, "endsAt")?,
-                generator_url: item
-                    .get("generatorURL")
-                    .and_then(|g| g.as_str())
-                    .unwrap_or("")
-                    .to_string(),
+                generator_url: generator_url(item)?,
                 updated_at: now,
                 timeout: false,
             };
@@ -378,6 +443,9 @@ async fn get_silences(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
 }
 
 async fn get_silence(State(am): State<Am>, Path(id): Path<String>) -> Response {
+    if !is_uuid(&id) {
+        return not_uuid(&id);
+    }
     let core = am.core();
     match core.silences.get(&id) {
         Some(s) => json_response(StatusCode::OK, &gettable_silence(s, now_ns())),
@@ -386,6 +454,9 @@ async fn get_silence(State(am): State<Am>, Path(id): Path<String>) -> Response {
 }
 
 async fn delete_silence(State(am): State<Am>, Path(id): Path<String>) -> Response {
+    if !is_uuid(&id) {
+        return not_uuid(&id);
+    }
     let mut core = am.core();
     match core.silences.expire(&id, now_ns()) {
         Ok(()) => (StatusCode::OK, "").into_response(),
@@ -607,4 +678,29 @@ pub async fn serve(
     axum::serve(listener, router(am, prefix))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generator_urls_must_be_absolute_uris() {
+        assert!(is_uri("http://prom:9090/graph?g0.expr=up%3D%3D0"));
+        assert!(is_uri("urn:x"));
+        assert!(!is_uri("/graph"));
+        assert!(!is_uri("http://a b"));
+        assert!(!is_uri("http://a/%zz"));
+        assert!(!is_uri("1http://a"));
+        assert_eq!(generator_url(&json!({})), Ok(String::new()));
+        assert!(generator_url(&json!({"generatorURL": 3})).is_err());
+    }
+
+    #[test]
+    fn silence_ids_are_uuids() {
+        assert!(is_uuid("5010e18b-fa06-420c-b161-c71504227a5a"));
+        assert!(!is_uuid("5010e18b-fa06-420c-b161-c71504227a5"));
+        assert!(!is_uuid("5010e18bxfa06-420c-b161-c71504227a5a"));
+        assert!(!is_uuid("abc"));
+    }
 }
