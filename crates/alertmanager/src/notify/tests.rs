@@ -189,7 +189,10 @@ fn resolved_groups_switch_event_kinds() {
     assert_eq!(body("pagerduty", 1).1["event_type"], "resolve");
     let (url, og) = body("opsgenie", 0);
     assert!(url.ends_with("/close?identifierType=alias"), "{url}");
-    assert_eq!(og, json!({"source": "http://alertmanager:9093/#/alerts?receiver=all"}));
+    assert_eq!(
+        og,
+        json!({"source": "http://alertmanager:9093/#/alerts?receiver=all"})
+    );
     assert_eq!(body("victorops", 0).1["message_type"], "RECOVERY");
     assert_eq!(body("discord", 0).1["embeds"][0]["color"], 0x2ECC71);
     assert_eq!(body("slack", 0).1["attachments"][0]["color"], "good");
@@ -242,10 +245,25 @@ receivers:
     let (from, to, msg) = email::message(&ctx, c).unwrap();
     assert_eq!(from, "am@example.org");
     assert_eq!(to, ["ops@example.org", "dev@example.org"]);
-    assert!(msg.contains("Subject: [FIRING:1] DiskFull (critical)\r\n"), "{msg}");
+    assert!(
+        msg.contains("Subject: [FIRING:1] DiskFull (critical)\r\n"),
+        "{msg}"
+    );
     assert!(msg.contains("X-Team: DiskFull\r\n"), "{msg}");
-    assert!(msg.contains("To: ops@example.org, Dev <dev@example.org>\r\n"), "{msg}");
-    assert!(msg.contains("Content-Type: text/plain; charset=UTF-8"), "{msg}");
-    assert!(msg.contains("Content-Type: text/html; charset=UTF-8"), "{msg}");
-    assert!(msg.contains("Date: Tue, 14 Nov 2023 22:23:20 +0000\r\n"), "{msg}");
+    assert!(
+        msg.contains("To: ops@example.org, Dev <dev@example.org>\r\n"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Content-Type: text/plain; charset=UTF-8"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Content-Type: text/html; charset=UTF-8"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("Date: Tue, 14 Nov 2023 22:23:20 +0000\r\n"),
+        "{msg}"
+    );
 }
