@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 use vigil_config::relabel::{RelabelConfig, process_builder};
 use vigil_model::Labels;
+use vigil_model::civil::civil_from_days;
 
 /// An alert to send. Times are milliseconds since the epoch; `None` is
 /// Go's zero time, which Prometheus sends as `0001-01-01T00:00:00.000Z`.
@@ -79,21 +80,6 @@ pub fn format_time(ms: Option<i64>) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// Year, month, day of a day count since 1970-01-01 (proleptic Gregorian;
-/// Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 struct LabelSet<'a>(&'a Labels);

@@ -5,6 +5,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use vigil_model::civil::days_from_civil;
+
 /// An instant: nanoseconds since the Unix epoch (`i128` so that promtool's
 /// ±9999 h defaults and any RFC 3339 year fit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -60,17 +62,6 @@ fn digits(s: &str, n: usize) -> Option<(i64, &str)> {
 
 fn expect(s: &str, c: char) -> Option<&str> {
     s.strip_prefix(c)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn parse_rfc3339(s: &str) -> Option<Instant> {

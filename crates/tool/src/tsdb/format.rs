@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use vigil_model::civil::civil_from_days;
+
 /// Formats `nanos` like Go's `time.Duration.String`: `2h0m0s`, `15.001s`,
 /// `1.5ms`, `0s`.
 pub fn go_duration(nanos: i64) -> String {
@@ -98,20 +100,6 @@ pub fn go_time_utc(secs: i64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Formats a byte count like `units.Base2Bytes.String`: every non-zero
