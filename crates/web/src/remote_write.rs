@@ -20,11 +20,15 @@ use axum::response::{IntoResponse, Response};
 use vigil_model::{
     CounterResetHint, Exemplar, FloatHistogram, Histogram as ModelHistogram, Labels, Span,
 };
-use vigil_tsdb::head::AppendError;
+use vigil_tsdb::db::Db;
+use vigil_tsdb::head::{AppendError, Appender, Head, SeriesRef};
 
 use crate::api::not_ready;
 use crate::params::system_time_ms;
 use crate::state::WebState;
+
+mod refs;
+mod wire;
 
 /// `prometheus.WriteRequest`.
 #[derive(Clone, PartialEq, prost::Message)]
@@ -256,16 +260,22 @@ fn append_error(e: AppendError) -> WriteError {
 }
 
 fn labels_of(ls: &[Label]) -> Option<Labels> {
-    let mut names: Vec<&str> = ls.iter().map(|l| l.name.as_str()).collect();
+    let pairs: Vec<(&str, &str)> = ls
+        .iter()
+        .map(|l| (l.name.as_str(), l.value.as_str()))
+        .collect();
+    labels_from_pairs(&pairs)
+}
+
+/// The label set of a series as sent, `None` if it has no name or repeats
+/// a label name (empty values count: upstream checks before dropping them).
+fn labels_from_pairs(pairs: &[(&str, &str)]) -> Option<Labels> {
+    let mut names: Vec<&str> = pairs.iter().map(|p| p.0).collect();
     names.sort_unstable();
     if names.windows(2).any(|w| w.first() == w.get(1)) {
         return None;
     }
-    let pairs: Vec<(&str, &str)> = ls
-        .iter()
-        .filter(|l| !l.value.is_empty())
-        .map(|l| (l.name.as_str(), l.value.as_str()))
-        .collect();
+    let pairs: Vec<(&str, &str)> = pairs.iter().copied().filter(|p| !p.1.is_empty()).collect();
     let labels = Labels::from_pairs(&pairs);
     let valid = labels.metric_name().is_some() && labels.iter().all(|l| !l.name.is_empty());
     valid.then_some(labels)
@@ -273,58 +283,229 @@ fn labels_of(ls: &[Label]) -> Option<Labels> {
 
 /// Appends a decoded request through one appender and commits it.
 pub fn write(state: &WebState, req: &WriteRequest) -> Result<(), WriteError> {
-    let max_t = system_time_ms(SystemTime::now()).saturating_add(MAX_AHEAD_MS);
-    let too_far = || {
-        (
-            StatusCode::BAD_REQUEST,
-            "out of bounds: timestamp is too far in the future".to_string(),
-        )
-    };
-    let mut app = state.db.head().appender();
+    write_head(state.db.head(), req)
+}
+
+/// [`write`] into `head`.
+pub fn write_head(head: &Head, req: &WriteRequest) -> Result<(), WriteError> {
+    let max_t = max_time();
+    let mut app = head.appender();
     for ts in &req.timeseries {
-        // Series without a name or with repeated label names are skipped,
-        // as upstream does for remote-write 1.0.
-        let Some(labels) = labels_of(&ts.labels) else {
-            continue;
+        write_series(&mut app, ts, max_t)?;
+    }
+    app.commit().map_err(append_error)
+}
+
+/// The newest timestamp a request may carry now.
+fn max_time() -> i64 {
+    system_time_ms(SystemTime::now()).saturating_add(MAX_AHEAD_MS)
+}
+
+fn too_far() -> WriteError {
+    (
+        StatusCode::BAD_REQUEST,
+        "out of bounds: timestamp is too far in the future".to_string(),
+    )
+}
+
+/// Appends one decoded series.
+fn write_series(app: &mut Appender<'_>, ts: &TimeSeries, max_t: i64) -> Result<(), WriteError> {
+    // Series without a name or with repeated label names are skipped,
+    // as upstream does for remote-write 1.0.
+    let Some(labels) = labels_of(&ts.labels) else {
+        return Ok(());
+    };
+    let mut series_ref = None;
+    for s in &ts.samples {
+        if s.timestamp > max_t {
+            return Err(too_far());
+        }
+        series_ref = Some(
+            app.append(&labels, s.timestamp, s.value)
+                .map_err(append_error)?,
+        );
+    }
+    for e in &ts.exemplars {
+        let Some(r) = series_ref else { break };
+        let pairs: Vec<(&str, &str)> = e
+            .labels
+            .iter()
+            .filter(|l| !l.value.is_empty())
+            .map(|l| (l.name.as_str(), l.value.as_str()))
+            .collect();
+        let ex = Exemplar {
+            labels: Labels::from_pairs(&pairs),
+            value: e.value,
+            timestamp: Some(e.timestamp),
         };
-        let mut series_ref = None;
-        for s in &ts.samples {
-            if s.timestamp > max_t {
-                return Err(too_far());
-            }
-            series_ref = Some(
-                app.append(&labels, s.timestamp, s.value)
-                    .map_err(append_error)?,
-            );
+        // Exemplar storage is best effort, as upstream.
+        let _ = app.append_exemplar(r, &ex);
+    }
+    for h in &ts.histograms {
+        if h.timestamp > max_t {
+            return Err(too_far());
         }
-        for e in &ts.exemplars {
-            let Some(r) = series_ref else { break };
-            let pairs: Vec<(&str, &str)> = e
-                .labels
-                .iter()
-                .filter(|l| !l.value.is_empty())
-                .map(|l| (l.name.as_str(), l.value.as_str()))
-                .collect();
-            let ex = Exemplar {
-                labels: Labels::from_pairs(&pairs),
-                value: e.value,
-                timestamp: Some(e.timestamp),
-            };
-            // Exemplar storage is best effort, as upstream.
-            let _ = app.append_exemplar(r, &ex);
+        match to_model(h) {
+            AnyHistogram::Int(m) => app.append_histogram(&labels, h.timestamp, &m),
+            AnyHistogram::Float(f) => app.append_float_histogram(&labels, h.timestamp, &f),
         }
-        for h in &ts.histograms {
-            if h.timestamp > max_t {
-                return Err(too_far());
-            }
-            match to_model(h) {
-                AnyHistogram::Int(m) => app.append_histogram(&labels, h.timestamp, &m),
-                AnyHistogram::Float(f) => app.append_float_histogram(&labels, h.timestamp, &f),
-            }
-            .map_err(append_error)?;
+        .map_err(append_error)?;
+    }
+    Ok(())
+}
+
+/// Appends an encoded (decompressed) `WriteRequest` into `db` through one
+/// appender, as [`write`] does for a decoded one, with the same outcome
+/// and error texts. Float-only series are read in place and found by
+/// their label bytes (see `refs`); a request the in-place walk does not
+/// take is decoded by prost and written by [`write_head`].
+pub fn ingest(db: &Arc<Db>, raw: &[u8]) -> Result<(), WriteError> {
+    let refs = refs::for_db(db);
+    let mut series = Vec::new();
+    let mut cached = Vec::new();
+    if !wire::scan(raw, &mut series) || !resolve(&refs, raw, &series, &mut cached) {
+        let req = <WriteRequest as prost::Message>::decode(raw)
+            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
+        return write_head(db.head(), &req);
+    }
+    refs.maybe_rotate();
+    let max_t = max_time();
+    let mut app = db.head().appender();
+    let mut key_buf = Vec::new();
+    for (pos, known) in series.iter().zip(cached) {
+        if pos.complex {
+            let ts = raw
+                .get(pos.msg.clone())
+                .and_then(|b| <TimeSeries as prost::Message>::decode(b).ok())
+                .unwrap_or_default();
+            write_series(&mut app, &ts, max_t)?;
+        } else if pos.has_samples {
+            let key = label_key(raw, pos, &mut key_buf);
+            write_float_series(&mut app, &refs, raw, pos, key, known, max_t)?;
         }
     }
     app.commit().map_err(append_error)
+}
+
+/// The label encoding of a series: its label fields, copied together
+/// when something sits between them.
+fn label_key<'a>(raw: &'a [u8], pos: &wire::SeriesPos, buf: &'a mut Vec<u8>) -> &'a [u8] {
+    if pos.contiguous {
+        return raw.get(pos.labels.clone()).unwrap_or_default();
+    }
+    buf.clear();
+    for f in wire::Fields::new(raw, pos.msg.clone()).flatten() {
+        if f.number == 1 {
+            buf.extend_from_slice(raw.get(f.start..f.value.end).unwrap_or_default());
+        }
+    }
+    buf
+}
+
+/// Looks every float series up in the cache before anything is appended,
+/// checking the labels of those it does not know (which the walk left
+/// unchecked): `false` if one is malformed, so prost decides what to say.
+fn resolve(
+    refs: &refs::SeriesRefs,
+    raw: &[u8],
+    series: &[wire::SeriesPos],
+    out: &mut Vec<Option<(u64, SeriesRef)>>,
+) -> bool {
+    out.clear();
+    let mut key_buf = Vec::new();
+    for pos in series {
+        // Series without samples are looked up too: their labels must be
+        // checked all the same.
+        if pos.complex {
+            out.push(None);
+            continue;
+        }
+        let key = label_key(raw, pos, &mut key_buf);
+        let h = refs::hash(key);
+        if let Some(r) = refs.get(h, key) {
+            out.push(Some((h, r)));
+            continue;
+        }
+        let labels_ok = wire::Fields::new(raw, pos.msg.clone())
+            .flatten()
+            .filter(|f| f.number == 1)
+            .all(|f| wire::label(raw, f.value).is_some());
+        if !labels_ok {
+            return false;
+        }
+        out.push(None);
+    }
+    true
+}
+
+/// The labels of an encoded series, `None` if it is to be skipped (see
+/// [`labels_of`]).
+fn encoded_labels(raw: &[u8], pos: &wire::SeriesPos) -> Option<Labels> {
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for f in wire::Fields::new(raw, pos.msg.clone()).flatten() {
+        if f.number == 1 {
+            pairs.push(wire::label(raw, f.value)?);
+        }
+    }
+    labels_from_pairs(&pairs)
+}
+
+/// Appends the samples of a float-only series (label encoding `key`), by
+/// the reference `known` when the cache had one.
+fn write_float_series(
+    app: &mut Appender<'_>,
+    refs: &refs::SeriesRefs,
+    raw: &[u8],
+    pos: &wire::SeriesPos,
+    key: &[u8],
+    known: Option<(u64, SeriesRef)>,
+    max_t: i64,
+) -> Result<(), WriteError> {
+    let (h, mut cached) = match known {
+        Some((h, r)) => (h, Some(r)),
+        None => (refs::hash(key), None),
+    };
+    let mut labels: Option<Labels> = None;
+    if cached.is_none() {
+        labels = encoded_labels(raw, pos);
+        if labels.is_none() {
+            return Ok(());
+        }
+    }
+    let samples = wire::Fields::new(raw, pos.msg.clone())
+        .flatten()
+        .filter(|f| f.number == 2)
+        .filter_map(|f| wire::sample(raw, f.value));
+    for (t, v) in samples {
+        if t > max_t {
+            return Err(too_far());
+        }
+        let res = match cached {
+            Some(r) => match app.append_ref(r, t, v) {
+                // The head dropped the series since it was cached.
+                Err(AppendError::UnknownSeriesRef(_)) => {
+                    if labels.is_none() {
+                        labels = encoded_labels(raw, pos);
+                    }
+                    match &labels {
+                        Some(l) => app.append(l, t, v),
+                        None => return Ok(()),
+                    }
+                }
+                other => other,
+            },
+            None => match &labels {
+                Some(l) => app.append(l, t, v),
+                None => return Ok(()),
+            },
+        };
+        let r = res.map_err(append_error)?;
+        if cached != Some(r) {
+            refs.insert(h, key, r);
+            cached = Some(r);
+        }
+    }
+    Ok(())
 }
 
 fn plain(code: StatusCode, msg: &str) -> Response {
@@ -407,9 +588,7 @@ pub(crate) async fn handler(
         let raw = snap::raw::Decoder::new()
             .decompress_vec(&compressed)
             .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-        let req = <WriteRequest as prost::Message>::decode(raw.as_slice())
-            .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))?;
-        write(&st, &req)
+        ingest(&st.db, &raw)
     })
     .await
     .unwrap_or_else(|e| Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())));
@@ -455,10 +634,6 @@ mod tests {
 
     #[test]
     fn labels_need_a_name_and_unique_names() {
-        let l = |n: &str, v: &str| Label {
-            name: n.into(),
-            value: v.into(),
-        };
         assert!(labels_of(&[l("__name__", "x"), l("a", "b")]).is_some());
         assert!(labels_of(&[l("a", "b")]).is_none());
         assert!(labels_of(&[l("__name__", "x"), l("a", "b"), l("a", "c")]).is_none());
@@ -481,5 +656,121 @@ mod tests {
         );
         h.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
         assert!(check_headers(&h).is_err());
+    }
+
+    /// Everything a head holds, for comparing two heads.
+    fn dump(db: &Db) -> Vec<(String, Option<usize>)> {
+        let m =
+            vigil_model::Matcher::new(vigil_model::MatchType::Regexp, "__name__", ".+").unwrap();
+        let head = db.head();
+        let mut v: Vec<_> = head
+            .postings_for_matchers(&[m])
+            .into_iter()
+            .map(|r| {
+                let l = head.series_labels(r).unwrap().to_string();
+                (l, head.series_num_samples(r))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn series(labels: &[(&str, &str)], samples: &[(i64, f64)]) -> TimeSeries {
+        TimeSeries {
+            labels: labels.iter().map(|(n, v)| l(n, v)).collect(),
+            samples: samples
+                .iter()
+                .map(|&(timestamp, value)| Sample { value, timestamp })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    fn l(n: &str, v: &str) -> Label {
+        Label {
+            name: n.into(),
+            value: v.into(),
+        }
+    }
+
+    #[test]
+    fn in_place_ingest_matches_the_decoded_path() {
+        let now = system_time_ms(SystemTime::now());
+        let fast_dir = tempfile::tempdir().unwrap();
+        let slow_dir = tempfile::tempdir().unwrap();
+        let fast = Arc::new(Db::open(fast_dir.path(), Default::default()).unwrap().0);
+        let slow = Db::open(slow_dir.path(), Default::default()).unwrap().0;
+        let exemplar = TimeSeries {
+            exemplars: vec![ExemplarMsg {
+                labels: vec![l("trace_id", "abc")],
+                value: 1.0,
+                timestamp: now,
+            }],
+            ..series(&[("__name__", "ex")], &[(now, 1.0)])
+        };
+        let mut bodies = Vec::new();
+        for step in 0..3 {
+            let t = now - 10_000 + step * 1000;
+            let req = WriteRequest {
+                timeseries: vec![
+                    series(
+                        &[("__name__", "a"), ("job", "j")],
+                        &[(t, 1.0), (t + 1, 2.0)],
+                    ),
+                    // Skipped: no name, a repeated name.
+                    series(&[("job", "j")], &[(t, 1.0)]),
+                    series(&[("__name__", "b"), ("x", ""), ("x", "1")], &[(t, 1.0)]),
+                    // Empty values are dropped; label order is the sender's.
+                    series(&[("job", "k"), ("__name__", "a"), ("e", "")], &[(t, 3.0)]),
+                    series(&[("__name__", "none")], &[]),
+                    exemplar.clone(),
+                ],
+            };
+            bodies.push(req.encode_to_vec());
+        }
+        // Labels split by a sample (still one series), as prost allows.
+        let mut split = Vec::new();
+        for f in [
+            l("__name__", "split").encode_to_vec(),
+            Sample {
+                value: 5.0,
+                timestamp: now,
+            }
+            .encode_to_vec(),
+            l("z", "1").encode_to_vec(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            split.push(if f.0 == 1 { 0x12 } else { 0x0a });
+            split.push(f.1.len() as u8);
+            split.extend_from_slice(f.1);
+        }
+        let mut body = vec![0x0a, split.len() as u8];
+        body.extend_from_slice(&split);
+        bodies.push(body.clone());
+        bodies.push(body);
+        // Errors: out of order, too far ahead, malformed, bad UTF-8.
+        let bad = |ts: TimeSeries| {
+            WriteRequest {
+                timeseries: vec![ts],
+            }
+            .encode_to_vec()
+        };
+        bodies.push(bad(series(
+            &[("__name__", "a"), ("job", "j")],
+            &[(now - 60_000, 1.0)],
+        )));
+        bodies.push(bad(series(&[("__name__", "c")], &[(now + 3_600_000, 1.0)])));
+        bodies.push(vec![0x0a, 0x05, 0x0a]);
+        bodies.push(vec![0x0a, 0x07, 0x0a, 0x05, 0x0a, 0x01, 0xff, 0x12, 0x00]);
+        for (i, body) in bodies.iter().enumerate() {
+            let want = WriteRequest::decode(body.as_slice())
+                .map_err(|e| (StatusCode::BAD_REQUEST, e.to_string()))
+                .and_then(|req| write_head(slow.head(), &req));
+            assert_eq!(ingest(&fast, body), want, "request {i}");
+            assert_eq!(dump(&fast), dump(&slow), "after request {i}");
+        }
+        assert!(dump(&fast).len() >= 4);
     }
 }
