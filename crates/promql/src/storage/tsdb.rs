@@ -119,8 +119,8 @@ mod tests {
     }
 
     /// Streams a database of one block and a head that overlap in series:
-    /// the same series and samples as `select`, small selects (decoded
-    /// inline) and large ones (on the worker) alike.
+    /// the same series and samples as `select`, decoded inline and on the
+    /// workers alike.
     #[test]
     fn db_stream_equals_select() {
         use vigil_tsdb::block::{BlockWriter, encoded_xor, xor_chunks};
@@ -175,6 +175,13 @@ mod tests {
                 .map(|r| r.unwrap().0)
                 .collect();
             assert_eq!(got, want, "{matchers:?} {mint}..={maxt}");
+            // The same through the decode workers.
+            let got: Vec<Series> =
+                super::super::tsdb_stream::stream_with(&db, mint, maxt, &matchers, 0)
+                    .unwrap()
+                    .map(|r| r.unwrap().0)
+                    .collect();
+            assert_eq!(got, want, "workers: {matchers:?} {mint}..={maxt}");
         }
         let all = Queryable::select(
             &db,
@@ -190,7 +197,7 @@ mod tests {
         assert_eq!(all[0].floats[299].f, 299.0);
     }
 
-    /// A reader that stops early ends the worker (no hang, no panic).
+    /// A reader that stops early ends the workers (no hang, no panic).
     #[test]
     fn dropping_a_stream_early_is_fine() {
         let head_series =
@@ -206,6 +213,9 @@ mod tests {
         let mut s = db
             .select_stream(0, 2000, &m, &SelectHints::default(), false)
             .unwrap();
+        assert!(s.next().is_some());
+        drop(s);
+        let mut s = super::super::tsdb_stream::stream_with(&db, 0, 2000, &m, 0).unwrap();
         assert!(s.next().is_some());
         drop(s);
     }

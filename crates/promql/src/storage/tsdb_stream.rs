@@ -25,10 +25,13 @@ use super::tsdb::to_series;
 use super::{SeriesStream, StartTimes, StorageError};
 use crate::value::Series;
 
-/// Selects with at least this many series decode on a worker thread;
-/// smaller ones (rule evaluation, most instant queries) decode inline and
-/// save the thread start.
-const WORKER_MIN_SERIES: usize = 64;
+/// Selects with at least this many block chunks to decode do so on worker
+/// threads; smaller ones decode inline. Head series are copied out while
+/// planning, so a head-only select (rule evaluation, most instant queries)
+/// has nothing left for a worker: threads and channels there only cost
+/// (starting two threads and a channel hand-off per series is worth more
+/// than decoding a few hundred chunks).
+const WORKER_MIN_CHUNKS: usize = 1024;
 
 /// Decoded series each worker may run ahead of the engine.
 const WORKER_AHEAD: usize = 16;
@@ -55,6 +58,8 @@ enum Part {
 struct Plan {
     blocks: Vec<Arc<Block>>,
     series: std::vec::IntoIter<(Labels, Vec<Part>)>,
+    /// Block chunks left to decode: what a worker would do.
+    block_chunks: usize,
     mint: i64,
     maxt: i64,
 }
@@ -73,6 +78,7 @@ impl Plan {
         let mut sources: Vec<Vec<(Labels, Part)>> = Vec::new();
         let mut b = LabelsBuilder::new();
         let mut chunks = Vec::new();
+        let mut block_chunks = 0;
         for (bi, block) in blocks.iter().enumerate() {
             let idx = block.index();
             let ids = block_postings(idx, matchers).map_err(|e| block_error(block, e))?;
@@ -90,6 +96,7 @@ impl Plan {
                     continue;
                 }
                 let stones = block.tombstones().get(&id).cloned().unwrap_or_default();
+                block_chunks += overlapping.len();
                 list.push((
                     labels,
                     Part::Block {
@@ -130,6 +137,7 @@ impl Plan {
         Ok(Plan {
             blocks,
             series: series.into_iter(),
+            block_chunks,
             mint,
             maxt,
         })
@@ -221,6 +229,7 @@ impl Plan {
             .map(|l| Plan {
                 blocks: self.blocks.clone(),
                 series: l.into_iter(),
+                block_chunks: self.block_chunks / n.max(1),
                 mint: self.mint,
                 maxt: self.maxt,
             })
@@ -235,9 +244,21 @@ pub(super) fn stream(
     maxt: i64,
     matchers: &[Matcher],
 ) -> Result<SeriesStream<'static>, StorageError> {
+    stream_with(db, mint, maxt, matchers, WORKER_MIN_CHUNKS)
+}
+
+/// [`stream`], with decode workers once `worker_min_chunks` block chunks
+/// are to be decoded (tests lower it to cover both paths).
+pub(super) fn stream_with(
+    db: &Db,
+    mint: i64,
+    maxt: i64,
+    matchers: &[Matcher],
+    worker_min_chunks: usize,
+) -> Result<SeriesStream<'static>, StorageError> {
     let mut plan = Plan::new(db, mint, maxt, matchers)?;
     let with_st = |r: Result<Series, StorageError>| r.map(|s| (s, StartTimes::default()));
-    if plan.series.len() < WORKER_MIN_SERIES {
+    if plan.block_chunks < worker_min_chunks {
         return Ok(Box::new(
             std::iter::from_fn(move || plan.next_series()).map(with_st),
         ));

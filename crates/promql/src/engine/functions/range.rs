@@ -16,8 +16,11 @@ use crate::value::{FPoint, HPoint, Matrix, Series};
 /// Series taken at a time when a batch function splits them over threads.
 const BATCH_SERIES: usize = 64;
 
-/// Below this many series a batch is computed on the calling thread alone.
-const PARALLEL_MIN: usize = 8;
+/// Below this much work (points held plus windows, summed over a batch's
+/// series) a batch is computed on the calling thread alone: starting a
+/// thread costs about as much as a few thousand points, so an instant
+/// query's windows (rule evaluation: ~20 points per series) never gain.
+const PARALLEL_MIN_WORK: usize = 16_384;
 
 /// Applies a range function to every window of its range-vector argument
 /// (`c.args[matrix_arg]`); `scalars` are the other arguments' per-step
@@ -313,7 +316,8 @@ fn batch_outputs(
     let all = |part: &[(Series, StartTimes)]| -> Vec<Option<Vec<FPoint>>> {
         part.iter().map(|(s, st)| one(s, st)).collect()
     };
-    if pending.len() < PARALLEL_MIN {
+    let work: usize = pending.iter().map(|(s, _)| s.floats.len() + r.len()).sum();
+    if pending.len() < 2 || work < PARALLEL_MIN_WORK {
         return all(pending);
     }
     let (left, right) = pending.split_at(pending.len() / 2);
