@@ -12,7 +12,7 @@ pub use histogram::{
     CounterResetHeader, FloatHistogramChunk, FloatHistogramIter, HistogramChunk, HistogramIter,
 };
 pub use histogram_layout::Layout;
-pub use xor::{XorChunk, XorIter};
+pub use xor::{XorChunk, XorIter, decode_xor_columns, decode_xor_into};
 
 /// The encoding byte stored before each chunk in segment files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use vigil_model::{CounterResetHint, FloatHistogram, Histogram};
 use crate::block::SAMPLES_PER_CHUNK;
 use crate::chunkenc::{
     CounterResetHeader, Encoding, FloatHistogramChunk, FloatHistogramIter, HistogramChunk,
-    HistogramIter, XorChunk, XorIter,
+    HistogramIter, XorChunk, decode_xor_into,
 };
 use crate::error::Error;
 
@@ -152,13 +152,7 @@ pub fn decode_chunk(
 ) -> Result<(), Error> {
     let within = |t: i64| t >= mint && t <= maxt;
     match encoding {
-        Encoding::Xor => {
-            let mut it = XorIter::new(data)?;
-            out.floats.extend(it.by_ref().filter(|s| within(s.0)));
-            if let Some(e) = it.take_err() {
-                return Err(e);
-            }
-        }
+        Encoding::Xor => decode_xor_into(data, mint, maxt, &mut out.floats)?,
         Encoding::Histogram => {
             let mut it = HistogramIter::new(data)?;
             out.histograms.extend(

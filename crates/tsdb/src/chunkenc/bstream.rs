@@ -74,75 +74,154 @@ impl BitWriter {
 }
 
 /// Reads bits from a byte slice.
+///
+/// Bits come from a 64-bit buffer topped up eight bytes at a time, so a
+/// read is a compare, a shift and a mask with no bounds check on the bytes:
+/// chunk decoding is most of a query's CPU time.
 #[derive(Debug, Clone)]
 pub(crate) struct BitReader<'a> {
     bytes: &'a [u8],
-    /// Absolute bit position of the next bit to read.
-    pos: usize,
+    /// Index of the first byte not yet counted into `valid`.
+    next: usize,
+    /// The unread bits, left-aligned: the next bit is the top bit. Below
+    /// the `valid` bits there are only zeros or the stream's own following
+    /// bits, so topping up can OR the next bytes in.
+    buf: u64,
+    /// How many top bits of `buf` are unread.
+    valid: u32,
 }
+
+/// Widest read [`BitReader::read_bits`] serves from one top-up: after one,
+/// at least 57 bits are buffered unless the input ends.
+const MAX_FAST_READ: u32 = 56;
 
 impl<'a> BitReader<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> BitReader<'a> {
-        BitReader { bytes, pos: 0 }
+        BitReader {
+            bytes,
+            next: 0,
+            buf: 0,
+            valid: 0,
+        }
     }
 
+    /// Absolute bit position of the next bit to read.
     pub(crate) fn bit_pos(&self) -> usize {
-        self.pos
+        self.next * 8 - self.valid as usize
     }
 
+    fn eof(&self, what: &'static str) -> Error {
+        eof_at(what, self.bit_pos())
+    }
+
+    /// Buffers as many whole bytes as fit (all that are left near the end).
+    #[inline]
+    fn refill(&mut self) {
+        let room = (64 - self.valid) / 8;
+        let word = match self.bytes.get(self.next..self.next + 8) {
+            Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) => {
+                u64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7])
+            }
+            _ => return self.refill_tail(),
+        };
+        // `valid < 64` here (callers refill only when short of bits).
+        self.buf |= word >> self.valid;
+        self.valid += room * 8;
+        self.next += room as usize;
+    }
+
+    /// [`BitReader::refill`] for the last bytes of the input.
+    #[cold]
+    fn refill_tail(&mut self) {
+        let room = ((64 - self.valid) / 8) as usize;
+        let rest = self.bytes.get(self.next..).unwrap_or(&[]);
+        let take = rest.len().min(room);
+        let word = rest
+            .iter()
+            .take(take)
+            .enumerate()
+            .fold(0u64, |acc, (i, &b)| acc | u64::from(b) << (56 - 8 * i));
+        if take > 0 {
+            self.buf |= word >> self.valid;
+        }
+        self.valid += 8 * take as u32;
+        self.next += take;
+    }
+
+    #[inline(always)]
     pub(crate) fn read_bit(&mut self, what: &'static str) -> Result<bool, Error> {
-        let byte = self.bytes.get(self.pos / 8).ok_or(Error::UnexpectedEof {
-            what,
-            bit: self.pos,
-        })?;
-        let bit = (byte >> (7 - (self.pos % 8))) & 1 == 1;
-        self.pos += 1;
+        if self.valid == 0 {
+            self.refill();
+            if self.valid == 0 {
+                return Err(self.eof(what));
+            }
+        }
+        let bit = self.buf >> 63 == 1;
+        self.buf <<= 1;
+        self.valid -= 1;
         Ok(bit)
     }
 
     /// Reads `n` bits (n ≤ 64) as the low bits of the result.
+    #[inline(always)]
     pub(crate) fn read_bits(&mut self, n: u32, what: &'static str) -> Result<u64, Error> {
-        debug_assert!(n <= 64);
         if n == 0 {
             return Ok(0);
         }
-        let end = self.pos + n as usize;
-        if end > self.bytes.len() * 8 {
-            return Err(Error::UnexpectedEof {
-                what,
-                bit: self.pos,
-            });
+        if n > MAX_FAST_READ {
+            return self.read_wide(n, what);
         }
-        let byte = self.pos / 8;
-        let shift = self.pos % 8;
-        // Nine bytes cover any 64-bit read at any bit offset; away from the
-        // end of the chunk they are read in place (the hot path of query
-        // decoding), near it through a zero-padded copy.
-        let (hi, lo) = match self.bytes.get(byte..byte + 9) {
-            Some(&[b0, b1, b2, b3, b4, b5, b6, b7, b8]) => (
-                u64::from_be_bytes([b0, b1, b2, b3, b4, b5, b6, b7]),
-                u64::from(b8),
-            ),
-            _ => {
-                let mut window = [0u8; 16];
-                let avail = self.bytes.get(byte..).unwrap_or(&[]);
-                let n = avail.len().min(9);
-                window[..n].copy_from_slice(&avail[..n]);
-                let hi = u64::from_be_bytes(window[..8].try_into().unwrap_or_default());
-                (hi, u64::from(window[8]))
+        if self.valid < n {
+            self.refill();
+            if self.valid < n {
+                return Err(self.eof(what));
             }
-        };
-        let aligned = if shift == 0 {
-            hi
-        } else {
-            (hi << shift) | (lo >> (8 - shift))
-        };
-        self.pos = end;
-        Ok(if n == 64 {
-            aligned
-        } else {
-            aligned >> (64 - n)
-        })
+        }
+        let v = self.buf >> (64 - n);
+        self.buf <<= n;
+        self.valid -= n;
+        Ok(v)
+    }
+
+    /// A read wider than one top-up guarantees, as two reads (raw first
+    /// values, 64-bit deltas, XORs with few zero bits).
+    #[cold]
+    fn read_wide(&mut self, n: u32, what: &'static str) -> Result<u64, Error> {
+        let n = n.min(64);
+        let (buf, valid, next) = (self.buf, self.valid, self.next);
+        let result = self.read_bits(n - 32, what).and_then(|hi| {
+            let lo = self.read_bits(32, what)?;
+            Ok(hi << 32 | lo)
+        });
+        if result.is_err() {
+            // Leave the reader where the failed read started, so the error
+            // names that position.
+            (self.buf, self.valid, self.next) = (buf, valid, next);
+            return Err(self.eof(what));
+        }
+        result
+    }
+
+    /// Reads up to four one bits ended by a zero bit (the zero is consumed
+    /// unless four ones were read), returning how many ones: the prefix of
+    /// the XOR chunk's timestamp delta-of-delta.
+    #[inline(always)]
+    pub(crate) fn read_ones_prefix4(&mut self, what: &'static str) -> Result<u32, Error> {
+        if self.valid < 4 {
+            self.refill();
+            if self.valid < 4 {
+                let mut ones = 0;
+                while ones < 4 && self.read_bit(what)? {
+                    ones += 1;
+                }
+                return Ok(ones);
+            }
+        }
+        let ones = self.buf.leading_ones().min(4);
+        let used = (ones + 1).min(4);
+        self.buf <<= used;
+        self.valid -= used;
+        Ok(ones)
     }
 
     pub(crate) fn read_byte(&mut self, what: &'static str) -> Result<u8, Error> {
@@ -178,6 +257,14 @@ impl<'a> BitReader<'a> {
         let ux = self.read_uvarint(what)?;
         Ok(zigzag_decode(ux))
     }
+}
+
+/// The error for a read past the end. Cold and out of line, and taking no
+/// reader, so a decoding loop can keep the reader's state in registers.
+#[cold]
+#[inline(never)]
+fn eof_at(what: &'static str, bit: usize) -> Error {
+    Error::UnexpectedEof { what, bit }
 }
 
 /// Go's `binary.PutUvarint` into the bit stream.

@@ -208,6 +208,7 @@ pub(crate) fn xor_write(
 }
 
 /// Reads a value written by [`xor_write`], updating `v` and the window.
+#[inline(always)]
 pub(crate) fn xor_read(
     r: &mut BitReader<'_>,
     v: &mut f64,
@@ -219,11 +220,13 @@ pub(crate) fn xor_read(
         return Ok(());
     }
     if r.read_bit(what)? {
-        *leading = r.read_bits(5, what)? as u8;
-        let mut sig = r.read_bits(6, what)? as u8;
-        if sig == 0 {
-            sig = 64;
-        }
+        // 5 bits of leading zeros and 6 of significant-bit count, read as one.
+        let control = r.read_bits(11, what)?;
+        *leading = (control >> 6) as u8;
+        let sig = match (control & 63) as u8 {
+            0 => 64,
+            s => s,
+        };
         *trailing = 64u8.saturating_sub(*leading).saturating_sub(sig);
     }
     let width = 64u32.saturating_sub(*leading as u32 + *trailing as u32);
@@ -253,7 +256,8 @@ pub fn num_samples(bytes: &[u8]) -> usize {
 }
 
 /// Decodes an XOR chunk's samples in order. On corrupt data iteration stops
-/// and [`XorIter::take_err`] tells why.
+/// and [`XorIter::take_err`] tells why. To read a whole chunk or a time range
+/// of it, [`decode_xor_into`] and [`decode_xor_columns`] are faster.
 #[derive(Debug)]
 pub struct XorIter<'a> {
     r: BitReader<'a>,
@@ -301,55 +305,133 @@ impl<'a> XorIter<'a> {
         self.err.take()
     }
 
+    /// Decodes the next sample; the caller checks that one is left.
+    #[inline(always)]
     fn step(&mut self) -> Result<(i64, f64), Error> {
-        match self.read {
-            0 => {
-                self.t = self.r.read_varint(WHAT)?;
-                self.v = f64::from_bits(self.r.read_bits(64, WHAT)?);
-            }
-            1 => {
-                self.t_delta = self.r.read_uvarint(WHAT)?;
-                self.t = self.t.wrapping_add(self.t_delta as i64);
-                self.read_value()?;
-            }
-            _ => {
-                let mut prefix = 0u8;
-                for _ in 0..4 {
-                    if !self.r.read_bit(WHAT)? {
-                        break;
-                    }
-                    prefix += 1;
-                }
-                let dod = match prefix {
-                    0 => 0,
-                    4 => self.r.read_bits(64, WHAT)? as i64,
-                    p => {
-                        let sz = [0, 14, 17, 20][p as usize];
-                        let mut bits = self.r.read_bits(sz, WHAT)?;
-                        if bits > 1 << (sz - 1) {
-                            bits = bits.wrapping_sub(1 << sz);
-                        }
-                        bits as i64
-                    }
-                };
-                self.t_delta = (self.t_delta as i64).wrapping_add(dod) as u64;
-                self.t = self.t.wrapping_add(self.t_delta as i64);
-                self.read_value()?;
-            }
+        if self.read < 2 {
+            return self.step_first();
         }
-        self.read += 1;
-        Ok((self.t, self.v))
-    }
-
-    fn read_value(&mut self) -> Result<(), Error> {
+        let dod = match self.r.read_ones_prefix4(WHAT)? {
+            0 => 0,
+            1 => self.read_dod(14)?,
+            2 => self.read_dod(17)?,
+            3 => self.read_dod(20)?,
+            _ => self.r.read_bits(64, WHAT)? as i64,
+        };
+        self.t_delta = (self.t_delta as i64).wrapping_add(dod) as u64;
+        self.t = self.t.wrapping_add(self.t_delta as i64);
         xor_read(
             &mut self.r,
             &mut self.v,
             &mut self.leading,
             &mut self.trailing,
             WHAT,
-        )
+        )?;
+        self.read += 1;
+        Ok((self.t, self.v))
     }
+
+    /// An `n`-bit delta of deltas: values run −(2ⁿ⁻¹−1) ..= 2ⁿ⁻¹, so the
+    /// all-ones-but-top pattern is positive, unlike two's complement.
+    #[inline(always)]
+    fn read_dod(&mut self, n: u32) -> Result<i64, Error> {
+        let bits = self.r.read_bits(n, WHAT)?;
+        Ok(if bits > 1 << (n - 1) {
+            bits.wrapping_sub(1 << n) as i64
+        } else {
+            bits as i64
+        })
+    }
+
+    /// The first two samples, written as a varint timestamp and raw value
+    /// and then a uvarint delta: once per chunk, so kept out of the loop.
+    #[cold]
+    #[inline]
+    fn step_first(&mut self) -> Result<(i64, f64), Error> {
+        if self.read == 0 {
+            self.t = self.r.read_varint(WHAT)?;
+            self.v = f64::from_bits(self.r.read_bits(64, WHAT)?);
+        } else {
+            self.t_delta = self.r.read_uvarint(WHAT)?;
+            self.t = self.t.wrapping_add(self.t_delta as i64);
+            xor_read(
+                &mut self.r,
+                &mut self.v,
+                &mut self.leading,
+                &mut self.trailing,
+                WHAT,
+            )?;
+        }
+        self.read += 1;
+        Ok((self.t, self.v))
+    }
+
+    /// Samples still to decode, as the header counts them.
+    fn remaining(&self) -> usize {
+        self.total.saturating_sub(self.read)
+    }
+
+    /// How many samples a buffer may reserve for: the header's count, but no
+    /// more than the bytes could hold, so a damaged count cannot make a
+    /// large allocation.
+    fn reserve_hint(&self, bytes: usize) -> usize {
+        self.remaining().min(bytes.saturating_mul(4))
+    }
+}
+
+/// Appends the samples of XOR chunk `bytes` with `mint <= t <= maxt` to
+/// `out`, in time order.
+///
+/// This is the fast way to read a whole chunk: it decodes in one loop with
+/// the reader state in registers and stops at the first sample after
+/// `maxt` (chunk samples are in time order), where iterating [`XorIter`]
+/// costs a call and a state reload per sample. On damaged data it returns the error, with the samples decoded
+/// before the damage already appended.
+pub fn decode_xor_into(
+    bytes: &[u8],
+    mint: i64,
+    maxt: i64,
+    out: &mut Vec<(i64, f64)>,
+) -> Result<(), Error> {
+    let mut it = XorIter::new(bytes)?;
+    out.reserve(it.reserve_hint(bytes.len()));
+    for _ in 0..it.remaining() {
+        let (t, v) = it.step()?;
+        if t > maxt {
+            break;
+        }
+        if t >= mint {
+            out.push((t, v));
+        }
+    }
+    Ok(())
+}
+
+/// Like [`decode_xor_into`] but appends timestamps and values to separate
+/// vectors (the layout vectorised range functions want); both grow by the
+/// same number of samples.
+pub fn decode_xor_columns(
+    bytes: &[u8],
+    mint: i64,
+    maxt: i64,
+    ts: &mut Vec<i64>,
+    vs: &mut Vec<f64>,
+) -> Result<(), Error> {
+    let mut it = XorIter::new(bytes)?;
+    let hint = it.reserve_hint(bytes.len());
+    ts.reserve(hint);
+    vs.reserve(hint);
+    for _ in 0..it.remaining() {
+        let (t, v) = it.step()?;
+        if t > maxt {
+            break;
+        }
+        if t >= mint {
+            ts.push(t);
+            vs.push(v);
+        }
+    }
+    Ok(())
 }
 
 impl Iterator for XorIter<'_> {
@@ -370,90 +452,5 @@ impl Iterator for XorIter<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn round_trip(samples: &[(i64, f64)]) -> XorChunk {
-        let mut c = XorChunk::new();
-        for &(t, v) in samples {
-            c.append(t, v).unwrap();
-        }
-        let got: Vec<_> = c.iter().collect();
-        assert_eq!(got.len(), samples.len());
-        for (g, w) in got.iter().zip(samples) {
-            assert_eq!(g.0, w.0);
-            assert_eq!(g.1.to_bits(), w.1.to_bits(), "at t={}", w.0);
-        }
-        c
-    }
-
-    #[test]
-    fn encodes_like_prometheus() {
-        // Bytes produced by Prometheus' xorAppender for these samples
-        // (computed by hand from the format: see the module docs).
-        let c = round_trip(&[(1000, 1.0), (2000, 1.0), (3000, 2.0)]);
-        assert_eq!(&c.bytes()[..2], &[0, 3]);
-        // ts_0 = varint(1000) = zigzag 2000 = 0xd0 0x0f; v_0 = 1.0 bits.
-        assert_eq!(&c.bytes()[2..4], &[0xd0, 0x0f]);
-        assert_eq!(&c.bytes()[4..12], &1.0f64.to_bits().to_be_bytes());
-        // ts_1_delta = uvarint(1000) = 0xe8 0x07, then value bit 0 (same value).
-        assert_eq!(&c.bytes()[12..14], &[0xe8, 0x07]);
-        // dod 0 → '0'; 2.0 ^ 1.0 = 0x7ff0…: leading 1, trailing 52, sig 11 → '11' 00001 001011 + 11 bits.
-        assert_eq!(c.bytes()[14] >> 6, 0b00);
-    }
-
-    #[test]
-    fn all_delta_widths_and_special_values() {
-        let mut samples = Vec::new();
-        let mut t = -5_000i64;
-        let deltas = [1, 15, 15, 8207, 9000, 70_000, 600_000, 1 << 40, 3, 3, 2];
-        let values = [
-            0.0,
-            -0.0,
-            1.5,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NAN,
-            vigil_model::stale_nan(),
-            1e-300,
-            1e300,
-            42.0,
-            42.0,
-            7.25,
-        ];
-        for (i, v) in values.iter().enumerate() {
-            samples.push((t, *v));
-            t += deltas.get(i).copied().unwrap_or(1000);
-        }
-        round_trip(&samples);
-    }
-
-    #[test]
-    fn reopen_and_append() {
-        let c = round_trip(&[(10, 1.0), (20, 2.5), (35, 2.5), (36, -8.0)]);
-        let mut reopened = XorChunk::from_bytes(c.bytes().to_vec()).unwrap();
-        reopened.append(50, 9.0).unwrap();
-        let mut fresh = c.clone();
-        fresh.append(50, 9.0).unwrap();
-        assert_eq!(reopened.bytes(), fresh.bytes());
-    }
-
-    #[test]
-    fn corrupt_data_is_an_error_not_a_panic() {
-        let c = round_trip(&[(10, 1.0), (20, 2.5), (35, 3.5), (36, -8.0)]);
-        for cut in 0..c.bytes().len() {
-            let bytes = &c.bytes()[..cut];
-            if let Ok(mut it) = XorIter::new(bytes) {
-                let n = it.by_ref().count();
-                assert!(n <= 4);
-            }
-        }
-        let mut bad = c.bytes().to_vec();
-        bad[1] = 200; // claims more samples than encoded
-        let mut it = XorIter::new(&bad).unwrap();
-        // Padding zeros decode as repeats of the last sample until the bits
-        // run out; then the iterator stops with an error.
-        assert!(it.by_ref().count() < 200);
-        assert!(matches!(it.take_err(), Some(Error::UnexpectedEof { .. })));
-    }
-}
+#[path = "xor_tests.rs"]
+mod tests;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use vigil_model::Labels;
 
 use super::mmap::ChunkStore;
-use crate::chunkenc::{Encoding, XorChunk, XorIter};
+use crate::chunkenc::{Encoding, XorChunk, decode_xor_into};
 use crate::chunks_head::HeadChunkRef;
 
 /// Samples after which the open chunk is cut (Prometheus' target for
@@ -316,12 +316,7 @@ impl SeriesState {
 fn push_range(bytes: &[u8], mint: i64, maxt: i64, out: &mut Vec<(i64, f64)>) {
     // Chunks are built by this module, so decoding cannot fail; if it did,
     // the samples decoded so far are what we have.
-    if let Ok(it) = XorIter::new(bytes) {
-        out.extend(
-            it.skip_while(|&(t, _)| t < mint)
-                .take_while(|&(t, _)| t <= maxt),
-        );
-    }
+    let _ = decode_xor_into(bytes, mint, maxt, out);
 }
 
 /// The first multiple of `range` after `t` (chunks do not cross it, so they
