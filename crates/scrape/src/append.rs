@@ -172,25 +172,46 @@ enum Value<'p> {
 
 fn append_value(
     app: &mut Appender<'_>,
-    r: Option<SeriesRef>,
     labels: &Labels,
     t: i64,
     v: &Value<'_>,
 ) -> Result<SeriesRef, AppendError> {
-    let by_labels = |app: &mut Appender<'_>| match v {
+    match v {
         Value::Float(f) => app.append(labels, t, *f),
         Value::Hist(Some(h), _) => app.append_histogram(labels, t, h),
         Value::Hist(None, Some(fh)) => app.append_float_histogram(labels, t, fh),
         Value::Hist(None, None) => Err(AppendError::InvalidHistogram("empty".into())),
-    };
-    match (r, v) {
-        (Some(r), Value::Float(f)) => match app.append_ref(r, t, *f) {
-            // The head collected the series since it was cached.
-            Err(AppendError::UnknownSeriesRef(_)) => by_labels(app),
-            other => other,
-        },
-        _ => by_labels(app),
     }
+}
+
+/// As [`append_value`] for a series known by reference.
+fn append_value_ref(
+    app: &mut Appender<'_>,
+    r: SeriesRef,
+    t: i64,
+    v: &Value<'_>,
+) -> Result<SeriesRef, AppendError> {
+    match v {
+        Value::Float(f) => app.append_ref(r, t, *f),
+        Value::Hist(Some(h), _) => app.append_histogram_ref(r, t, h),
+        Value::Hist(None, Some(fh)) => app.append_float_histogram_ref(r, t, fh),
+        Value::Hist(None, None) => Err(AppendError::InvalidHistogram("empty".into())),
+    }
+}
+
+/// The labels a scraped series ends up with: the exposed ones, the
+/// target's, then metric relabeling. `None` if relabeling drops it.
+fn final_labels(
+    p: &(dyn Parser + '_),
+    builder: &mut LabelsBuilder,
+    target: &Labels,
+    o: &AppendOptions,
+) -> Option<Labels> {
+    p.labels(builder);
+    let exposed = builder.build();
+    let mutated = mutate_labels(&exposed, target, o.honor_labels);
+    let labels = process_cow(&mutated, &o.metric_relabel)?.into_owned();
+    (!labels.is_empty()).then_some(labels)
 }
 
 /// Parses `body` and appends its samples at `ts` (unless they carry their
@@ -264,18 +285,10 @@ pub(crate) fn append_body(
             Lookup::Dropped => continue,
             Lookup::Hit(e) => (Some(e.r), None),
             Lookup::Miss => {
-                p.labels(&mut builder);
-                let exposed = builder.build();
-                let mutated = mutate_labels(&exposed, target, o.honor_labels);
-                let Some(final_labels) = process_cow(&mutated, &o.metric_relabel) else {
+                let Some(final_labels) = final_labels(p.as_ref(), &mut builder, target, o) else {
                     cache.add_dropped(raw);
                     continue;
                 };
-                let final_labels = final_labels.into_owned();
-                if final_labels.is_empty() {
-                    cache.add_dropped(raw);
-                    continue;
-                }
                 if let Err(e) = check_labels(&final_labels, o) {
                     st.label_limit_hit = matches!(e, ScrapeError::LabelLimit(_));
                     break Err(e);
@@ -298,30 +311,44 @@ pub(crate) fn append_body(
         }
         let res = match new_labels {
             Some(labels) => {
-                let res = append_value(app, None, &labels, t, &value);
+                let res = append_value(app, &labels, t, &value);
                 if let Ok(r) = res {
                     st.series_added += 1;
-                    let e = cache.add(raw, r, labels);
+                    let e = cache.add(raw, r);
                     if tracked {
                         e.track();
                     }
                 }
                 res
             }
-            None => match cache.get(raw) {
-                Lookup::Hit(e) => {
-                    let res = append_value(app, cached_ref, &e.labels, t, &value);
-                    if let Ok(r) = res {
-                        e.r = r;
-                        if tracked {
-                            e.track();
+            None => {
+                let r = cached_ref.unwrap_or_default();
+                let res = match append_value_ref(app, r, t, &value) {
+                    // The head collected the series since it was cached:
+                    // its labels are built again (relabeling keeps them,
+                    // as it did the first time).
+                    Err(AppendError::UnknownSeriesRef(_)) => {
+                        match final_labels(p.as_ref(), &mut builder, target, o) {
+                            Some(labels) => append_value(app, &labels, t, &value),
+                            None => continue,
                         }
                     }
-                    res
+                    other => other,
+                };
+                match cache.get(raw) {
+                    Lookup::Hit(e) => {
+                        if let Ok(r) = res {
+                            e.r = r;
+                            if tracked {
+                                e.track();
+                            }
+                        }
+                        res
+                    }
+                    // Looked up a moment ago; cannot be gone.
+                    _ => continue,
                 }
-                // Looked up a moment ago; cannot be gone.
-                _ => continue,
-            },
+            }
         };
         match res {
             Ok(r) => {
@@ -352,9 +379,10 @@ pub(crate) fn append_body(
         other => other,
     };
     if res.is_ok() {
-        for l in cache.end_success() {
+        for r in cache.end_success() {
             // Out of order or duplicate means the series came back; fine.
-            let _ = app.append(&l, ts, stale_nan());
+            // A series the head has dropped needs no marker.
+            let _ = app.append_ref(r, ts, stale_nan());
         }
     }
     (st, res)
@@ -363,8 +391,8 @@ pub(crate) fn append_body(
 /// Marks every series of the last successful scrape stale (after a failed
 /// scrape, or when the target goes away).
 pub(crate) fn append_all_stale(app: &mut Appender<'_>, cache: &mut ScrapeCache, ts: i64) {
-    for l in cache.end_failure() {
-        let _ = app.append(&l, ts, stale_nan());
+    for r in cache.end_failure() {
+        let _ = app.append_ref(r, ts, stale_nan());
     }
 }
 

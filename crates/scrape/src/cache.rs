@@ -1,24 +1,48 @@
 //! The scrape cache of one target.
 //!
 //! Keyed by the raw series bytes the parser hands back, it remembers what
-//! became of each series the last time: its head reference and final
-//! labels, or that metric relabeling dropped it. A series seen before
-//! therefore costs no label parsing, no relabeling and no label lookup in
-//! the head. The cache also tracks which series got a sample (without an
+//! became of each series the last time: its head reference, or that
+//! metric relabeling dropped it. A series seen before therefore costs no
+//! label parsing, no relabeling and no label lookup in the head. The final
+//! labels are not kept: the head has them under the reference, and a few
+//! hundred thousand scraped series would hold a second copy between
+//! scrapes. The cache also tracks which series got a sample (without an
 //! explicit timestamp) in the previous and the current scrape, which is
 //! what staleness markers are computed from, and the metadata (`# HELP`,
 //! `# TYPE`, `# UNIT`) the target exposes.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use vigil_model::{Labels, MetricType};
+use vigil_model::MetricType;
 use vigil_tsdb::head::SeriesRef;
+
+/// Hashes the raw series bytes with xxh3: the default SipHash costs more
+/// than the rest of a cache hit on lines of a hundred bytes.
+#[derive(Default)]
+pub(crate) struct RawHasher(u64);
+
+impl Hasher for RawHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        // The slice length prefix; the bytes follow.
+        self.0 ^= n as u64;
+    }
+}
+
+type RawMap<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<RawHasher>>;
 
 /// What the cache knows about a series.
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) r: SeriesRef,
-    pub(crate) labels: Labels,
     /// The scrape that last saw it.
     seen: u64,
     /// Got a staleness-tracked sample in the previous successful scrape.
@@ -46,8 +70,8 @@ const META_KEEP_SCRAPES: u64 = 10;
 #[derive(Debug, Default)]
 pub(crate) struct ScrapeCache {
     iter: u64,
-    series: HashMap<Box<[u8]>, Entry>,
-    dropped: HashMap<Box<[u8]>, u64>,
+    series: RawMap<Entry>,
+    dropped: RawMap<u64>,
     meta: HashMap<String, MetaEntry>,
 }
 
@@ -81,11 +105,10 @@ impl ScrapeCache {
         Lookup::Miss
     }
 
-    pub(crate) fn add(&mut self, raw: &[u8], r: SeriesRef, labels: Labels) -> &mut Entry {
+    pub(crate) fn add(&mut self, raw: &[u8], r: SeriesRef) -> &mut Entry {
         let iter = self.iter;
         self.series.entry(raw.into()).or_insert(Entry {
             r,
-            labels,
             seen: iter,
             prev: false,
             cur: false,
@@ -107,15 +130,15 @@ impl ScrapeCache {
         f(e);
     }
 
-    /// Ends a successful scrape: returns the labels of the series that had
-    /// a tracked sample last time but not now (they get stale markers),
+    /// Ends a successful scrape: returns the references of the series that
+    /// had a tracked sample last time but not now (they get stale markers),
     /// then forgets series not seen in this scrape.
-    pub(crate) fn end_success(&mut self) -> Vec<Labels> {
+    pub(crate) fn end_success(&mut self) -> Vec<SeriesRef> {
         let iter = self.iter;
         let mut stale = Vec::new();
         for e in self.series.values_mut() {
             if e.prev && !e.cur {
-                stale.push(e.labels.clone());
+                stale.push(e.r);
             }
             e.prev = e.cur;
             e.cur = false;
@@ -129,11 +152,11 @@ impl ScrapeCache {
 
     /// Ends a failed scrape: every series tracked by the last successful
     /// scrape goes stale, and none counts as present any more.
-    pub(crate) fn end_failure(&mut self) -> Vec<Labels> {
+    pub(crate) fn end_failure(&mut self) -> Vec<SeriesRef> {
         let mut stale = Vec::new();
         for e in self.series.values_mut() {
             if e.prev {
-                stale.push(e.labels.clone());
+                stale.push(e.r);
             }
             e.prev = false;
             e.cur = false;
@@ -182,11 +205,10 @@ mod tests {
     #[test]
     fn staleness_bookkeeping() {
         let mut c = ScrapeCache::default();
-        let a = Labels::from_pairs(&[("__name__", "a")]);
-        let b = Labels::from_pairs(&[("__name__", "b")]);
+        let (a, b) = (1, 2);
         c.begin();
-        c.add(b"a", 1, a.clone()).track();
-        c.add(b"b", 2, b.clone()).track();
+        c.add(b"a", a).track();
+        c.add(b"b", b).track();
         c.add_dropped(b"d");
         assert!(c.end_success().is_empty());
         c.begin();
@@ -195,7 +217,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(c.get(b"d"), Lookup::Dropped));
-        assert_eq!(c.end_success(), vec![b.clone()]);
+        assert_eq!(c.end_success(), vec![b]);
         assert!(matches!(c.get(b"b"), Lookup::Miss), "flushed");
         c.begin();
         assert_eq!(c.end_failure(), vec![a]);

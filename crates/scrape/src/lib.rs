@@ -26,6 +26,7 @@
 //! is a [`ScrapeError`] and rolls back that scrape's samples only.
 
 mod append;
+mod buffers;
 mod cache;
 pub mod error;
 mod fetch;

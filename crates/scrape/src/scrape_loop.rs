@@ -23,6 +23,7 @@ use crate::append::{
     AppendOptions, AppendStats, Report, append_all_stale, append_body, append_report,
     append_report_stale,
 };
+use crate::buffers;
 use crate::cache::ScrapeCache;
 use crate::error::ScrapeError;
 use crate::fetch::Fetcher;
@@ -160,7 +161,6 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
     let mut ticker =
         tokio::time::interval_at(tokio::time::Instant::now() + offset, target.interval);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut body = Vec::new();
     let mut last_tick: Option<Instant> = None;
     let mut schedule = Schedule::new(target.interval, ctx.align_tolerance);
     let how = loop {
@@ -177,6 +177,7 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
         last_tick = Some(now);
         // A stop cancels a scrape still waiting on the target; appends
         // happen after the wait and are never cut in half.
+        let mut body = buffers::take();
         tokio::select! {
             biased;
             how = stopped(&mut stop) => break how,
@@ -185,6 +186,7 @@ pub(crate) async fn run(mut ctx: LoopCtx) {
                 scraped = true;
             }
         }
+        buffers::give(body);
     };
     if how == Stop::Remove && scraped {
         end_of_run(&ctx, &mut ticker, &mut stop).await;
