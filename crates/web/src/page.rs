@@ -1,5 +1,5 @@
-//! The server's web UI: plain ES modules and a stylesheet under
-//! `crates/web/ui/`, embedded at compile time and served by
+//! The server's web UI: plain ES modules under `crates/web/ui/` (plus the
+//! shared stylesheet and helpers of `vigil-webui`), embedded at compile time and served by
 //! [`vigil_webui::EmbeddedUi`] (content-hashed, immutable asset URLs; the
 //! shell revalidated on each load; a same-origin CSP).
 //!
@@ -14,13 +14,11 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use vigil_webui::{Asset, CSS, EmbeddedUi, JS, SVG, asset};
+use vigil_webui::{Asset, EmbeddedUi, JS, SVG, asset};
 
 static ASSETS: &[Asset] = &[
-    asset!("../ui/", "style.css", CSS),
     asset!("../ui/", "favicon.svg", SVG),
     asset!("../ui/", "app.js", JS),
-    asset!("../ui/", "util.js", JS),
     asset!("../ui/", "query.js", JS),
     asset!("../ui/", "graph.js", JS),
     asset!("../ui/", "complete.js", JS),

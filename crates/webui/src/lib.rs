@@ -3,7 +3,10 @@
 //! at compile time, served as they are (no build step, nothing fetched
 //! from elsewhere at run time).
 //!
-//! An [`EmbeddedUi`] is one HTML shell plus its [`Asset`]s. Assets live
+//! An [`EmbeddedUi`] is one HTML shell plus its [`Asset`]s, and the
+//! [`SHARED`] ones every UI gets (`style.css`: the theme, light and dark,
+//! and the common components; `util.js`: element building, formatting,
+//! tables, badges), which live in this crate's `ui/`. Assets live
 //! at `assets/<hash>/<file>`, where `<hash>` is a content hash of every
 //! embedded file: they are cached for a year as immutable, and a new
 //! binary with other assets gets other URLs. The shell, whose
@@ -50,6 +53,12 @@ pub const CSS: &str = "text/css; charset=utf-8";
 /// The content type of SVG images.
 pub const SVG: &str = "image/svg+xml";
 
+/// The files every UI gets besides its own.
+pub static SHARED: &[Asset] = &[
+    asset!("../ui/", "style.css", CSS),
+    asset!("../ui/", "util.js", JS),
+];
+
 /// Scripts and styles from this origin only; data URLs for images;
 /// requests back to this origin only.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -77,7 +86,7 @@ impl EmbeddedUi {
                 h = h.wrapping_mul(0x0100_0000_01b3);
             }
         };
-        for a in assets {
+        for a in SHARED.iter().chain(assets) {
             eat(a.name.as_bytes());
             eat(&[0]);
             eat(a.body);
@@ -98,9 +107,13 @@ impl EmbeddedUi {
         &self.page
     }
 
-    /// The embedded files.
-    pub fn assets(&self) -> &'static [Asset] {
-        self.assets
+    /// The embedded files: the UI's own, then the shared ones.
+    pub fn assets(&self) -> impl Iterator<Item = &'static Asset> {
+        self.assets.iter().chain(SHARED)
+    }
+
+    fn find(&self, name: &str) -> Option<&'static Asset> {
+        self.assets().find(|a| a.name == name)
     }
 
     /// Routes for `assets/<version>/<file>` and the shell at each of
@@ -139,7 +152,7 @@ impl EmbeddedUi {
     /// revalidated otherwise (a page of an older binary still gets
     /// today's files, but does not keep them).
     fn asset(&self, Path((version, file)): Path<(String, String)>, headers: HeaderMap) -> Response {
-        let Some(a) = self.assets.iter().find(|a| a.name == file) else {
+        let Some(a) = self.find(&file) else {
             return StatusCode::NOT_FOUND.into_response();
         };
         let etag = format!("\"{}-{}\"", self.hash, a.name);
@@ -167,18 +180,18 @@ impl EmbeddedUi {
         let needle = format!("assets/{}/", self.hash);
         for part in self.page.split(needle.as_str()).skip(1) {
             let name = part.split('"').next().unwrap_or("");
-            if !self.assets.iter().any(|a| a.name == name) {
+            if self.find(name).is_none() {
                 return Err(format!("shell refers to {name:?}, which is not embedded"));
             }
         }
-        for a in self.assets.iter().filter(|a| a.name.ends_with(".js")) {
+        for a in self.assets().filter(|a| a.name.ends_with(".js")) {
             let text = std::str::from_utf8(a.body).map_err(|e| format!("{}: {e}", a.name))?;
             for name in text
                 .split("from \"./")
                 .skip(1)
                 .filter_map(|r| r.split('"').next())
             {
-                if !self.assets.iter().any(|b| b.name == name) {
+                if self.find(name).is_none() {
                     return Err(format!(
                         "{} imports {name:?}, which is not embedded",
                         a.name
@@ -229,6 +242,8 @@ mod tests {
         assert_eq!(ui.hash().len(), 16);
         assert!(ui.page().contains(&format!("assets/{}/a.js", ui.hash())));
         assert_eq!(ui.check_references(), Ok(()));
+        let shared = EmbeddedUi::new(r#"<link href="{{ASSETS}}/style.css">"#, FILES);
+        assert_eq!(shared.check_references(), Ok(()));
         let bad = EmbeddedUi::new(r#"<script src="{{ASSETS}}/c.js"></script>"#, FILES);
         assert!(bad.check_references().is_err());
     }
