@@ -10,8 +10,8 @@
 //!
 //! Integrations: webhook, email, Slack, PagerDuty (Events v2 and v1),
 //! OpsGenie, Discord, Microsoft Teams (both kinds), Telegram, Webex,
-//! Mattermost, Rocket.Chat, Pushover, VictorOps, WeChat. SNS, Jira and
-//! incident.io report [`NotifyError::Unsupported`].
+//! Mattermost, Rocket.Chat, Pushover, VictorOps, WeChat, SNS (signed with
+//! Signature V4). Jira and incident.io report [`NotifyError::Unsupported`].
 
 mod chat;
 mod email;
@@ -22,6 +22,7 @@ mod pagerduty;
 mod paging;
 mod slack;
 pub mod smtp;
+mod sns;
 mod team;
 mod webhook;
 
@@ -495,6 +496,10 @@ pub(crate) fn build<'r>(
         "victorops" => {
             let c = r.victorops_configs.get(idx).ok_or_else(missing)?;
             (paging::victorops(ctx, c)?, c.http_config.as_ref())
+        }
+        "sns" => {
+            let c = r.sns_configs.get(idx).ok_or_else(missing)?;
+            (sns::build(ctx, c)?, c.http_config.as_ref())
         }
         "wechat" => {
             let c = opt(r.wechat_configs.get(idx)).ok_or_else(missing)?;

@@ -1,4 +1,4 @@
-//! Slack-, PagerDuty-, OpsGenie-, Discord-, Telegram- and webhook-shaped
+//! Slack-, PagerDuty-, OpsGenie-, Discord-, Telegram-, SNS- and webhook-shaped
 //! receivers sending to a local capture server through
 //! [`Notifier::send`]: the requests arrive with their payloads and
 //! credentials, a 5xx answer is retried, a 4xx is not, and the
@@ -133,6 +133,10 @@ receivers:
   telegram_configs:
   - bot_token: tok
     chat_id: 42
+  sns_configs:
+  - api_url: {base}/sns
+    topic_arn: arn:aws:sns:us-east-1:1:t
+    sigv4: {{region: us-east-1, access_key: AKID, secret_key: s3cr3t}}
   webhook_configs:
   - url: {base}/hook
     http_config:
@@ -169,6 +173,7 @@ fn receivers_post_their_payloads() {
             "discord",
             "telegram",
             "webhook",
+            "sns",
         ] {
             notifier
                 .send(kind, 0, r, &n, budget)
@@ -190,7 +195,10 @@ fn receivers_post_their_payloads() {
         paths[5].ends_with("/description?identifierType=alias"),
         "{paths:?}"
     );
-    assert_eq!(&paths[6..], ["/discord", "/tg/bottok/sendMessage", "/hook"]);
+    assert_eq!(
+        &paths[6..],
+        ["/discord", "/tg/bottok/sendMessage", "/hook", "/sns"]
+    );
 
     let slack = &got[1].body;
     assert_eq!(slack["channel"], "#ops");
@@ -218,6 +226,22 @@ fn receivers_post_their_payloads() {
     assert_eq!(got[7].body["chat_id"], 42);
     assert_eq!(got[8].body["version"], "4");
     assert_eq!(header(8, "authorization"), "Basic dTpw");
+    assert_eq!(got[9].path, "/sns");
+    let form = got[9].body.as_str().unwrap_or_default();
+    assert!(
+        form.starts_with("Action=Publish&Version=2010-03-31&Message="),
+        "{form}"
+    );
+    assert!(
+        form.contains("TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A1%3At"),
+        "{form}"
+    );
+    assert!(
+        header(9, "authorization").starts_with("AWS4-HMAC-SHA256 Credential=AKID/"),
+        "{:?}",
+        got[9].headers
+    );
+    assert!(!header(9, "authorization").contains("s3cr3t"));
 
     let mut metrics = String::new();
     notifier.metrics().render(&mut metrics);

@@ -76,6 +76,14 @@ receivers:
   webhook_configs:
   - url: http://127.0.0.1:1/hook
     max_alerts: 1
+  sns_configs:
+  - topic_arn: arn:aws:sns:eu-west-1:123456789012:alerts.fifo
+    sigv4:
+      region: eu-west-1
+      access_key: AKIDEXAMPLE
+      secret_key: wJalrXUtnFEMI
+    attributes:
+      team: ops
 "#;
 
 fn labels(pairs: &[(&str, &str)]) -> crate::matcher::LabelSet {
@@ -155,13 +163,20 @@ fn golden_payloads() {
         let out = match kind {
             "webhook" => webhook::build(&ctx, &r.webhook_configs[idx]).unwrap(),
             "email" => continue,
+            // Signed at a fixed time so the signature is reproducible.
+            "sns" => sns::build_at(
+                &ctx,
+                &r.sns_configs[idx],
+                std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_600),
+            )
+            .unwrap(),
             _ => build(&ctx, kind, idx, r).unwrap().0,
         };
         let text = serde_json::to_string_pretty(&outgoing_json(&out)).unwrap() + "\n";
         golden(&name, &text);
         seen.push(name);
     }
-    assert_eq!(seen.len(), 15, "{seen:?}");
+    assert_eq!(seen.len(), 16, "{seen:?}");
 }
 
 #[test]
