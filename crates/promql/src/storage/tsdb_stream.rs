@@ -124,7 +124,9 @@ impl Plan {
                 .map(|(l, p)| (l, vec![p]))
                 .collect();
             if !one.is_sorted_by(|a, b| a.0 <= b.0) {
-                one.sort_by(|a, b| a.0.cmp(&b.0));
+                // One source holds each label set once, so an unstable
+                // sort gives the same order, with fewer comparisons.
+                one.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             }
             one
         } else {

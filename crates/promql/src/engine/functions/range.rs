@@ -283,12 +283,20 @@ fn batch_outputs(
     input: &RangeInput,
     r: Range,
 ) -> Vec<Option<Vec<FPoint>>> {
-    let one = |s: &Series, st: &StartTimes| -> Option<Vec<FPoint>> {
+    // Window lists are reused from series to series (one set per thread):
+    // rule evaluation runs this for every selected series.
+    let one = |s: &Series,
+               st: &StartTimes,
+               wins: &mut Vec<BatchWindow>,
+               times: &mut Vec<i64>,
+               vals: &mut Vec<Option<f64>>|
+     -> Option<Vec<FPoint>> {
         if !s.histograms.is_empty() || !st.floats.is_empty() {
             return None;
         }
-        let mut wins = Vec::new();
-        let mut times = Vec::new();
+        wins.clear();
+        times.clear();
+        vals.clear();
         let mut cur = WindowCursor::default();
         for i in 0..r.len() {
             let ts = r.ts(i);
@@ -303,18 +311,20 @@ fn batch_outputs(
                 times.push(ts);
             }
         }
-        let mut vals = Vec::with_capacity(wins.len());
-        b(&s.floats, &wins, &mut vals);
+        b(&s.floats, wins, vals);
         Some(
             times
                 .iter()
-                .zip(&vals)
+                .zip(vals.iter())
                 .filter_map(|(&t, &f)| f.map(|f| FPoint { t, f }))
                 .collect(),
         )
     };
     let all = |part: &[(Series, StartTimes)]| -> Vec<Option<Vec<FPoint>>> {
-        part.iter().map(|(s, st)| one(s, st)).collect()
+        let (mut wins, mut times, mut vals) = (Vec::new(), Vec::new(), Vec::new());
+        part.iter()
+            .map(|(s, st)| one(s, st, &mut wins, &mut times, &mut vals))
+            .collect()
     };
     let work: usize = pending.iter().map(|(s, _)| s.floats.len() + r.len()).sum();
     if pending.len() < 2 || work < PARALLEL_MIN_WORK {
