@@ -4,6 +4,8 @@
 //! `vigil tool am` (amtool's commands).
 
 pub(crate) mod amtool;
+mod format;
+mod remote;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

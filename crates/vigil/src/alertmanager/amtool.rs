@@ -1,5 +1,6 @@
-//! `vigil tool am`: amtool's offline commands: `check-config` and
-//! `config routes [show|test]`, with amtool's output and exit codes.
+//! `vigil tool am`: amtool's commands with amtool's output and exit
+//! codes: the offline `check-config` and `config routes [show|test]`, and
+//! (in [`super::remote`]) the ones that talk to an Alertmanager.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -7,11 +8,15 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use vigil_alertmanager::matcher::MatchType;
+
+use super::remote;
 use vigil_alertmanager::{Config, LabelSet, Route, parse_matcher, template};
 
 /// Arguments of `vigil tool am`.
 #[derive(Debug, Args)]
 pub(crate) struct AmArgs {
+    #[command(flatten)]
+    global: remote::Global,
     #[command(subcommand)]
     command: AmCommand,
 }
@@ -22,9 +27,50 @@ enum AmCommand {
     /// schema of the files, and that the templates they name parse.
     #[command(name = "check-config")]
     CheckConfig(CheckConfigArgs),
-    /// View the configuration.
+    /// View the configuration (`show`, the default) or the routing tree.
+    Config(ConfigArgs),
+    /// Add, list and search alerts (`query` is the default).
+    Alert(AlertArgs),
+    /// Add, expire, list and import silences (`query` is the default).
+    Silence(SilenceArgs),
+    /// View cluster status and peers (`show`, the default).
+    Cluster(ClusterArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct AlertArgs {
     #[command(subcommand)]
-    Config(ConfigCommand),
+    command: Option<remote::AlertCommand>,
+    #[command(flatten)]
+    query: remote::AlertQueryArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+struct SilenceArgs {
+    #[command(subcommand)]
+    command: Option<remote::SilenceCommand>,
+    #[command(flatten)]
+    query: remote::SilenceQueryArgs,
+}
+
+#[derive(Debug, Args)]
+struct ClusterArgs {
+    #[command(subcommand)]
+    command: Option<ClusterCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ClusterCommand {
+    /// View cluster status and peers.
+    Show,
+}
+
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    #[command(subcommand)]
+    command: Option<ConfigCommand>,
 }
 
 #[derive(Debug, Args)]
@@ -35,6 +81,8 @@ struct CheckConfigArgs {
 
 #[derive(Debug, Subcommand)]
 enum ConfigCommand {
+    /// View the running Alertmanager's configuration.
+    Show,
     /// Print or test the alert routing tree.
     Routes(RoutesArgs),
 }
@@ -78,10 +126,31 @@ fn fatal(msg: &str) -> ExitCode {
 
 /// Runs a `vigil tool am` command.
 pub(crate) fn run(args: AmArgs) -> anyhow::Result<ExitCode> {
-    match args.command {
-        AmCommand::CheckConfig(a) => Ok(check_config(a)),
-        AmCommand::Config(ConfigCommand::Routes(a)) => Ok(routes(a)),
-    }
+    let g = &args.global;
+    let result = match args.command {
+        AmCommand::CheckConfig(a) => return Ok(check_config(a)),
+        AmCommand::Config(ConfigArgs {
+            command: Some(ConfigCommand::Routes(a)),
+        }) => return Ok(routes(a)),
+        AmCommand::Config(_) => remote::config_show(g),
+        AmCommand::Cluster(_) => remote::cluster_show(g),
+        AmCommand::Alert(a) => match a.command {
+            None => remote::alert_query(g, a.query),
+            Some(remote::AlertCommand::Query(q)) => remote::alert_query(g, q),
+            Some(remote::AlertCommand::Add(x)) => remote::alert_add(g, x),
+        },
+        AmCommand::Silence(a) => match a.command {
+            None => remote::silence_query(g, a.query),
+            Some(remote::SilenceCommand::Query(q)) => remote::silence_query(g, q),
+            Some(remote::SilenceCommand::Add(x)) => remote::silence_add(g, x),
+            Some(remote::SilenceCommand::Expire(x)) => remote::silence_expire(g, x),
+            Some(remote::SilenceCommand::Import(x)) => remote::silence_import(g, x),
+        },
+    };
+    Ok(match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fatal(&e),
+    })
 }
 
 fn check_config(args: CheckConfigArgs) -> ExitCode {
