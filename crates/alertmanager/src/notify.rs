@@ -11,7 +11,7 @@
 //! Integrations: webhook, email, Slack, PagerDuty (Events v2 and v1),
 //! OpsGenie, Discord, Microsoft Teams (both kinds), Telegram, Webex,
 //! Mattermost, Rocket.Chat, Pushover, VictorOps, WeChat, SNS (signed with
-//! Signature V4). Jira and incident.io report [`NotifyError::Unsupported`].
+//! Signature V4), incident.io. Jira reports [`NotifyError::Unsupported`].
 
 mod chat;
 mod email;
@@ -496,6 +496,10 @@ pub(crate) fn build<'r>(
         "victorops" => {
             let c = r.victorops_configs.get(idx).ok_or_else(missing)?;
             (paging::victorops(ctx, c)?, c.http_config.as_ref())
+        }
+        "incidentio" => {
+            let c = r.incidentio_configs.get(idx).ok_or_else(missing)?;
+            (webhook::incidentio(ctx, c)?, c.http_config.as_ref())
         }
         "sns" => {
             let c = r.sns_configs.get(idx).ok_or_else(missing)?;

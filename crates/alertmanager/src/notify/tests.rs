@@ -76,6 +76,9 @@ receivers:
   webhook_configs:
   - url: http://127.0.0.1:1/hook
     max_alerts: 1
+  incidentio_configs:
+  - url: http://127.0.0.1:1/incident
+    alert_source_token: inc-token
   sns_configs:
   - topic_arn: arn:aws:sns:eu-west-1:123456789012:alerts.fifo
     sigv4:
@@ -176,7 +179,7 @@ fn golden_payloads() {
         golden(&name, &text);
         seen.push(name);
     }
-    assert_eq!(seen.len(), 16, "{seen:?}");
+    assert_eq!(seen.len(), 17, "{seen:?}");
 }
 
 #[test]

@@ -79,3 +79,23 @@ pub async fn send_webhook(
     let ua = user_agent.to_string();
     send(&ctx, cfg, &ua).await
 }
+
+/// incident.io: the webhook payload, authorised by the alert source token
+/// (or the `http_config` authorization); 429 is retried.
+pub(crate) fn incidentio(
+    ctx: &Ctx<'_>,
+    c: &crate::config::receivers::IncidentioConfig,
+) -> Result<Outgoing, NotifyError> {
+    let url = match &c.url {
+        Some(u) => u.as_str().to_string(),
+        None => read_secret_file(&c.url_file)?,
+    };
+    let mut out = Outgoing::post_json(url, webhook_payload(ctx.n, c.max_alerts));
+    let token = super::secret(&c.alert_source_token, &c.alert_source_token_file)?;
+    if !token.is_empty() {
+        out = out.header("Authorization", format!("Bearer {token}"));
+    }
+    out.retry_codes = vec![429];
+    out.timeout = c.timeout.0;
+    Ok(out)
+}
