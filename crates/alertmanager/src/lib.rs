@@ -36,6 +36,7 @@ pub mod server;
 pub mod silence;
 pub mod template;
 pub mod time;
+pub mod ui;
 
 pub use config::Config;
 pub use error::{ConfigError, MatcherError};
