@@ -12,6 +12,7 @@
 
 mod data;
 mod funcs;
+mod zone;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -3,9 +3,8 @@
 //! (`base64encode`, `base64decode`) and building values (`list`,
 //! `append`, `dict`).
 //!
-//! `tz` knows `UTC` (and `Local`, which is UTC for a server that runs in
-//! UTC); other zones need a time-zone database this crate does not read
-//! yet, and are reported as an error naming the zone.
+//! `tz` reads the system's zoneinfo files ([`super::zone`]); the zoned
+//! time it returns formats and prints in that zone.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +18,19 @@ fn now_ns() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
         .unwrap_or(0)
+}
+
+/// Formats a time argument, in its zone when `tz` gave it one.
+fn format_arg(v: Option<&Value>, layout: &str) -> Result<String, String> {
+    if let Some(Value::Object(o)) = v
+        && let Some(f) = o.methods.get("Format")
+    {
+        return match (f.f)(&[Value::from(layout)])? {
+            Value::Str(s) => Ok(s.to_string()),
+            other => Ok(format!("{other:?}")),
+        };
+    }
+    Ok(format_time(time_arg(v)?, layout))
 }
 
 fn time_arg(v: Option<&Value>) -> Result<i64, String> {
@@ -94,20 +106,21 @@ pub(crate) fn add(m: &mut FuncMap) {
     m.insert(
         "date".into(),
         Func::new(vec![Param::Str, Param::Any], |a| {
-            Ok(Value::from(format_time(
-                time_arg(a.get(1))?,
-                &str_arg(a.first()),
-            )))
+            Ok(Value::from(format_arg(a.get(1), &str_arg(a.first()))?))
         }),
     );
     m.insert(
         "tz".into(),
         Func::new(vec![Param::Str, Param::Any], |a| {
             let t = time_arg(a.get(1))?;
-            match str_arg(a.first()).as_str() {
-                "" | "UTC" | "Local" => Ok(Value::Time(t)),
-                other => Err(format!("unknown time zone {other} (only UTC is supported)")),
+            let name = str_arg(a.first());
+            if name.is_empty() || name == "UTC" {
+                return Ok(Value::Time(t));
             }
+            let data = super::zone::load(&name)?;
+            let off = super::zone::offset_at(&data, t.div_euclid(1_000_000_000))
+                .ok_or_else(|| format!("unknown time zone {name}"))?;
+            Ok(super::zone::zoned(t, off))
         }),
     );
     m.insert(

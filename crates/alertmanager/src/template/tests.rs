@@ -107,6 +107,14 @@ fn functions() {
         ),
         "2023-11-14 22:13"
     );
+    if std::path::Path::new("/usr/share/zoneinfo/America/New_York").exists() {
+        assert_eq!(
+            text(
+                "{{ (index .Alerts 0).StartsAt | tz \"America/New_York\" | date \"15:04 MST\" }} {{ (index .Alerts 0).StartsAt | tz \"America/New_York\" }}"
+            ),
+            "17:13 EST 2023-11-14 17:13:20 -0500 EST"
+        );
+    }
     assert_eq!(
         text("{{ title \"hello world\" }} {{ toUpper \"a\" }} {{ trimSpace \" x \" }}"),
         "Hello World A x"
