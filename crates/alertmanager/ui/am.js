@@ -4,7 +4,7 @@
 // notifications keep working.
 
 import { h, page, table, kvTable, labelChips, ago, formatTime } from "./util.js";
-import { amApi, matchersFromText, stateBadge, silences, silenceView, silenceForm } from "./silences.js";
+import { amApi, matchersFromText, navigate, stateBadge, silences, silenceView, silenceForm } from "./silences.js";
 
 /** `#/silences/new?filter=x` → { path: ["silences", "new"], query }. */
 function route() {
@@ -38,7 +38,7 @@ async function alerts(query) {
     if (filter.value.trim()) q.set("filter", filter.value.trim());
     if (silenced.checked) q.set("silenced", "true");
     if (inhibited.checked) q.set("inhibited", "true");
-    location.hash = "#/alerts" + (q.toString() ? "?" + q : "");
+    navigate("#/alerts" + (q.toString() ? "?" + q : ""));
   };
   filter.addEventListener("keydown", (e) => { if (e.key === "Enter") apply(); });
   silenced.addEventListener("change", apply);
@@ -96,7 +96,8 @@ async function status() {
   const main = page("Status");
   const s = await amApi("status");
   const v = s.versionInfo || {};
-  main.append(
+  // h() drops nulls; the DOM's own append would print them.
+  main.append(h("div", {},
     h("h2", { text: "Status" }),
     kvTable([
       ["Uptime", h("span", { title: s.uptime, text: s.uptime ? ago(s.uptime).replace(" ago", "") : "" })],
@@ -111,7 +112,7 @@ async function status() {
     h("h2", { text: "Version information" }),
     kvTable(Object.keys(v).sort().map((k) => [k, v[k]])),
     h("h2", { text: "Config" }),
-    h("pre", { text: s.config?.original || "" }));
+    h("pre", { text: s.config?.original || "" })));
 }
 
 async function render() {

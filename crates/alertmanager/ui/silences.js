@@ -4,6 +4,13 @@
 
 import { h, page, kvTable, labelChips, ago, formatTime, parseTime, parseDuration, formatDuration } from "./util.js";
 
+/** Goes to `hash`, rendering again when it is the current one (after an
+ * action changed what the page shows). */
+export function navigate(hash) {
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}
+
 /** Calls `api/v2/<path>` (relative, so under the route prefix); resolves
  * to the decoded JSON body, or rejects with the server's message. */
 export async function amApi(path, init = {}) {
@@ -121,7 +128,7 @@ export async function silences(query) {
     const q = new URLSearchParams();
     if (filter.value.trim()) q.set("filter", filter.value.trim());
     if (state !== "active") q.set("state", state);
-    location.hash = "#/silences" + (q.toString() ? "?" + q : "");
+    navigate("#/silences" + (q.toString() ? "?" + q : ""));
   };
   filter.addEventListener("keydown", (e) => { if (e.key === "Enter") go(want); });
   main.append(h("div", { class: "row" }, filter,
@@ -193,9 +200,9 @@ export async function silenceView(id) {
   const q = new URLSearchParams({ active: "true", silenced: "true", inhibited: "true" });
   for (const m of s.matchers || []) q.append("filter", matcherText(m));
   const alerts = (await amApi("alerts?" + q)).filter((a) => (a.status?.silencedBy || []).includes(s.id));
-  main.append(h("h2", { text: `Affected alerts (${alerts.length})` }),
+  main.append(h("div", {}, h("h2", { text: `Affected alerts (${alerts.length})` }),
     alerts.length ? alerts.map((a) => h("div", { class: "row" }, labelChips(a.labels)))
-      : h("p", { class: "muted", text: "No alerts are muted by this silence." }));
+      : h("p", { class: "muted", text: "No alerts are muted by this silence." })));
 }
 
 function isoOf(ms) {
@@ -250,8 +257,8 @@ export async function silenceForm(id, query) {
       const q = new URLSearchParams({ active: "true", silenced: "true", inhibited: "true" });
       for (const m of ms) q.append("filter", m.text);
       const alerts = await amApi("alerts?" + q);
-      preview.append(h("h2", { text: `Affected alerts (${alerts.length})` }),
-        alerts.map((a) => h("div", { class: "row" }, labelChips(a.labels))));
+      preview.append(h("div", {}, h("h2", { text: `Affected alerts (${alerts.length})` }),
+        alerts.map((a) => h("div", { class: "row" }, labelChips(a.labels)))));
     } catch (e) {
       preview.append(h("div", { class: "error", role: "alert", text: e.message }));
     }
