@@ -127,17 +127,17 @@ impl XorChunk {
             _ => {
                 t_delta = t.wrapping_sub(self.t) as u64;
                 let dod = t_delta.wrapping_sub(self.t_delta) as i64;
+                // Prefix and payload go out as one write (appends are
+                // hot): `10` + 14 bits, `110` + 17, `1110` + 20.
+                let payload = |n: u32| dod as u64 & ((1u64 << n) - 1);
                 if dod == 0 {
                     self.w.write_bit(false);
                 } else if fits(dod, 14) {
-                    self.w.write_bits(0b10, 2);
-                    self.w.write_bits(dod as u64, 14);
+                    self.w.write_bits(0b10 << 14 | payload(14), 16);
                 } else if fits(dod, 17) {
-                    self.w.write_bits(0b110, 3);
-                    self.w.write_bits(dod as u64, 17);
+                    self.w.write_bits(0b110 << 17 | payload(17), 20);
                 } else if fits(dod, 20) {
-                    self.w.write_bits(0b1110, 4);
-                    self.w.write_bits(dod as u64, 20);
+                    self.w.write_bits(0b1110 << 20 | payload(20), 24);
                 } else {
                     self.w.write_bits(0b1111, 4);
                     self.w.write_bits(dod as u64, 64);
@@ -185,25 +185,29 @@ pub(crate) fn xor_write(
         w.write_bit(false);
         return;
     }
-    w.write_bit(true);
     // Capped so the count fits in 5 bits; the extra zeros are then
     // written as part of the significant bits.
     let lead = (delta.leading_zeros() as u8).min(31);
     let trail = delta.trailing_zeros() as u8;
     if *leading != 0xff && lead >= *leading && trail >= *trailing {
-        w.write_bit(false);
+        // `10` and the bits inside the window, as one write when they fit
+        // (the shifted XOR has no bits above the window).
         let width = 64 - *leading as u32 - *trailing as u32;
-        w.write_bits(delta >> *trailing, width);
+        if width <= 62 {
+            w.write_bits(0b10 << width | delta >> *trailing, width + 2);
+        } else {
+            w.write_bits(0b10, 2);
+            w.write_bits(delta >> *trailing, width);
+        }
         return;
     }
     *leading = lead;
     *trailing = trail;
-    w.write_bit(true);
-    w.write_bits(lead as u64, 5);
-    // 64 significant bits do not fit in 6 bits; they are written as 0,
-    // which can never mean "no bits" because delta != 0 here.
+    // `11`, 5 bits of leading zeros and 6 of significant-bit count in one
+    // write. 64 significant bits do not fit in 6 bits; they are written as
+    // 0, which can never mean "no bits" because delta != 0 here.
     let sig = 64 - lead as u32 - trail as u32;
-    w.write_bits((sig & 63) as u64, 6);
+    w.write_bits(0b11 << 11 | u64::from(lead) << 6 | u64::from(sig & 63), 13);
     w.write_bits(delta >> trail, sig);
 }
 
