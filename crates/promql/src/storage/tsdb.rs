@@ -40,10 +40,12 @@ impl Queryable for Db {
         matchers: &[Matcher],
         _hints: &SelectHints,
     ) -> Result<Vec<Series>, StorageError> {
-        let data = self
-            .select_data(mint, maxt, matchers)
-            .map_err(|e| StorageError(e.to_string()))?;
-        Ok(data.into_iter().map(|(l, d)| to_series(l, d)).collect())
+        // The streaming plan gives `Db::select_data`'s series and samples
+        // without its map of every label set: a head-only select (instant
+        // selectors in rules) is one sort of distinct series.
+        super::tsdb_stream::stream(self, mint, maxt, matchers)?
+            .map(|r| r.map(|(s, _)| s))
+            .collect()
     }
 
     fn select_stream(
@@ -119,8 +121,8 @@ mod tests {
     }
 
     /// Streams a database of one block and a head that overlap in series:
-    /// the same series and samples as `select`, decoded inline and on the
-    /// workers alike.
+    /// the same series and samples as `Db::select_data`, through `select`
+    /// and `select_stream`, decoded inline and on the workers alike.
     #[test]
     fn db_stream_equals_select() {
         use vigil_tsdb::block::{BlockWriter, encoded_xor, xor_chunks};
@@ -168,7 +170,14 @@ mod tests {
             ),
         ] {
             let hints = SelectHints::default();
-            let want = Queryable::select(&db, mint, maxt, &matchers, &hints).unwrap();
+            let want: Vec<Series> = db
+                .select_data(mint, maxt, &matchers)
+                .unwrap()
+                .into_iter()
+                .map(|(l, d)| to_series(l, d))
+                .collect();
+            let selected = Queryable::select(&db, mint, maxt, &matchers, &hints).unwrap();
+            assert_eq!(selected, want, "select: {matchers:?} {mint}..={maxt}");
             let got: Vec<Series> = db
                 .select_stream(mint, maxt, &matchers, &hints, false)
                 .unwrap()
