@@ -52,11 +52,12 @@ pub fn router(am: Am, prefix: &str) -> Router {
         .route("/-/reload", post(reload).put(reload))
         .route("/metrics", get(metrics))
         .with_state(am);
-    if prefix.is_empty() || prefix == "/" {
+    let routed = if prefix.is_empty() || prefix == "/" {
         api
     } else {
         Router::new().nest(prefix, api)
-    }
+    };
+    routed.merge(crate::ui::routes(prefix))
 }
 
 async fn ok() -> &'static str {
@@ -151,7 +152,7 @@ fn gettable_alert(
         "startsAt": format_rfc3339(a.starts_at),
         "endsAt": format_rfc3339(a.ends_at),
         "updatedAt": format_rfc3339(a.updated_at),
-        "generatorURL": a.generator_url,
+        "generatorURL": uri_escaped(&a.generator_url),
         "fingerprint": format!("{:016x}", a.fingerprint()),
         "receivers": receivers.iter().map(|r| json!({"name": r})).collect::<Vec<_>>(),
         "status": {
@@ -281,46 +282,46 @@ fn labelset_field(v: &Value, k: &str) -> Result<LabelSet, String> {
     }
 }
 
-/// The alert's `generatorURL`: absent or empty, or an absolute URI, since
-/// the API gives it back as the schema's `uri` format (Alertmanager refuses
-/// what Go's URL parser cannot read, e.g. control characters, with 422).
+/// The alert's `generatorURL`: absent or empty, or a URL with a scheme and
+/// no control characters (Alertmanager refuses what Go's URL parser cannot
+/// read with 422; relative URLs cannot be given back in the schema's `uri`
+/// format).
 fn generator_url(item: &Value) -> Result<String, String> {
     match item.get("generatorURL") {
         None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) if s.is_empty() || is_uri(s) => Ok(s.clone()),
+        Some(Value::String(s)) if s.is_empty() || is_url(s) => Ok(s.clone()),
         Some(_) => Err("generatorURL in body must be of type uri".into()),
     }
 }
 
-/// RFC 3986's outline of an absolute URI: a scheme, `:`, then characters
-/// a URI may hold (percent escapes well formed).
-fn is_uri(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once(':') else {
+fn is_url(s: &str) -> bool {
+    let Some((scheme, _)) = s.split_once(':') else {
         return false;
     };
     let mut sc = scheme.chars();
-    if !sc.next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !sc.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return false;
-    }
-    let b = rest.as_bytes();
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
-            if !(hex(i + 1) && hex(i + 2)) {
-                return false;
-            }
-            i += 3;
-            continue;
+    sc.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && sc.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && !s.chars().any(char::is_control)
+}
+
+/// The URL with every byte RFC 3986 does not allow (braces, spaces,
+/// non-ASCII, a `%` not starting an escape) percent-escaped, so what Go's
+/// lenient parser accepted is given back as a valid `uri`.
+fn uri_escaped(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in b.iter().enumerate() {
+        let hex = |j: usize| b.get(j).is_some_and(u8::is_ascii_hexdigit);
+        let keep = c.is_ascii_alphanumeric()
+            || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)
+            || (c == b'%' && hex(i + 1) && hex(i + 2));
+        if keep {
+            out.push(char::from(c));
+        } else {
+            let _ = write!(out, "%{c:02X}");
         }
-        if !(c.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=".contains(&c)) {
-            return false;
-        }
-        i += 1;
     }
-    true
+    out
 }
 
 /// Whether a silence id has the UUID shape the API's path parameter
@@ -686,12 +687,17 @@ mod tests {
 
     #[test]
     fn generator_urls_must_be_absolute_uris() {
-        assert!(is_uri("http://prom:9090/graph?g0.expr=up%3D%3D0"));
-        assert!(is_uri("urn:x"));
-        assert!(!is_uri("/graph"));
-        assert!(!is_uri("http://a b"));
-        assert!(!is_uri("http://a/%zz"));
-        assert!(!is_uri("1http://a"));
+        assert!(is_url("http://prom:9090/graph?g0.expr=up%3D%3D0"));
+        assert!(is_url("urn:x"));
+        assert!(is_url("http://a/{b}"));
+        assert!(!is_url("/graph"));
+        assert!(!is_url("http://a\nb"));
+        assert!(!is_url("1http://a"));
+        assert_eq!(
+            uri_escaped("http://a/q?e=up{i=\"1\"}%2"),
+            "http://a/q?e=up%7Bi=%221%22%7D%252"
+        );
+        assert_eq!(uri_escaped("http://a/%3D"), "http://a/%3D");
         assert_eq!(generator_url(&json!({})), Ok(String::new()));
         assert!(generator_url(&json!({"generatorURL": 3})).is_err());
     }
