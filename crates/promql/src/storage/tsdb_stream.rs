@@ -171,6 +171,11 @@ impl Plan {
                     if d.floats.is_empty() {
                         // A histogram series: give the room back.
                         d.floats = Vec::new();
+                    } else if d.floats.capacity() > 2 * d.floats.len() {
+                        // The range cut the chunks short (an instant
+                        // query's 5 m of a 2 h chunk): a whole `select`
+                        // holds every series, so keep only what is used.
+                        d.floats.shrink_to_fit();
                     }
                     d.apply_tombstones(&stones);
                     // Overlapping chunks (a damaged block, or one from a
