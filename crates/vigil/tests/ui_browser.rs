@@ -124,6 +124,30 @@ fn query_page_table_graph_completion_and_errors() {
     let expr = b.js("return document.querySelector('textarea').value");
     assert_eq!(expr, json!("up{job=\"vigil\""));
 
+    // Highlighting: the box's text is drawn in colour underneath, token
+    // by token, and stays the same text.
+    b.clear("textarea");
+    b.type_into("textarea", "sum by (job) (rate(up{job=~\"v.*\"}[5m]))");
+    let spans = b.js(
+        "return [...document.querySelectorAll('.expr-hl span')].map(s => s.className + ':' + s.textContent).join(' ')",
+    );
+    let spans = spans.as_str().unwrap_or_default();
+    for want in [
+        "hl-agg:sum",
+        "hl-kw:by",
+        "hl-label:job",
+        "hl-fn:rate",
+        "hl-str:\"v.*\"",
+        "hl-num:5m",
+        "hl-op:=~",
+    ] {
+        assert!(spans.contains(want), "{want} not in {spans}");
+    }
+    b.screenshot("query-highlighting");
+    let drawn =
+        b.js("return document.querySelector('.expr-hl').textContent.replace('\\u200b', '')");
+    assert_eq!(drawn, json!("sum by (job) (rate(up{job=~\"v.*\"}[5m]))"));
+
     // The table, then the graph, of `up`.
     b.clear("textarea");
     b.type_into("textarea", "up");

@@ -22,6 +22,7 @@ static ASSETS: &[Asset] = &[
     asset!("../ui/", "query.js", JS),
     asset!("../ui/", "graph.js", JS),
     asset!("../ui/", "complete.js", JS),
+    asset!("../ui/", "highlight.js", JS),
     asset!("../ui/", "pages.js", JS),
 ];
 

@@ -5,7 +5,7 @@
 
 import { h, api } from "./util.js";
 
-const FUNCTIONS = `abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time
+export const FUNCTIONS = `abs absent absent_over_time acos acosh asin asinh atan atanh avg_over_time
 ceil changes clamp clamp_max clamp_min cos cosh count_over_time day_of_month day_of_week
 day_of_year days_in_month deg delta deriv double_exponential_smoothing exp floor
 histogram_avg histogram_count histogram_fraction histogram_quantile histogram_stddev
@@ -15,10 +15,10 @@ predict_linear present_over_time quantile_over_time rad rate resets round scalar
 sinh sort sort_by_label sort_by_label_desc sort_desc sqrt stddev_over_time
 stdvar_over_time sum_over_time tan tanh time timestamp vector year`.split(/\s+/);
 
-const AGGREGATIONS = `sum min max avg group stddev stdvar count count_values bottomk topk
+export const AGGREGATIONS = `sum min max avg group stddev stdvar count count_values bottomk topk
 quantile limitk limit_ratio`.split(/\s+/);
 
-const KEYWORDS = `by without on ignoring group_left group_right offset bool and or unless
+export const KEYWORDS = `by without on ignoring group_left group_right offset bool and or unless
 atan2`.split(/\s+/);
 
 let metricNames = null;

@@ -12,6 +12,7 @@ import {
 } from "./util.js";
 import { Chart } from "./graph.js";
 import { attachCompletion } from "./complete.js";
+import { attachHighlight } from "./highlight.js";
 
 const MAX_ROWS = 10000;
 
@@ -80,9 +81,11 @@ class Panel {
       rows: 1, spellcheck: "false", "aria-label": "Expression",
       placeholder: "Expression (Enter runs, Shift+Enter adds a line)", value: p.expr,
     });
+    const hl = attachHighlight(this.expr);
     const grow = () => {
       this.expr.rows = Math.min(10, this.expr.value.split("\n").length);
       p.expr = this.expr.value;
+      hl.paint();
       owner.save();
     };
     const list = attachCompletion(this.expr, grow);
@@ -167,7 +170,7 @@ class Panel {
 
     this.el = h("section", { class: "panel", "aria-label": "Query panel" },
       h("div", { class: "row" },
-        h("div", { class: "expr-wrap" }, this.expr, list),
+        h("div", { class: "expr-wrap" }, hl.pre, this.expr, list),
         h("button", { type: "button", class: "primary", onclick: () => this.run() }, "Execute"),
         h("button", { type: "button", title: "Remove this panel", onclick: () => owner.remove(this) }, "Remove")),
       this.errorBox,
