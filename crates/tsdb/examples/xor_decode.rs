@@ -10,6 +10,14 @@
 //! not depend on machine load run it under
 //! `valgrind --tool=callgrind` with a small ROUNDS and compare instruction
 //! counts.
+//!
+//! Measured 2026-12-08 under callgrind (ROUNDS=3, counters and gauges
+//! together), instructions per sample: before the buffered bit reader,
+//! `XorIter::next` about 237 and the old `decode_chunk` path (iterator,
+//! filter, extend) 261; after, `XorIter::next` 170, `decode_xor_into` 150,
+//! `decode_xor_columns` 154 (×1.7 fewer through `decode_chunk`). Wall
+//! time on the shared 2-core machine (load 2-6): `decode_xor_into` went
+//! from 38-51 to 19-36 ns per sample.
 
 use std::hint::black_box;
 use std::time::Instant;
