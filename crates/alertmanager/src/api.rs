@@ -201,16 +201,27 @@ async fn get_alerts(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
     };
     let now = now_ns();
     let core = am.core();
-    let mut list: Vec<(u64, Value)> = core
+    // Each alert is encoded as soon as it is built: holding every alert as
+    // a value tree until the end doubled the process' peak memory.
+    let mut list: Vec<(u64, String)> = core
         .alerts
         .iter()
-        .filter_map(|(fp, a)| Some((*fp, alert_if_shown(&core, a, &f, now)?)))
+        .filter_map(|(fp, a)| Some((*fp, alert_if_shown(&core, a, &f, now)?.to_string())))
         .collect();
-    list.sort_by_key(|(fp, _)| format!("{fp:016x}"));
-    json_response(
+    drop(core);
+    list.sort_by_key(|(fp, _)| *fp);
+    let parts: Vec<String> = list.into_iter().map(|(_, v)| v).collect();
+    raw_json(format!("[{}]", parts.join(",")))
+}
+
+/// A 200 answer whose JSON body is already encoded.
+fn raw_json(body: String) -> Response {
+    (
         StatusCode::OK,
-        &Value::Array(list.into_iter().map(|(_, v)| v).collect()),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
     )
+        .into_response()
 }
 
 async fn get_groups(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
@@ -227,7 +238,7 @@ async fn get_groups(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
         {
             continue;
         }
-        let alerts: Vec<Value> = g
+        let alerts: Vec<(bool, String)> = g
             .alerts
             .values()
             .filter_map(|a| {
@@ -237,22 +248,24 @@ async fn get_groups(State(am): State<Am>, RawQuery(q): RawQuery) -> Response {
                     .or(Some(a))
             })
             .filter_map(|a| alert_if_shown(&core, a, &f, now))
+            .map(|v| (v["status"]["state"] == "suppressed", v.to_string()))
             .collect();
         if alerts.is_empty() {
             continue;
         }
-        let all_muted = alerts.iter().all(|a| a["status"]["state"] == "suppressed");
+        let all_muted = alerts.iter().all(|(muted, _)| *muted);
         if !f.flag("muted") && all_muted {
             continue;
         }
-        out.push(json!({
-            "labels": labels_json(&g.labels),
-            "routeLabels": {},
-            "receiver": {"name": g.opts.receiver},
-            "alerts": alerts,
-        }));
+        let alerts: Vec<String> = alerts.into_iter().map(|(_, a)| a).collect();
+        out.push(format!(
+            "{{\"labels\":{},\"routeLabels\":{{}},\"receiver\":{},\"alerts\":[{}]}}",
+            labels_json(&g.labels),
+            json!({"name": g.opts.receiver}),
+            alerts.join(",")
+        ));
     }
-    json_response(StatusCode::OK, &Value::Array(out))
+    raw_json(format!("[{}]", out.join(",")))
 }
 
 fn time_field(v: &Value, k: &str) -> Result<i64, String> {
