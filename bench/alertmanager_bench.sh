@@ -18,16 +18,15 @@
 # Measured 2026-12-08 on the shared 2-core development machine (release
 # build, Debian's Alertmanager 0.25.0, other engineers' builds running):
 #   10000 alerts, 500 groups, 8 clients, 1 round, batches of 100:
-#     vigil 37219 alerts/s, 58824 alerts per CPU-second, 45.4 MiB peak after
-#     ingest, 92.7 MiB after the groups query; debian 32492 alerts/s,
-#     20408 alerts/CPU-s, 57.9 / 92.7 MiB -> 1.15x alerts/s, 2.88x alerts
-#     per CPU-second, 0.78x memory after ingest, 1.00x after the query.
-#     (An earlier run: 21806 vs 21054 alerts/s, 1.04x.)
+#     vigil 45658 alerts/s, 55556 alerts per CPU-second, peak RSS 45.7 MiB
+#     after ingest, 61.3 MiB after the groups query; debian 34988 alerts/s,
+#     21739 alerts/CPU-s, 58.3 / 85.3 MiB -> 1.30x alerts/s, 2.56x alerts
+#     per CPU-second, 0.78x memory after ingest, 0.72x after the query.
+#     (Earlier runs: 1.15x / 2.88x / 0.78x; and before the API encoded
+#     alerts one by one, 92.7 MiB after the query, 1.00x.)
 #   The goal (3x, 0.5x) is not met. The Python client saturates the two
 #   cores before either server does, so alerts/s is mostly the client's
 #   rate; alerts per server CPU-second is the fairer throughput figure.
-#   The query peak is Vigil building the whole JSON answer as a value tree
-#   (about 45 MiB for 10000 alerts); streaming it would remove that.
 set -euo pipefail
 
 alerts=${1:-10000}
