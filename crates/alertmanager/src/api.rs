@@ -627,34 +627,7 @@ async fn metrics(State(am): State<Am>) -> Response {
             core.nflog.len()
         );
     }
-    let notes = c
-        .notifications
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    for (name, help, idx) in [
-        (
-            "alertmanager_notifications_total",
-            "The total number of attempted notifications.",
-            0,
-        ),
-        (
-            "alertmanager_notifications_failed_total",
-            "The total number of failed notifications.",
-            1,
-        ),
-        (
-            "alertmanager_notification_requests_total",
-            "The total number of attempted notification requests.",
-            2,
-        ),
-    ] {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-        for (kind, v) in &notes {
-            let n = [v.0, v.1, v.2][idx];
-            let _ = writeln!(out, "{name}{{integration=\"{kind}\"}} {n}");
-        }
-    }
+    am.notifier.metrics().render(&mut out);
     let (ok, ts) = *c.reload.lock().unwrap_or_else(|e| e.into_inner());
     let _ = writeln!(
         out,

@@ -13,9 +13,12 @@
 //! `group_by` labels and times their flushes; each flush runs the pipeline
 //! (time intervals, [`inhibit`], [`silence`], dedup by [`nflog`], then
 //! [`notify`] with retries); silences and the notification log are kept as
-//! JSON snapshots written atomically under `--storage.path`. Only webhook
-//! receivers send so far; the other integrations are configured and
-//! validated but report an error when used. No clustering.
+//! JSON snapshots written atomically under `--storage.path`. Every
+//! integration but Jira sends ([`notify::Notifier`]: email over its own
+//! SMTP client, the HTTP integrations with their payloads, SNS signed
+//! with SigV4), with Alertmanager's default templates and the
+//! `alertmanager_notification*` metrics; [`ui`] is the web UI. No
+//! clustering.
 //!
 //! Loading never panics on bad input: every problem becomes a
 //! [`ConfigError`] or [`MatcherError`] whose message names the field or the

@@ -54,8 +54,6 @@ pub struct Counters {
     pub received_resolved: AtomicU64,
     /// Alerts refused as invalid.
     pub invalid: AtomicU64,
-    /// Notifications attempted per integration kind.
-    pub notifications: Mutex<std::collections::BTreeMap<&'static str, (u64, u64, u64)>>,
     /// Config reloads: (last successful?, timestamp of last success).
     pub reload: Mutex<(bool, i64)>,
 }
@@ -122,7 +120,9 @@ pub struct Alertmanager {
     pub opts: Options,
     /// `/metrics` counters.
     pub counters: Counters,
-    client: reqwest::Client,
+    /// Sends through every integration, with the loaded templates and
+    /// the `alertmanager_notification*` metrics.
+    pub notifier: notify::Notifier,
     /// Process start (ns), for `uptime`.
     pub started: i64,
 }
@@ -153,6 +153,11 @@ impl Alertmanager {
                 .ok_or_else(|| ConfigError::Invalid("no route provided in config".into()))?,
         );
         let inhibitors = cfg.inhibit_rules.iter().map(Inhibitor::new).collect();
+        let notifier = notify::Notifier::new(&opts.version)
+            .map_err(|e| ConfigError::Invalid(format!("default templates: {e}")))?;
+        notifier
+            .load_templates(&cfg.templates)
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         let core = Core {
             config: Arc::new(cfg),
             config_yaml: yaml,
@@ -170,7 +175,7 @@ impl Alertmanager {
             wake: tokio::sync::Notify::new(),
             opts,
             counters,
-            client: reqwest::Client::new(),
+            notifier,
             started: now_ns(),
         }))
     }
@@ -196,6 +201,10 @@ impl Alertmanager {
                 return Err(e);
             }
         };
+        if let Err(e) = self.notifier.load_templates(&cfg.templates) {
+            r.0 = false;
+            return Err(ConfigError::Invalid(e.to_string()));
+        }
         *r = (true, now_ns());
         drop(r);
         let now = now_ns();
@@ -398,30 +407,7 @@ impl Alertmanager {
         n: &Notification,
         budget: Duration,
     ) -> Result<(), NotifyError> {
-        let ua = notify::user_agent(&self.opts.version);
-        let (result, attempts) = match (kind, receiver.webhook_configs.get(idx)) {
-            ("webhook", Some(cfg)) => {
-                notify::with_retries(budget, || notify::send_webhook(&self.client, cfg, n, &ua))
-                    .await
-            }
-            _ => (Err(NotifyError::Unsupported(kind)), 1),
-        };
-        let mut m = self
-            .counters
-            .notifications
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let e = m.entry(kind).or_default();
-        e.0 += 1;
-        e.2 += u64::from(attempts);
-        if let Err(err) = &result {
-            e.1 += 1;
-            log::warn!(
-                "notify failed: receiver={} integration={kind}[{idx}] err={err}",
-                n.receiver
-            );
-        }
-        result
+        self.notifier.send(kind, idx, receiver, n, budget).await
     }
 
     /// Garbage collection and snapshots, every `interval`, until the process ends.
