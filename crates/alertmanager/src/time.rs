@@ -2,18 +2,9 @@
 //! (Go's `time.RFC3339Nano`: fractional seconds without trailing zeros),
 //! over nanoseconds since the Unix epoch in UTC.
 
-use crate::config::timeinterval::CivilTime;
+use vigil_model::civil::days_from_civil;
 
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+use crate::config::timeinterval::CivilTime;
 
 /// Formats as `2024-03-04T10:30:00.5Z`.
 pub fn format_rfc3339(ns: i64) -> String {

@@ -5,26 +5,14 @@
 
 use std::fmt::Write as _;
 
+use vigil_model::civil::{civil_from_days as civil, days_from_civil};
+
 const NS: i64 = 1_000_000_000;
 
 /// Splits nanoseconds since the epoch into (days since epoch, nanos in day).
 fn split(ns: i64) -> (i64, i64) {
     let day = 86_400 * NS;
     (ns.div_euclid(day), ns.rem_euclid(day))
-}
-
-/// Civil date from days since 1970-01-01 (proleptic Gregorian).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 const MONTHS: [&str; 12] = [
@@ -86,16 +74,6 @@ fn parts(ns: i64) -> Parts {
         sec: in_day / NS % 60,
         nanos: in_day % NS,
     }
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// `time.Time.String()` for a UTC time:

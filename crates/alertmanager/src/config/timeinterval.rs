@@ -72,16 +72,9 @@ impl CivilTime {
     pub fn from_unix_utc(secs: i64) -> CivilTime {
         let days = secs.div_euclid(86_400);
         let minute = (secs.rem_euclid(86_400) / 60) as u32;
-        // Howard Hinnant's days-to-civil algorithm.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        let (year, month, day) = vigil_model::civil::civil_from_days(days);
+        // Years beyond i32 are not reachable from an i64 of seconds.
+        let year = year as i32;
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
         let days_in_month = match month {
             2 if leap => 29,

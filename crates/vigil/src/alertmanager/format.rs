@@ -79,105 +79,10 @@ pub(crate) fn tabwrite(text: &str) -> String {
     out
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-
-/// Formats a time (ns since the epoch, UTC) with a Go layout; the common
-/// elements are understood, anything else is copied as is.
+/// Formats a time (ns since the epoch, UTC) with a Go layout, as the
+/// template engine's `Format` does.
 pub(crate) fn go_format(ns: i64, layout: &str) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, mo, d) = civil_from_days(days);
-    let (h, mi, s) = (sod / 3600, (sod / 60) % 60, sod % 60);
-    let wd = usize::try_from((days + 4).rem_euclid(7)).unwrap_or(0);
-    let month = MONTHS
-        .get(usize::try_from(mo - 1).unwrap_or(0))
-        .copied()
-        .unwrap_or("");
-    let day = DAYS.get(wd).copied().unwrap_or("");
-    // Longest elements first, so `2006` wins over `2` and `January` over `Jan`.
-    let elements: [(&str, String); 24] = [
-        ("January", month.to_string()),
-        ("Monday", day.to_string()),
-        (".000000000", format!(".{frac:09}")),
-        (".000000", format!(".{:06}", frac / 1000)),
-        (".000", format!(".{:03}", frac / 1_000_000)),
-        ("Z07:00", "Z".to_string()),
-        ("-07:00", "+00:00".to_string()),
-        ("Z0700", "Z".to_string()),
-        ("-0700", "+0000".to_string()),
-        ("2006", format!("{y:04}")),
-        ("Jan", month.chars().take(3).collect()),
-        ("Mon", day.chars().take(3).collect()),
-        ("MST", "UTC".to_string()),
-        ("_2", format!("{d:>2}")),
-        ("01", format!("{mo:02}")),
-        ("02", format!("{d:02}")),
-        (
-            "03",
-            format!("{:02}", if h % 12 == 0 { 12 } else { h % 12 }),
-        ),
-        ("04", format!("{mi:02}")),
-        ("05", format!("{s:02}")),
-        ("06", format!("{:02}", y.rem_euclid(100))),
-        ("15", format!("{h:02}")),
-        ("PM", if h >= 12 { "PM" } else { "AM" }.to_string()),
-        ("1", mo.to_string()),
-        ("2", d.to_string()),
-    ];
-    let mut out = String::new();
-    let mut rest = layout;
-    'outer: while !rest.is_empty() {
-        for (el, val) in &elements {
-            if let Some(r) = rest.strip_prefix(el) {
-                out.push_str(val);
-                rest = r;
-                continue 'outer;
-            }
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
-}
-
-/// Civil date of days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+    vigil_template::time::format_time(ns, layout)
 }
 
 /// A timestamp field of an API object, in ns (0 when absent or unreadable).
