@@ -108,7 +108,15 @@ fn alerts_grouped_silence_created_and_expired_status_shown() {
     b.type_into("#s-creator", "ops@example.com");
     b.type_into("#s-comment", "disk being replaced");
     b.click("form.silence button[type=submit]");
-    b.wait_text("main", &["Silence", "active", "Affected alerts (1)", "disk being replaced"]);
+    b.wait_text(
+        "main",
+        &[
+            "Silence",
+            "active",
+            "Affected alerts (1)",
+            "disk being replaced",
+        ],
+    );
     b.screenshot("alertmanager-silence");
     let s = silences(port);
     assert_eq!(s.len(), 1, "{s:?}");
