@@ -1,6 +1,9 @@
 //! `vigil tool am`: amtool's commands with amtool's output and exit
 //! codes: the offline `check-config` and `config routes [show|test]`, and
-//! (in [`super::remote`]) the ones that talk to an Alertmanager.
+//! (in [`super::remote`]) the ones that talk to an Alertmanager, and
+//! `template render` (in [`template_render`]).
+
+mod template_render;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -35,6 +38,8 @@ enum AmCommand {
     Silence(SilenceArgs),
     /// View cluster status and peers (`show`, the default).
     Cluster(ClusterArgs),
+    /// Render template files.
+    Template(template_render::TemplateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +134,18 @@ pub(crate) fn run(args: AmArgs) -> anyhow::Result<ExitCode> {
     let g = &args.global;
     let result = match args.command {
         AmCommand::CheckConfig(a) => return Ok(check_config(a)),
+        AmCommand::Template(a) => {
+            return Ok(match template_render::run(a) {
+                // amtool prints the result without adding a newline.
+                Ok(out) => {
+                    let mut stdout = std::io::stdout();
+                    let _ = stdout.write_all(out.as_bytes());
+                    let _ = stdout.flush();
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fatal(&e),
+            });
+        }
         AmCommand::Config(ConfigArgs {
             command: Some(ConfigCommand::Routes(a)),
         }) => return Ok(routes(a)),
