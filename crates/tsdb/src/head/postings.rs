@@ -9,10 +9,13 @@
 //! positive matcher, the subtraction starts from all series. An empty
 //! matcher list selects nothing, as in Prometheus.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
 use vigil_model::{Labels, MatchType, Matcher};
+
+mod setops;
 
 /// Hashes label names and values with XXH3 under a per-process random
 /// seed: several times cheaper than the standard SipHash on these short
@@ -150,37 +153,44 @@ impl MemPostings {
         v
     }
 
-    /// The union of the postings of every value of `name` that `keep` accepts.
-    fn union_where(&self, name: &str, keep: impl Fn(&str) -> bool) -> Vec<u32> {
+    /// The union of the postings of every value of `name` that `keep`
+    /// accepts; borrowed when at most one value matches.
+    fn union_where(&self, name: &str, keep: impl Fn(&str) -> bool) -> Cow<'_, [u32]> {
         let Some(values) = self.by_name.get(name) else {
-            return Vec::new();
+            return Cow::Borrowed(&[]);
         };
         let lists: Vec<&[u32]> = values
             .iter()
             .filter(|(v, _)| keep(v))
             .map(|(_, l)| l.as_slice())
             .collect();
-        union(&lists)
+        union_cow(&lists)
     }
 
-    /// The union of the postings of the listed values of `name`.
-    fn union_of(&self, name: &str, set: &[impl AsRef<str>]) -> Vec<u32> {
+    /// The union of the postings of the listed values of `name`; borrowed
+    /// when at most one of them exists.
+    fn union_of(&self, name: &str, set: &[impl AsRef<str>]) -> Cow<'_, [u32]> {
         let Some(values) = self.by_name.get(name) else {
-            return Vec::new();
+            return Cow::Borrowed(&[]);
         };
         let lists: Vec<&[u32]> = set
             .iter()
             .filter_map(|v| values.get(v.as_ref()).map(Vec::as_slice))
             .collect();
-        union(&lists)
+        union_cow(&lists)
     }
 
     /// Series that have label `m.name()` with a value the *regex or literal*
     /// of `m` accepts, ignoring negation: for `=`/`!=` the value itself,
     /// for `=~`/`!~` the values the regex matches.
-    fn matching_values(&self, m: &Matcher) -> Vec<u32> {
+    fn matching_values(&self, m: &Matcher) -> Cow<'_, [u32]> {
         match m.kind() {
-            MatchType::Equal | MatchType::NotEqual => self.union_of(m.name(), &[m.value()]),
+            MatchType::Equal | MatchType::NotEqual => match self.by_name.get(m.name()) {
+                // Borrowed: `=` matchers (the metric name above all) are the
+                // most common and their lists the longest.
+                Some(values) => Cow::Borrowed(values.get(m.value()).map_or(&[], Vec::as_slice)),
+                None => Cow::Borrowed(&[]),
+            },
             MatchType::Regexp | MatchType::NotRegexp => {
                 if let Some(set) = m.set_matches() {
                     return self.union_of(m.name(), set);
@@ -196,8 +206,8 @@ impl MemPostings {
         if matchers.is_empty() {
             return Vec::new();
         }
-        let mut positive: Vec<Vec<u32>> = Vec::new();
-        let mut negative: Vec<Vec<u32>> = Vec::new();
+        let mut positive: Vec<Cow<'_, [u32]>> = Vec::new();
+        let mut negative: Vec<Cow<'_, [u32]>> = Vec::new();
         for m in matchers {
             if m.matches_everything() {
                 continue;
@@ -224,79 +234,30 @@ impl MemPostings {
                 negative.push(self.matching_values(m));
             }
         }
-        positive.sort_by_key(Vec::len);
-        let mut out = match positive.split_first() {
-            Some((first, rest)) => {
-                let mut acc = first.clone();
-                for p in rest {
-                    acc = intersect(&acc, p);
-                    if acc.is_empty() {
-                        return acc;
-                    }
-                }
-                acc
-            }
-            None => self.all.clone(),
+        let mut out = if positive.is_empty() {
+            self.all.clone()
+        } else {
+            let mut lists: Vec<&[u32]> = positive.iter().map(|p| p.as_ref()).collect();
+            setops::intersect_all(&mut lists)
         };
         for n in &negative {
-            out = subtract(&out, n);
+            if out.is_empty() {
+                break;
+            }
+            setops::subtract_in_place(&mut out, n);
         }
         out
     }
 }
 
-/// Sorted, deduplicated union of sorted lists.
-pub(crate) fn union(lists: &[&[u32]]) -> Vec<u32> {
+/// [`setops::union`] of `lists`, borrowing instead of copying when there
+/// is at most one.
+fn union_cow<'a>(lists: &[&'a [u32]]) -> Cow<'a, [u32]> {
     match lists {
-        [] => Vec::new(),
-        [one] => one.to_vec(),
-        _ => {
-            let mut v: Vec<u32> = Vec::with_capacity(lists.iter().map(|l| l.len()).sum());
-            for l in lists {
-                v.extend_from_slice(l);
-            }
-            v.sort_unstable();
-            v.dedup();
-            v
-        }
+        [] => Cow::Borrowed(&[]),
+        [one] => Cow::Borrowed(one),
+        _ => Cow::Owned(setops::union(lists)),
     }
-}
-
-/// Sorted intersection of two sorted lists.
-pub(crate) fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::with_capacity(a.len().min(b.len()));
-    let (mut i, mut j) = (0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    out
-}
-
-/// `a` without the elements of `b` (both sorted).
-pub(crate) fn subtract(a: &[u32], b: &[u32]) -> Vec<u32> {
-    if b.is_empty() {
-        return a.to_vec();
-    }
-    let mut out = Vec::with_capacity(a.len());
-    let mut j = 0;
-    for &x in a {
-        while j < b.len() && b[j] < x {
-            j += 1;
-        }
-        if j < b.len() && b[j] == x {
-            continue;
-        }
-        out.push(x);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -429,8 +390,5 @@ mod tests {
             p.add(r, &l);
         }
         assert_eq!(p.all(), &[1, 3, 5, 9]);
-        assert_eq!(subtract(&[1, 2, 3, 4], &[2, 4, 5]), [1, 3]);
-        assert_eq!(intersect(&[1, 2, 3, 4], &[0, 2, 4, 5]), [2, 4]);
-        assert_eq!(union(&[&[1, 3], &[2, 3], &[]]), [1, 2, 3]);
     }
 }
