@@ -82,6 +82,11 @@
 # evaluation (0.38x); evaluation-phase RSS 109 vs 385 MiB; 81 vs 82
 # iterations, none missed, 2690 vs 2690 series, job-0's values all equal.
 # Vigil's wall time per group still exceeds its CPU time: the other builds.
+# Third run 2026-12-08 03:20 on a quiet machine (load 0.04 at the start),
+# after the head postings change (6f034eb): total 1152.3 vs 3589.7 ms,
+# 3.12x (per group 1.98x-4.80x); CPU 9.5 vs 33.7 s, 119 vs 416 ms per group
+# evaluation (0.28x); evaluation-phase RSS 108 vs 377 MiB (0.29x); 80 vs 81
+# iterations, none missed, 2690 vs 2690 series, job-0's values all equal.
 #
 # Before the fix: re-run 2026-12-08 00:33 after the PromQL streaming and
 # TSDB append/replay changes (quiet machine, DURATION=120): total 3154.7 vs 3738.4 ms, 1.19x
