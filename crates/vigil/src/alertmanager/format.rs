@@ -4,8 +4,6 @@
 //! encodes them: its field order, millisecond timestamps, HTML-safe
 //! escaping). Dates are printed with a Go time layout (`--date.format`).
 
-use std::fmt::Write as _;
-
 use serde_json::Value;
 use vigil_alertmanager::time::parse_rfc3339;
 
@@ -98,27 +96,10 @@ pub(crate) fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// A Go-encoded JSON string: HTML-sensitive characters and the line and
-/// paragraph separators escaped as Go's encoder does.
+/// A Go-encoded JSON string (HTML-sensitive characters and the line and
+/// paragraph separators escaped), as the server's API writes them.
 fn go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    vigil_web::json::push_str(out, s);
 }
 
 /// Encodes a value as Go's encoder would a map-typed value (keys sorted).
