@@ -348,9 +348,14 @@ impl Notifier {
     /// Loads the defaults and the configuration's `templates` files; on
     /// error the templates in use stay.
     pub fn load_templates(&self, patterns: &[String]) -> Result<(), TemplateError> {
-        let t = Templates::from_globs(patterns)?;
-        *self.templates.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
+        self.set_templates(Templates::from_globs(patterns)?);
         Ok(())
+    }
+
+    /// Replaces the templates in use with ones already parsed (the server
+    /// parses them once, while validating a configuration).
+    pub fn set_templates(&self, t: Templates) {
+        *self.templates.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(t);
     }
 
     /// The templates in use.

@@ -21,6 +21,7 @@ use crate::nflog::{Entry, NotificationLog, needs_update};
 use crate::notify::{self, Notification, NotifyError};
 use crate::routing::Route;
 use crate::silence::Silences;
+use crate::template::Templates;
 
 /// Settings from the command line.
 #[derive(Debug, Clone)]
@@ -127,17 +128,20 @@ pub struct Alertmanager {
     pub started: i64,
 }
 
-fn load(opts: &Options) -> Result<(Config, String), ConfigError> {
+/// The configuration, its YAML as `/api/v2/status` shows it, and its
+/// notification templates (defaults plus `templates` files), parsed once.
+fn load(opts: &Options) -> Result<(Config, String, Templates), ConfigError> {
     let cfg = Config::load_file(&opts.config_file)?;
-    crate::template::from_globs(&cfg.templates).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let templates =
+        Templates::from_globs(&cfg.templates).map_err(|e| ConfigError::Invalid(e.to_string()))?;
     let yaml = cfg.to_yaml();
-    Ok((cfg, yaml))
+    Ok((cfg, yaml, templates))
 }
 
 impl Alertmanager {
     /// Loads the configuration and the persisted state.
     pub fn new(opts: Options) -> Result<Arc<Alertmanager>, ConfigError> {
-        let (cfg, yaml) = load(&opts)?;
+        let (cfg, yaml, templates) = load(&opts)?;
         let mut silences = Silences::new(
             Some(opts.storage_path.join("silences.json")),
             opts.retention,
@@ -155,9 +159,7 @@ impl Alertmanager {
         let inhibitors = cfg.inhibit_rules.iter().map(Inhibitor::new).collect();
         let notifier = notify::Notifier::new(&opts.version)
             .map_err(|e| ConfigError::Invalid(format!("default templates: {e}")))?;
-        notifier
-            .load_templates(&cfg.templates)
-            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        notifier.set_templates(templates);
         let core = Core {
             config: Arc::new(cfg),
             config_yaml: yaml,
@@ -194,17 +196,14 @@ impl Alertmanager {
             .reload
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let (cfg, yaml) = match result {
+        let (cfg, yaml, templates) = match result {
             Ok(v) => v,
             Err(e) => {
                 r.0 = false;
                 return Err(e);
             }
         };
-        if let Err(e) = self.notifier.load_templates(&cfg.templates) {
-            r.0 = false;
-            return Err(ConfigError::Invalid(e.to_string()));
-        }
+        self.notifier.set_templates(templates);
         *r = (true, now_ns());
         drop(r);
         let now = now_ns();

@@ -332,6 +332,16 @@ pub fn expand_glob(pattern: &str) -> Result<Vec<PathBuf>, TemplateError> {
 /// Parses every file the patterns name into one template set.
 pub fn from_globs(patterns: &[String]) -> Result<Template, TemplateError> {
     let mut t = Template::new("").funcs(am_functions());
+    for (name, text) in read_files(patterns)? {
+        t.parse_named(&name, &text)
+            .map_err(|e| TemplateError::Parse(e.to_string()))?;
+    }
+    Ok(t)
+}
+
+/// The files the glob patterns name, in order, as (file name, contents).
+fn read_files(patterns: &[String]) -> Result<Vec<(String, String)>, TemplateError> {
+    let mut out = Vec::new();
     for p in patterns {
         for file in expand_glob(p)? {
             let text = std::fs::read_to_string(&file).map_err(|source| TemplateError::Io {
@@ -342,11 +352,10 @@ pub fn from_globs(patterns: &[String]) -> Result<Template, TemplateError> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            t.parse_named(&name, &text)
-                .map_err(|e| TemplateError::Parse(e.to_string()))?;
+            out.push((name, text));
         }
     }
-    Ok(t)
+    Ok(out)
 }
 
 /// The text and HTML template sets of a configuration: the defaults, then
@@ -370,20 +379,10 @@ impl Templates {
             t.parse_named("default.tmpl", DEFAULT_TEMPLATES)
                 .map_err(|e| TemplateError::Parse(e.to_string()))?;
         }
-        for p in patterns {
-            for file in expand_glob(p)? {
-                let body = std::fs::read_to_string(&file).map_err(|source| TemplateError::Io {
-                    path: file.clone(),
-                    source,
-                })?;
-                let name = file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                for t in [&mut text, &mut html] {
-                    t.parse_named(&name, &body)
-                        .map_err(|e| TemplateError::Parse(e.to_string()))?;
-                }
+        for (name, body) in read_files(patterns)? {
+            for t in [&mut text, &mut html] {
+                t.parse_named(&name, &body)
+                    .map_err(|e| TemplateError::Parse(e.to_string()))?;
             }
         }
         Ok(Templates { text, html })
